@@ -1,0 +1,87 @@
+import ConclaveCore
+import ConclaveStore
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Everything a running server shares: configuration, storage, secrets and the shared mechanisms.
+public struct ServerDependencies: Sendable {
+    public let configuration: ConclaveConfiguration
+    public let database: any Database
+    public let secrets: ServerSecrets
+    public let rateLimiter: RateLimiter
+    public let metricsRegistry: PrometheusCollectorRegistry
+    public let logger: Logger
+
+    public init(
+        configuration: ConclaveConfiguration,
+        database: any Database,
+        secrets: ServerSecrets,
+        metricsRegistry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.secrets = secrets
+        self.rateLimiter = RateLimiter()
+        self.metricsRegistry = metricsRegistry
+        self.logger = logger
+    }
+}
+
+/// Builds the router: middleware in order from the outside in, then every resource's routes.
+public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTable = RouteTable()) -> Router<AppRequestContext> {
+    let configuration = dependencies.configuration
+    let router = Router(context: AppRequestContext.self)
+    router.add(
+        middleware: RequestEnvelopeMiddleware(
+            clientAddressResolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
+            routeTable: routeTable,
+            tlsEnabled: configuration.tlsEnabled
+        )
+    )
+    router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
+    router.add(middleware: RequestBodyLimit())
+
+    HealthRoutes(database: dependencies.database).register(on: router)
+    MetricsRoutes(registry: dependencies.metricsRegistry, token: configuration.metricsToken).register(on: router)
+    OpenAPIRoutes().register(on: router)
+
+    routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
+    return router
+}
+
+/// Builds the application: the router, the database service, migrations before the first request,
+/// and the ready line once the socket is bound.
+public func buildApplication(
+    _ dependencies: ServerDependencies,
+    onListening: @escaping @Sendable (String) async -> Void = { Console.line("conclave listening on \($0)") }
+) -> some ApplicationProtocol {
+    let configuration = dependencies.configuration
+    let router = buildRouter(dependencies)
+    let scheme = configuration.tlsEnabled ? "https" : "http"
+    let host = configuration.host
+    var app = Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(host, port: configuration.port),
+            serverName: nil,
+            reuseAddress: true
+        ),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let printableHost = host.contains(":") ? "[\(host)]" : host
+            await onListening("\(scheme)://\(printableHost):\(port)")
+        },
+        logger: dependencies.logger
+    )
+    app.addServices(DatabaseService(database: dependencies.database))
+    let database = dependencies.database
+    app.beforeServerStarts {
+        try await Migrator(database: database).migrate()
+    }
+    return app
+}

@@ -1,0 +1,106 @@
+import ConclaveCore
+import Synchronization
+
+/// What one rate-limit check decided, in the terms of the IETF RateLimit headers.
+public struct RateLimitStatus: Sendable, Equatable {
+    public var allowed: Bool
+    public var limit: Int
+    public var remaining: Int
+    /// Seconds until the bucket is full again.
+    public var resetSeconds: Int
+    /// Seconds until the next request would be allowed (only meaningful when refused).
+    public var retryAfterSeconds: Int
+}
+
+/// Token buckets keyed by limit name + key (client IP, principal or account).
+///
+/// Memory is bounded: each shard holds at most `maxKeysPerShard` buckets. When a shard is full it
+/// first drops buckets that have refilled completely (they carry no state a new bucket would not),
+/// then the least recently touched ones.
+public final class RateLimiter: Sendable {
+    struct Bucket {
+        var tokens: Double
+        var updated: Double
+        let rate: Double
+        let capacity: Double
+
+        func isFull(at now: Double) -> Bool { tokens + (now - updated) * rate >= capacity }
+    }
+
+    struct ShardState {
+        var buckets: [String: Bucket] = [:]
+    }
+
+    final class Shard: Sendable {
+        let state = Mutex(ShardState())
+    }
+
+    let shards: [Shard]
+    let maxKeysPerShard: Int
+    let now: @Sendable () -> Double
+
+    public init(
+        shardCount: Int = 16,
+        maxKeysPerShard: Int = 8192,
+        now: @escaping @Sendable () -> Double = { RateLimiter.monotonicSeconds() }
+    ) {
+        self.shards = (0..<shardCount).map { _ in Shard() }
+        self.maxKeysPerShard = maxKeysPerShard
+        self.now = now
+    }
+
+    static let origin = ContinuousClock.now
+
+    public static func monotonicSeconds() -> Double {
+        let components = (ContinuousClock.now - origin).components
+        return Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// Takes `cost` tokens from the bucket for (`rule`, `key`) if it has them.
+    public func consume(_ rule: RateLimitRule, key: String, cost: Double = 1) -> RateLimitStatus {
+        let bucketKey = rule.name + "|" + key
+        let shard = shards[Int(UInt(bitPattern: bucketKey.hashValue) % UInt(shards.count))]
+        let capacity = Double(rule.burst)
+        let rate = rule.refillPerSecond
+        let current = now()
+        return shard.state.withLock { shard in
+            var bucket = shard.buckets[bucketKey] ?? Bucket(tokens: capacity, updated: current, rate: rate, capacity: capacity)
+            bucket.tokens = min(capacity, bucket.tokens + max(0, current - bucket.updated) * rate)
+            bucket.updated = current
+            let allowed = bucket.tokens >= cost
+            if allowed { bucket.tokens -= cost }
+            if shard.buckets[bucketKey] == nil, shard.buckets.count >= maxKeysPerShard {
+                Self.evict(&shard, now: current, keep: maxKeysPerShard * 3 / 4)
+            }
+            shard.buckets[bucketKey] = bucket
+            let missing = capacity - bucket.tokens
+            return RateLimitStatus(
+                allowed: allowed,
+                limit: rule.burst,
+                remaining: Int(bucket.tokens.rounded(.down)),
+                resetSeconds: Int((missing / rate).rounded(.up)),
+                retryAfterSeconds: allowed ? 0 : max(1, Int(((cost - bucket.tokens) / rate).rounded(.up)))
+            )
+        }
+    }
+
+    /// Gives back tokens (a successful login does not count against the next one).
+    public func reset(_ rule: RateLimitRule, key: String) {
+        let bucketKey = rule.name + "|" + key
+        let shard = shards[Int(UInt(bitPattern: bucketKey.hashValue) % UInt(shards.count))]
+        _ = shard.state.withLock { $0.buckets.removeValue(forKey: bucketKey) }
+    }
+
+    static func evict(_ shard: inout ShardState, now: Double, keep: Int) {
+        shard.buckets = shard.buckets.filter { !$0.value.isFull(at: now) }
+        let overflow = shard.buckets.count - keep
+        if overflow > 0 {
+            let oldest = shard.buckets.sorted { $0.value.updated < $1.value.updated }.prefix(overflow).map(\.key)
+            for key in oldest { shard.buckets.removeValue(forKey: key) }
+        }
+    }
+
+    public var trackedKeys: Int {
+        shards.reduce(0) { total, shard in total + shard.state.withLock { $0.buckets.count } }
+    }
+}

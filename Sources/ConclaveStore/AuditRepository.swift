@@ -1,0 +1,95 @@
+import ConclaveCore
+import ConclaveSecurity
+import Foundation
+import SQLKit
+
+/// Appends to and reads the hash-chained audit log. There is no update or delete here, and the
+/// schema's triggers refuse both, so the application cannot rewrite history even by mistake.
+///
+/// Each workspace has its own chain (`chain` = the workspace id); events outside any workspace
+/// (a failed login for an unknown email, server start) go to the `system` chain.
+public struct AuditRepository: Sendable {
+    public static let systemChain = "system"
+
+    public init() {}
+
+    /// Appends inside the caller's transaction, so the entry commits with the action it records.
+    @discardableResult
+    public func append(_ event: AuditEvent, on db: any SQLDatabase, kind: DatabaseKind) async throws -> AuditRecord {
+        let chain = event.workspaceID ?? Self.systemChain
+        if kind == .postgres {
+            // Serialises appends to one chain across connections and servers.
+            try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: chain)))").run()
+        }
+        let head = try await db.raw(
+            "SELECT seq, hash FROM audit_log WHERE chain = \(bind: chain) ORDER BY seq DESC LIMIT 1"
+        ).first()
+        let previousSeq = try head?.decode(column: "seq", as: Int64.self) ?? 0
+        let previousHash = try head?.decode(column: "hash", as: String.self) ?? AuditHasher.genesisHash
+        var record = AuditRecord(
+            id: Identifier.generate(.audit),
+            chain: chain,
+            seq: previousSeq + 1,
+            at: Clock.rfc3339(Date()),
+            actor: event.actor,
+            action: event.action,
+            target: event.target,
+            workspaceID: event.workspaceID,
+            details: .object(event.details),
+            prevHash: previousHash,
+            hash: ""
+        )
+        record.hash = AuditHasher.hash(previous: previousHash, entry: record.hashedContent)
+        try await db.raw(
+            """
+            INSERT INTO audit_log (id, chain, seq, at, actor_id, actor_kind, actor_ip, action, target, workspace_id, details, prev_hash, hash)
+            VALUES (\(bind: record.id), \(bind: chain), \(bind: record.seq), \(bind: record.at), \(bind: record.actor.id),
+                    \(bind: record.actor.kind), \(bind: record.actor.ip), \(bind: record.action), \(bind: record.target),
+                    \(bind: record.workspaceID), \(bind: record.details.canonicalString), \(bind: record.prevHash), \(bind: record.hash))
+            """
+        ).run()
+        return record
+    }
+
+    /// One page of a chain in seq order, optionally filtered.
+    public func list(
+        chain: String,
+        afterSeq: Int64,
+        limit: Int,
+        action: String? = nil,
+        actorID: String? = nil,
+        on db: any SQLDatabase
+    ) async throws -> [AuditRecord] {
+        var query = SQLQueryString("SELECT * FROM audit_log WHERE chain = \(bind: chain) AND seq > \(bind: afterSeq)")
+        if let action { query.appendInterpolation(" AND action = \(bind: action)" as SQLQueryString) }
+        if let actorID { query.appendInterpolation(" AND actor_id = \(bind: actorID)" as SQLQueryString) }
+        query.appendInterpolation(" ORDER BY seq ASC LIMIT \(bind: limit)" as SQLQueryString)
+        return try await db.raw(query).all().map(Self.record(from:))
+    }
+
+    public func chains(on db: any SQLDatabase) async throws -> [String] {
+        try await db.raw("SELECT DISTINCT chain FROM audit_log ORDER BY chain").all().map { try $0.decode(column: "chain", as: String.self) }
+    }
+
+    static func record(from row: any SQLRow) throws -> AuditRecord {
+        let detailsText = try row.decode(column: "details", as: String.self)
+        let details = (try? JSONDecoder().decode(JSONValue.self, from: Data(detailsText.utf8))) ?? .string(detailsText)
+        return AuditRecord(
+            id: try row.decode(column: "id", as: String.self),
+            chain: try row.decode(column: "chain", as: String.self),
+            seq: try row.decode(column: "seq", as: Int64.self),
+            at: try row.decode(column: "at", as: String.self),
+            actor: AuditActor(
+                id: try row.decode(column: "actor_id", as: String?.self),
+                kind: try row.decode(column: "actor_kind", as: String.self),
+                ip: try row.decode(column: "actor_ip", as: String?.self)
+            ),
+            action: try row.decode(column: "action", as: String.self),
+            target: try row.decode(column: "target", as: String?.self),
+            workspaceID: try row.decode(column: "workspace_id", as: String?.self),
+            details: details,
+            prevHash: try row.decode(column: "prev_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self)
+        )
+    }
+}

@@ -1,0 +1,28 @@
+import SQLKit
+
+public enum DatabaseKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// The one storage interface both backends implement.
+///
+/// `write` runs its body in a transaction: everything it does commits together or not at all, and
+/// the call returns only after the commit is durable. `read` sees only committed data.
+public protocol Database: Sendable {
+    var kind: DatabaseKind { get }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Whether the database answers a trivial query now.
+    func ping() async -> Bool
+    /// Runs until cancelled; backends with background work (a connection pool) need it running.
+    func run() async throws
+    func shutdown() async
+}
+
+/// An error from storage that the caller can act on; everything else is internal.
+public enum StoreError: Error, Equatable, Sendable {
+    /// A unique constraint refused the write (duplicate email, channel name...).
+    case conflict
+    case notFound
+}

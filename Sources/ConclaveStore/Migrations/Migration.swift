@@ -1,0 +1,14 @@
+/// One versioned schema change. Statements are plain SQL; where the dialects differ the migration
+/// says so by branching on `kind`, and everything else is written once for both.
+public protocol Migration: Sendable {
+    var version: Int { get }
+    var name: String { get }
+    func statements(for kind: DatabaseKind) -> [String]
+}
+
+/// Every migration, in order. Append only: a released migration never changes.
+public enum Migrations {
+    public static let all: [any Migration] = [
+        Migration0001Foundation(),
+    ]
+}

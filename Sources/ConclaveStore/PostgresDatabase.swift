@@ -1,0 +1,90 @@
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// The production backend: PostgresNIO's `PostgresClient` pool, one transaction per `write`.
+public final class PostgresDatabase: Database {
+    public let kind = DatabaseKind.postgres
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(settings: DatabaseLocation.PostgresSettings, logger: Logger, maxConnections: Int = 20) throws {
+        let tls: PostgresClient.Configuration.TLS
+        switch settings.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try .makeClientConfiguration())
+        case .require: tls = .require(try .makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: settings.host,
+            port: settings.port,
+            username: settings.username,
+            password: settings.password,
+            database: settings.database,
+            tls: tls
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(5)
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .notice)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
+        self.logger = logger
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+            }
+        } catch {
+            throw StoreErrorMapping.map(error)
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+            }
+        } catch {
+            throw StoreErrorMapping.map(Self.unwrapTransactionError(error))
+        }
+    }
+
+    /// PostgresNIO wraps a failed body in a transaction error; callers care about the body's error.
+    static func unwrapTransactionError(_ error: any Error) -> any Error {
+        if let transactionError = error as? PostgresTransactionError, let closureError = transactionError.closureError {
+            return closureError
+        }
+        return error
+    }
+
+    public func ping() async -> Bool {
+        do {
+            return try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await self.read { db in try await db.raw("SELECT 1 AS one").first() != nil }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(3))
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+        } catch {
+            return false
+        }
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    public func shutdown() async {}
+}

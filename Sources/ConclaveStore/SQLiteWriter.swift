@@ -1,0 +1,150 @@
+import Logging
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import Synchronization
+
+/// The single writer of an SQLite database, with group commit.
+///
+/// SQLite allows one writer at a time, and SQLKit's sessions do not isolate transactions on a
+/// shared connection, so every write goes through here. Writes that arrive while a commit is in
+/// progress wait and then share the next transaction: one fsync for many writes. Each write runs
+/// inside its own SAVEPOINT, so one failing write rolls back alone and never takes its neighbours
+/// with it. A caller is answered only after the COMMIT that contains its write has returned.
+final class SQLiteWriter: Sendable {
+    /// A batch is capped so one transaction never holds the write lock for long.
+    static let maxBatch = 256
+
+    struct Job: Sendable {
+        /// Runs the body; on success returns the closure that answers the caller after commit.
+        let run: @Sendable (any SQLDatabase) async -> Result<@Sendable () -> Void, any Error>
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    struct State {
+        var pending: [Job] = []
+        var draining = false
+        var closed = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    enum WriterError: Error { case closed }
+
+    let connection: SQLiteConnection
+    let logger: Logger
+    let state = Mutex(State())
+
+    init(connection: SQLiteConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    do {
+                        let value = try await body(db)
+                        return .success({ continuation.resume(returning: value) })
+                    } catch {
+                        return .failure(error)
+                    }
+                },
+                fail: { error in continuation.resume(throwing: StoreErrorMapping.map(error)) }
+            )
+            let action: SubmitAction = state.withLock { state in
+                if state.closed { return .reject }
+                state.pending.append(job)
+                if state.draining { return .queued }
+                state.draining = true
+                return .startDrain
+            }
+            switch action {
+            case .reject: job.fail(WriterError.closed)
+            case .queued: break
+            case .startDrain: Task { await self.drain() }
+            }
+        }
+    }
+
+    enum SubmitAction { case reject, queued, startDrain }
+
+    private func drain() async {
+        while true {
+            let batch: [Job] = state.withLock { state in
+                let count = min(state.pending.count, Self.maxBatch)
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                if batch.isEmpty {
+                    state.draining = false
+                    let waiters = state.idleWaiters
+                    state.idleWaiters = []
+                    for waiter in waiters { waiter.resume() }
+                }
+                return batch
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) async {
+        let db = connection.sql()
+        do {
+            try await execute("BEGIN IMMEDIATE")
+        } catch {
+            logger.error("sqlite BEGIN failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+            for job in batch { job.fail(error) }
+            return
+        }
+        var answers: [@Sendable () -> Void] = []
+        var stillPending: [Job] = []
+        for job in batch {
+            do {
+                try await execute("SAVEPOINT conclave_write")
+            } catch {
+                job.fail(error)
+                continue
+            }
+            switch await job.run(db) {
+            case .success(let answer):
+                do {
+                    try await execute("RELEASE conclave_write")
+                    answers.append(answer)
+                    stillPending.append(job)
+                } catch {
+                    job.fail(error)
+                }
+            case .failure(let error):
+                try? await execute("ROLLBACK TO conclave_write")
+                try? await execute("RELEASE conclave_write")
+                job.fail(error)
+            }
+        }
+        do {
+            try await execute("COMMIT")
+            for answer in answers { answer() }
+        } catch {
+            try? await execute("ROLLBACK")
+            for job in stillPending { job.fail(error) }
+        }
+    }
+
+    private func execute(_ sql: String) async throws {
+        _ = try await connection.query(sql)
+    }
+
+    /// Refuses new writes, waits for queued ones to commit, then closes the connection.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state in
+                state.closed = true
+                if !state.draining { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+        try? await connection.close()
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Administrative tasks.", subcommands: [])
+}

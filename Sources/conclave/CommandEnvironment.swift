@@ -1,0 +1,46 @@
+import ArgumentParser
+import ConclaveServer
+import ConclaveStore
+import Foundation
+import Logging
+
+/// Shared start-up for every subcommand: configuration (a bad value exits 2 with one line naming
+/// the variable), private file modes, JSON logging.
+enum CommandEnvironment {
+    static func configuration() throws -> ConclaveConfiguration {
+        do {
+            return try ConclaveConfiguration.fromEnvironment()
+        } catch {
+            Console.error("conclave: invalid configuration: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Files the server creates (database, WAL, secrets) are private to its user.
+    static func restrictFileModes() {
+        umask(0o077)
+    }
+
+    static func logger(_ configuration: ConclaveConfiguration) -> Logger {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: configuration.logLevel) }
+        var logger = Logger(label: "conclave")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }
+
+    /// A logger for commands whose stdout is for people: only warnings and worse, on stderr's level.
+    static func quietLogger() -> Logger {
+        var logger = Logger(label: "conclave") { label in JSONLogHandler(label: label, logLevel: .error) }
+        logger.logLevel = .error
+        return logger
+    }
+
+    static func prepareDataDirectory(_ configuration: ConclaveConfiguration) throws {
+        do {
+            try PrivateFile.ensureDirectory(configuration.dataDirectory)
+        } catch {
+            Console.error("conclave: cannot create the data directory \(configuration.dataDirectory)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import ConclaveServer
+import ConclaveStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (configured by CONCLAVE_* environment variables).")
+
+    func run() async throws {
+        let configuration = try CommandEnvironment.configuration()
+        CommandEnvironment.restrictFileModes()
+        let logger = CommandEnvironment.logger(configuration)
+
+        if configuration.environment == .production {
+            let fatal = ConclaveServer.Doctor(configuration: configuration).staticFindings().filter { $0.severity == .fatal }
+            if !fatal.isEmpty {
+                for finding in fatal { Console.error("conclave: refusing to start in production: \(finding)") }
+                throw ExitCode(1)
+            }
+        }
+        try CommandEnvironment.prepareDataDirectory(configuration)
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let secrets: ServerSecrets
+        do {
+            secrets = try ServerSecrets.load(configuration: configuration)
+        } catch {
+            Console.error("conclave: cannot read or create the secrets in \(configuration.dataDirectory)")
+            throw ExitCode(1)
+        }
+        let database: any Database
+        do {
+            database = try await DatabaseFactory.open(configuration.databaseLocation, logger: logger)
+        } catch {
+            Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
+            throw ExitCode(1)
+        }
+        let dependencies = ServerDependencies(
+            configuration: configuration,
+            database: database,
+            secrets: secrets,
+            metricsRegistry: registry,
+            logger: logger
+        )
+        let app = buildApplication(dependencies)
+        do {
+            // SIGTERM and SIGINT start a graceful shutdown: stop accepting, finish in-flight requests, exit 0.
+            try await app.runService()
+        } catch {
+            logger.critical("server stopped with an error", metadata: ["error_type": .string(String(reflecting: type(of: error)))])
+            Console.error("conclave: the server stopped with an error (\(type(of: error))); see the log")
+            throw ExitCode(1)
+        }
+    }
+}
