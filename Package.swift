@@ -43,6 +43,7 @@ let package = Package(
                 "ConclaveCore",
                 "CArgon2",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import ConclaveCore
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -13,6 +14,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var clientIP: String = ""
     /// Rate-limit state to report in `RateLimit-*` headers on this response.
     public var rateLimitStatus: RateLimitStatus?
+    /// Set by `AuthenticationMiddleware` when valid credentials were presented.
+    public var principal: Principal?
 
     /// The contract's request body limit; `collect(upTo:)` enforces it while reading.
     public var maxUploadSize: Int { RequestBodyLimit.maxBytes }
@@ -20,5 +23,22 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+    }
+}
+
+extension AppRequestContext {
+    /// The authenticated principal, or 401 with `WWW-Authenticate: Bearer`.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Problem.unauthorized() }
+        return principal
+    }
+
+    /// A human signed in with a session (not an API key).
+    func requireHumanSession() throws -> (principal: Principal, sessionID: String) {
+        let principal = try requirePrincipal()
+        guard principal.kind == .human, let sessionID = principal.sessionID else {
+            throw Problem.forbidden("This action needs a signed-in person, not an API key.")
+        }
+        return (principal, sessionID)
     }
 }

@@ -1,10 +1,12 @@
 import ConclaveCore
+import ConclaveSecurity
 import ConclaveStore
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
+import SQLKit
 import ServiceLifecycle
 
 /// Everything a running server shares: configuration, storage, secrets and the shared mechanisms.
@@ -15,20 +17,36 @@ public struct ServerDependencies: Sendable {
     public let rateLimiter: RateLimiter
     public let metricsRegistry: PrometheusCollectorRegistry
     public let logger: Logger
+    public let tokens: AccessTokenService
+    public let keys: ServerKeys
+    public let passwords: PasswordHashingPool
 
     public init(
         configuration: ConclaveConfiguration,
         database: any Database,
         secrets: ServerSecrets,
         metricsRegistry: PrometheusCollectorRegistry,
-        logger: Logger
-    ) {
+        logger: Logger,
+        passwordHasher: PasswordHasher = PasswordHasher()
+    ) async throws {
         self.configuration = configuration
         self.database = database
         self.secrets = secrets
         self.rateLimiter = RateLimiter()
         self.metricsRegistry = metricsRegistry
         self.logger = logger
+        self.tokens = await AccessTokenService(
+            currentSecret: secrets.jwtSecret,
+            previousSecrets: configuration.previousJWTSecrets.map { Array($0.utf8) },
+            issuer: configuration.publicURL
+        )
+        self.keys = try ServerKeys(masterKey: secrets.masterKey)
+        self.passwords = try PasswordHashingPool(hasher: passwordHasher)
+    }
+
+    /// Appends an audit entry inside the caller's write transaction.
+    func audit(_ event: AuditEvent, on db: any SQLDatabase) async throws {
+        try await AuditRepository().append(event, on: db, kind: database.kind)
     }
 }
 
@@ -45,10 +63,18 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     )
     router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
     router.add(middleware: RequestBodyLimit())
+    router.add(middleware: AuthenticationMiddleware(tokens: dependencies.tokens, database: dependencies.database))
+    router.add(middleware: APIRateLimitMiddleware(limiter: dependencies.rateLimiter, policy: configuration.rateLimits))
 
     HealthRoutes(database: dependencies.database).register(on: router)
     MetricsRoutes(registry: dependencies.metricsRegistry, token: configuration.metricsToken).register(on: router)
     OpenAPIRoutes().register(on: router)
+    AuthRoutes(dependencies: dependencies).register(on: router)
+    SessionRoutes(dependencies: dependencies).register(on: router)
+    MeRoutes(dependencies: dependencies).register(on: router)
+    WorkspaceRoutes(dependencies: dependencies).register(on: router)
+    MemberRoutes(dependencies: dependencies).register(on: router)
+    InviteRoutes(dependencies: dependencies).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
     return router

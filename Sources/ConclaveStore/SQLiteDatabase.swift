@@ -5,6 +5,7 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import Synchronization
 
 /// The embedded backend: one SQLite file in WAL mode, one writer connection that groups
 /// concurrent write transactions into a single commit, and a few reader connections.
@@ -14,6 +15,7 @@ public final class SQLiteDatabase: Database {
     let writer: SQLiteWriter
     let readers: [SQLiteConnection]
     let readerCursor = ReaderCursor()
+    let shutdownStarted = Atomic<Bool>(false)
 
     public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
         try Self.createPrivateFile(at: path)
@@ -102,6 +104,7 @@ public final class SQLiteDatabase: Database {
     }
 
     public func shutdown() async {
+        guard shutdownStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         await writer.close()
         for reader in readers {
             try? await reader.close()

@@ -42,18 +42,20 @@ struct Serve: AsyncParsableCommand {
             Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
             throw ExitCode(1)
         }
-        let dependencies = ServerDependencies(
-            configuration: configuration,
-            database: database,
-            secrets: secrets,
-            metricsRegistry: registry,
-            logger: logger
-        )
-        let app = buildApplication(dependencies)
         do {
+            let dependencies = try await ServerDependencies(
+                configuration: configuration,
+                database: database,
+                secrets: secrets,
+                metricsRegistry: registry,
+                logger: logger
+            )
+            let app = buildApplication(dependencies)
             // SIGTERM and SIGINT start a graceful shutdown: stop accepting, finish in-flight requests, exit 0.
             try await app.runService()
+            await database.shutdown()
         } catch {
+            await database.shutdown()
             logger.critical("server stopped with an error", metadata: ["error_type": .string(String(reflecting: type(of: error)))])
             Console.error("conclave: the server stopped with an error (\(type(of: error))); see the log")
             throw ExitCode(1)

@@ -17,6 +17,8 @@ public struct ConclaveConfiguration: Sendable {
     public var environment: Environment
     public var jwtSecret: String?
     public var masterKey: String?
+    /// Earlier signing secrets whose tokens stay valid until they expire (key rotation).
+    public var previousJWTSecrets: [String]
     public var corsOrigins: [String]
     public var trustedProxies: [CIDRBlock]
     public var disableBootstrap: Bool
@@ -65,6 +67,7 @@ public struct ConclaveConfiguration: Sendable {
         }
         let jwtSecret = reader.optional("CONCLAVE_JWT_SECRET")
         let masterKey = reader.optional("CONCLAVE_MASTER_KEY")
+        let previousJWTSecrets = try reader.list("CONCLAVE_JWT_PREVIOUS_SECRETS")
         for (name, value) in [("CONCLAVE_JWT_SECRET", jwtSecret), ("CONCLAVE_MASTER_KEY", masterKey)] {
             if let value, value.utf8.count < 32, environment == .production {
                 throw ConfigurationError(variable: name, reason: "must be at least 32 bytes in production")
@@ -135,6 +138,7 @@ public struct ConclaveConfiguration: Sendable {
             environment: environment,
             jwtSecret: jwtSecret,
             masterKey: masterKey,
+            previousJWTSecrets: previousJWTSecrets,
             corsOrigins: corsOrigins,
             trustedProxies: trustedProxies,
             disableBootstrap: disableBootstrap,

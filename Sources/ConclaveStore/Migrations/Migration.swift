@@ -10,5 +10,6 @@ public protocol Migration: Sendable {
 public enum Migrations {
     public static let all: [any Migration] = [
         Migration0001Foundation(),
+        Migration0002Identity(),
     ]
 }

@@ -1,0 +1,48 @@
+import ConclaveCore
+import ConclaveSecurity
+import ConclaveStore
+import Foundation
+import Hummingbird
+import JWTKit
+
+/// Resolves `Authorization: Bearer …` into a principal.
+///
+/// An access JWT is accepted only if its signature, issuer, audience, type and expiry check out
+/// AND its session is still active in the database, so logout, refresh-token reuse and password
+/// changes take effect on the very next request, on every server sharing the database.
+/// Credentials that are present but invalid end the request with 401 here; absent credentials
+/// pass through and routes that need a principal refuse with 401 themselves.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let tokens: AccessTokenService
+    let database: any Database
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.headers[.authorization] != nil else {
+            return try await next(request, context)
+        }
+        guard let credential = BearerToken.from(request) else {
+            throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
+        }
+        var context = context
+        context.principal = try await authenticate(credential)
+        return try await next(request, context)
+    }
+
+    func authenticate(_ credential: String) async throws -> Principal {
+        if credential.hasPrefix("ck_") {
+            // API keys arrive with the agents feature; until then no key is valid.
+            throw Problem.unauthorized("The API key is not valid.")
+        }
+        guard let claims = await tokens.verify(credential) else {
+            throw Problem.unauthorized("The access token is not valid.")
+        }
+        let sessionID = claims.sid
+        let session = try await database.read { db in try await SessionRepository().find(id: sessionID, on: db) }
+        guard let session, session.userID == claims.sub.value, session.isActive(at: Clock.milliseconds()) else {
+            throw Problem.unauthorized("The session has ended.")
+        }
+        return Principal(id: session.userID, kind: .human, sessionID: session.id)
+    }
+}

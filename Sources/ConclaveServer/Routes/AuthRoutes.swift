@@ -1,0 +1,205 @@
+import ConclaveCore
+import ConclaveSecurity
+import ConclaveStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SQLKit
+
+/// Login, token refresh, logout and password change.
+struct AuthRoutes {
+    static let lockThreshold: Int64 = 10
+    static let lockMilliseconds: Int64 = 15 * 60 * 1000
+
+    let dependencies: ServerDependencies
+
+    struct LoginRequest: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct RefreshRequest: Decodable {
+        let refresh_token: String
+    }
+
+    struct PasswordChangeRequest: Decodable {
+        let current_password: String
+        let new_password: String
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("/api/v1/auth/login") { request, context in try await login(request, context) }
+        router.post("/api/v1/auth/refresh") { request, context in try await refresh(request, context) }
+        router.post("/api/v1/auth/logout") { request, context in try await logout(request, context) }
+        router.post("/api/v1/auth/password") { request, context in try await changePassword(request, context) }
+    }
+
+    static let invalidCredentials = Problem.unauthorized("The email or password is incorrect.")
+
+    func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let limit = try dependencies.enforce("login", key: context.clientIP)
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        guard body.email.utf8.count <= 320, body.password.utf8.count <= PasswordHasher.maxPasswordBytes else {
+            throw Self.invalidCredentials.withRateLimitHeaders(limit)
+        }
+        let now = Clock.milliseconds()
+        let user = try await dependencies.database.read { db in try await UserRepository().find(email: body.email, on: db) }
+        let human = user?.kind == "human" ? user : nil
+        let locked = (human?.lockedUntil ?? 0) > now
+        // Always one argon2 verification, so unknown, locked and wrong all take the same time.
+        let matched = try await dependencies.passwords.verify(body.password, encoded: locked ? nil : human?.passwordHash)
+        let actor = AuditActor(id: human?.id, kind: human == nil ? "anonymous" : "user", ip: context.clientIP)
+
+        guard let human, matched, !locked else {
+            try await recordFailure(user: human, locked: locked, actor: actor, now: now)
+            throw Self.invalidCredentials.withRateLimitHeaders(limit)
+        }
+        let issuer = SessionIssuer(dependencies: dependencies)
+        let userAgent = request.headers[.userAgent]
+        let clientIP = context.clientIP
+        let (session, refreshToken) = try await dependencies.database.write { db in
+            try await UserRepository().clearFailedLogins(id: human.id, on: db)
+            let created = try await issuer.createSession(userID: human.id, ip: clientIP, userAgent: userAgent, mfa: false, on: db)
+            try await dependencies.audit(
+                AuditEvent(actor: actor, action: "auth.login.succeeded", target: human.id, details: ["session_id": .string(created.0.id)]),
+                on: db
+            )
+            return created
+        }
+        let pair = try await issuer.pair(userID: human.id, sessionID: session.id, refreshToken: refreshToken)
+        var headers = HTTPFields()
+        headers.setRateLimit(limit)
+        return JSONResponse.make(pair.json, headers: headers)
+    }
+
+    func recordFailure(user: UserRecord?, locked: Bool, actor: AuditActor, now: Int64) async throws {
+        try await dependencies.database.write { db in
+            var details: [String: JSONValue] = ["reason": .string(user == nil ? "unknown_account" : (locked ? "locked" : "wrong_password"))]
+            if let user, !locked {
+                let failures = try await UserRepository().recordFailedLogin(
+                    id: user.id, lockThreshold: Self.lockThreshold, lockUntil: now + Self.lockMilliseconds, now: now, on: db
+                )
+                details["consecutive_failures"] = .int(failures)
+                if failures >= Self.lockThreshold {
+                    try await dependencies.audit(
+                        AuditEvent(actor: actor, action: "auth.account.locked", target: user.id, details: ["minutes": 15]),
+                        on: db
+                    )
+                }
+            }
+            try await dependencies.audit(AuditEvent(actor: actor, action: "auth.login.failed", target: user?.id, details: details), on: db)
+        }
+    }
+
+    enum RefreshOutcome: Sendable {
+        case refreshed(userID: String, sessionID: String, refreshToken: String)
+        case rejected
+    }
+
+    func refresh(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let limit = try dependencies.enforce("refresh", key: context.clientIP)
+        let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
+        guard body.refresh_token.utf8.count <= 512 else { throw Problem.unauthorized("The refresh token is not valid.") }
+        let hash = dependencies.keys.tokenHasher.hexDigest(body.refresh_token)
+        let issuer = SessionIssuer(dependencies: dependencies)
+        let clientIP = context.clientIP
+        let outcome: RefreshOutcome = try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            let sessions = SessionRepository()
+            switch try await sessions.spendRefreshToken(hash: hash, now: now, on: db) {
+            case .unknown:
+                return .rejected
+            case .reused(let sessionID):
+                // A spent token came back: one of its holders is not the user. End the session for both.
+                if try await sessions.revoke(id: sessionID, reason: "refresh_token_reuse", now: now, on: db),
+                    let session = try await sessions.find(id: sessionID, on: db)
+                {
+                    try await dependencies.audit(
+                        AuditEvent(
+                            actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP),
+                            action: "auth.session.reuse_detected",
+                            target: session.userID,
+                            details: ["session_id": .string(sessionID)]
+                        ),
+                        on: db
+                    )
+                }
+                return .rejected
+            case .valid(let session):
+                guard session.isActive(at: now) else { return .rejected }
+                let next = issuer.newRefreshToken()
+                try await sessions.insertRefreshToken(hash: next.hash, sessionID: session.id, now: now, on: db)
+                try await sessions.touch(id: session.id, now: now, ip: clientIP, on: db)
+                return .refreshed(userID: session.userID, sessionID: session.id, refreshToken: next.token)
+            }
+        }
+        guard case .refreshed(let userID, let sessionID, let refreshToken) = outcome else {
+            throw Problem.unauthorized("The refresh token is not valid.").withRateLimitHeaders(limit)
+        }
+        let pair = try await issuer.pair(userID: userID, sessionID: sessionID, refreshToken: refreshToken)
+        var headers = HTTPFields()
+        headers.setRateLimit(limit)
+        return JSONResponse.make(pair.json, headers: headers)
+    }
+
+    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, sessionID) = try context.requireHumanSession()
+        let clientIP = context.clientIP
+        try await dependencies.database.write { db in
+            try await SessionRepository().revoke(id: sessionID, reason: "logout", now: Clock.milliseconds(), on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    action: "auth.logout",
+                    target: principal.id,
+                    details: ["session_id": .string(sessionID)]
+                ),
+                on: db
+            )
+        }
+        return Response(status: .noContent)
+    }
+
+    func changePassword(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, sessionID) = try context.requireHumanSession()
+        let body = try await request.decodeJSON(as: PasswordChangeRequest.self, context: context)
+        let user = try await dependencies.database.read { db in try await UserRepository().find(id: principal.id, on: db) }
+        guard let user else { throw Problem.unauthorized() }
+        guard body.current_password.utf8.count <= PasswordHasher.maxPasswordBytes,
+            try await dependencies.passwords.verify(body.current_password, encoded: user.passwordHash)
+        else {
+            throw Problem.validation(field: "current_password", "is incorrect")
+        }
+        try PasswordRules.validate(body.new_password, field: "new_password", context: [user.email ?? "", user.name])
+        let hash = try await dependencies.passwords.hash(body.new_password)
+        let clientIP = context.clientIP
+        let revoked = try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            try await UserRepository().updatePassword(id: user.id, hash: hash, now: now, on: db)
+            let revoked = try await SessionRepository().revokeAll(userID: user.id, keeping: sessionID, reason: "password_changed", now: now, on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: user.id, kind: "user", ip: clientIP),
+                    action: "auth.password.changed",
+                    target: user.id,
+                    details: ["sessions_revoked": .int(Int64(revoked.count))]
+                ),
+                on: db
+            )
+            return revoked
+        }
+        return JSONResponse.make(["sessions_revoked": .int(Int64(revoked.count))])
+    }
+}
+
+/// The password rules (ASVS V6.2) as 422 field errors.
+enum PasswordRules {
+    static let policy = PasswordPolicy()
+
+    static func validate(_ password: String, field: String, context: [String]) throws {
+        let violations = policy.violations(for: password, contextWords: context.filter { !$0.isEmpty })
+        guard violations.isEmpty else {
+            throw Problem.validation(violations.map { FieldError(field: field, message: $0.message) })
+        }
+    }
+}

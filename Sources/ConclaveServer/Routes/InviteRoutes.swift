@@ -1,0 +1,242 @@
+import ConclaveCore
+import ConclaveSecurity
+import ConclaveStore
+import Foundation
+import Hummingbird
+
+/// Invites: random tokens stored only as keyed hashes, with expiry, a use limit and revocation.
+/// Accepting one joins the workspace; without a session it signs a new person up first.
+struct InviteRoutes {
+    static let defaultLifetimeSeconds: Int64 = 7 * 24 * 3600
+    static let maxLifetimeSeconds: Int64 = 30 * 24 * 3600
+
+    let dependencies: ServerDependencies
+
+    struct CreateRequest: Decodable {
+        let role: String?
+        let max_uses: Int64?
+        let expires_in: Int64?
+    }
+
+    struct SignupRequest: Decodable {
+        let email: String?
+        let password: String?
+        let name: String?
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("/api/v1/workspaces/{ws}/invites") { request, context in try await create(request, context) }
+        router.get("/api/v1/workspaces/{ws}/invites") { request, context in try await list(request, context) }
+        router.delete("/api/v1/workspaces/{ws}/invites/{invite}") { _, context in try await revoke(context) }
+        router.post("/api/v1/invites/{token}/accept") { request, context in try await accept(request, context) }
+    }
+
+    static func json(_ invite: InviteRecord) -> JSONValue {
+        [
+            "id": .string(invite.id),
+            "workspace_id": .string(invite.workspaceID),
+            "role": .string(invite.role.rawValue),
+            "max_uses": .int(invite.maxUses),
+            "uses": .int(invite.uses),
+            "expires_at": .string(Clock.rfc3339(milliseconds: invite.expiresAt)),
+            "created_at": .string(Clock.rfc3339(milliseconds: invite.createdAt)),
+            "revoked": .bool(invite.revokedAt != nil),
+        ]
+    }
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
+        let body = try await request.decodeJSON(as: CreateRequest.self, context: context, emptyBodyAs: "{}")
+        var errors: [FieldError] = []
+        let role = Role(rawValue: body.role ?? "member")
+        if role == nil || role == .agent || role == .owner {
+            errors.append(FieldError(field: "role", message: "must be admin, member or viewer"))
+        }
+        let maxUses = body.max_uses ?? 1
+        if !(1...1000).contains(maxUses) { errors.append(FieldError(field: "max_uses", message: "must be from 1 to 1000")) }
+        let lifetime = body.expires_in ?? Self.defaultLifetimeSeconds
+        if !(60...Self.maxLifetimeSeconds).contains(lifetime) {
+            errors.append(FieldError(field: "expires_in", message: "must be from 60 to \(Self.maxLifetimeSeconds) seconds"))
+        }
+        guard errors.isEmpty, let role else { throw Problem.validation(errors) }
+        guard RolePolicy.mayChangeRole(actor: actorRole, from: .viewer, to: role) else {
+            throw Problem.forbidden("A \(actorRole.rawValue) cannot invite a \(role.rawValue).")
+        }
+        let token = "inv_" + SecureRandom.token(bytes: 32)
+        let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
+        let clientIP = context.clientIP
+        let invite = try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            let invite = InviteRecord(
+                id: Identifier.generate(.invite),
+                workspaceID: workspaceID,
+                role: role,
+                maxUses: maxUses,
+                uses: 0,
+                expiresAt: now + lifetime * 1000,
+                createdBy: principal.id,
+                createdAt: now,
+                revokedAt: nil
+            )
+            try await InviteRepository().insert(invite, tokenHash: tokenHash, on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    action: "invite.created",
+                    target: invite.id,
+                    workspaceID: workspaceID,
+                    details: ["role": .string(role.rawValue), "max_uses": .int(maxUses)]
+                ),
+                on: db
+            )
+            return invite
+        }
+        guard case .object(var body) = Self.json(invite) else { throw Problem.internalError }
+        body["token"] = .string(token)
+        body["url"] = .string(Self.url(publicURL: dependencies.configuration.publicURL, token: token))
+        return JSONResponse.make(.object(body), status: .created)
+    }
+
+    static func url(publicURL: String, token: String) -> String {
+        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        return "\(base)/invite/\(token)"
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
+        let page = try Page(request)
+        let rows = try await dependencies.database.read { db in
+            try await InviteRepository().list(workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db)
+        }
+        let (items, next) = page.finish(rows) { $0.id }
+        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+    }
+
+    func revoke(_ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        let inviteID = try context.pathID("invite", kind: .invite)
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
+        let clientIP = context.clientIP
+        try await dependencies.database.write { db in
+            let invites = InviteRepository()
+            guard try await invites.find(id: inviteID, workspaceID: workspaceID, on: db) != nil else { throw Problem.notFound }
+            try await invites.revoke(id: inviteID, now: Clock.milliseconds(), on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    action: "invite.revoked",
+                    target: inviteID,
+                    workspaceID: workspaceID
+                ),
+                on: db
+            )
+        }
+        return Response(status: .noContent)
+    }
+
+    enum AcceptOutcome: Sendable {
+        case joined(workspaceID: String, role: Role, userID: String, session: (id: String, refresh: String)?)
+    }
+
+    func accept(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let token = context.parameters.get("token"), token.utf8.count <= 200 else { throw Problem.notFound }
+        let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
+        var existingUserID: String?
+        var signup: (email: String, name: String, hash: String)?
+        if let principal = context.principal {
+            guard principal.kind == .human else { throw Problem.forbidden("Agents cannot accept invites.") }
+            existingUserID = principal.id
+        } else {
+            _ = try dependencies.enforce("signup", key: context.clientIP)
+            let body = try await request.decodeJSON(as: SignupRequest.self, context: context, emptyBodyAs: "{}")
+            var errors: [FieldError] = []
+            let email = body.email ?? ""
+            if let message = Validation.email(email) { errors.append(FieldError(field: "email", message: message)) }
+            let name = body.name ?? email.split(separator: "@").first.map(String.init) ?? ""
+            if let message = Validation.displayName(name) { errors.append(FieldError(field: "name", message: message)) }
+            let password = body.password ?? ""
+            errors += PasswordRules.policy.violations(for: password, contextWords: [email, name]).map {
+                FieldError(field: "password", message: $0.message)
+            }
+            if body.password == nil { errors.append(FieldError(field: "password", message: "is required")) }
+            guard errors.isEmpty else {
+                if context.principal == nil, request.headers[.authorization] == nil, body.email == nil, body.password == nil {
+                    throw Problem.unauthorized("Sign in, or send email, password and name to sign up.")
+                }
+                throw Problem.validation(errors)
+            }
+            signup = (Validation.normalizedEmail(email), name, try await dependencies.passwords.hash(password))
+        }
+        let clientIP = context.clientIP
+        let userAgent = request.headers[.userAgent]
+        let issuer = SessionIssuer(dependencies: dependencies)
+        let invitedUserID = existingUserID
+        let newAccount = signup
+        let outcome: AcceptOutcome = try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            let invites = InviteRepository()
+            let workspaces = WorkspaceRepository()
+            guard let invite = try await invites.find(tokenHash: tokenHash, on: db), invite.isUsable(at: now) else {
+                throw Problem.notFound
+            }
+            var userID = invitedUserID ?? ""
+            if let newAccount {
+                guard try await UserRepository().find(email: newAccount.email, on: db) == nil else {
+                    throw Problem.conflict("An account with this email exists; sign in and accept the invite.")
+                }
+                userID = Identifier.generate(.user)
+                try await UserRepository().insert(
+                    UserRecord(
+                        id: userID, kind: "human", email: newAccount.email, name: newAccount.name, passwordHash: newAccount.hash,
+                        failedLogins: 0, lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now
+                    ),
+                    on: db
+                )
+                try await dependencies.audit(
+                    AuditEvent(actor: AuditActor(id: userID, kind: "user", ip: clientIP), action: "account.created", target: userID,
+                               workspaceID: invite.workspaceID, details: ["via": "invite"]),
+                    on: db
+                )
+            }
+            if try await workspaces.role(of: userID, in: invite.workspaceID, on: db) != nil {
+                throw Problem.conflict("You are already a member of this workspace.")
+            }
+            guard try await invites.consume(id: invite.id, now: now, on: db) else { throw Problem.notFound }
+            // A workspace without an owner (made by an agent's bootstrap) gets its first human as owner.
+            let role: Role = try await workspaces.ownerCount(of: invite.workspaceID, on: db) == 0 ? .owner : invite.role
+            try await workspaces.addMember(workspaceID: invite.workspaceID, principalID: userID, role: role, now: now, on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: userID, kind: "user", ip: clientIP),
+                    action: "invite.accepted",
+                    target: invite.id,
+                    workspaceID: invite.workspaceID,
+                    details: ["role": .string(role.rawValue), "member_id": .string(userID)]
+                ),
+                on: db
+            )
+            var session: (id: String, refresh: String)?
+            if newAccount != nil {
+                let created = try await issuer.createSession(userID: userID, ip: clientIP, userAgent: userAgent, mfa: false, on: db)
+                session = (created.0.id, created.1)
+            }
+            return .joined(workspaceID: invite.workspaceID, role: role, userID: userID, session: session)
+        }
+        guard case .joined(let workspaceID, let role, let userID, let session) = outcome else { throw Problem.internalError }
+        var body: [String: JSONValue] = [
+            "workspace_id": .string(workspaceID),
+            "role": .string(role.rawValue),
+            "user_id": .string(userID),
+        ]
+        if let session {
+            let pair = try await issuer.pair(userID: userID, sessionID: session.id, refreshToken: session.refresh)
+            if case .object(let tokens) = pair.json { body.merge(tokens) { current, _ in current } }
+        }
+        return JSONResponse.make(.object(body), status: session == nil ? .ok : .created)
+    }
+}

@@ -1,0 +1,116 @@
+import ConclaveCore
+import ConclaveStore
+import Hummingbird
+
+/// Workspace members: list, change a role, remove (or leave).
+struct MemberRoutes {
+    let dependencies: ServerDependencies
+
+    struct UpdateRequest: Decodable {
+        let role: String
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/api/v1/workspaces/{ws}/members") { request, context in try await list(request, context) }
+        router.patch("/api/v1/workspaces/{ws}/members/{member}") { request, context in try await update(request, context) }
+        router.delete("/api/v1/workspaces/{ws}/members/{member}") { _, context in try await remove(context) }
+    }
+
+    static func json(_ member: WorkspaceRepository.MemberRow) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "id": .string(member.principalID),
+            "kind": .string(member.kind),
+            "name": .string(member.name),
+            "role": .string(member.role.rawValue),
+            "joined_at": .string(Clock.rfc3339(milliseconds: member.joinedAt)),
+        ]
+        if let email = member.email { body["email"] = .string(email) }
+        return .object(body)
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
+        let page = try Page(request)
+        let rows = try await dependencies.database.read { db in
+            try await WorkspaceRepository().members(of: workspaceID, after: page.after, limit: page.limit + 1, on: db)
+        }
+        let (items, next) = page.finish(rows) { $0.principalID }
+        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+    }
+
+    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        let memberID = try context.pathID("member", kinds: [.user, .agent])
+        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
+        let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+        guard let newRole = Role(rawValue: body.role) else {
+            throw Problem.validation(field: "role", "must be one of owner, admin, member, viewer")
+        }
+        guard PermissionTable.allows(actorRole, .membersManage) else {
+            throw Problem.forbidden("Your role (\(actorRole.rawValue)) does not allow changing roles.")
+        }
+        let clientIP = context.clientIP
+        let member = try await dependencies.database.write { db in
+            let repository = WorkspaceRepository()
+            guard let currentRole = try await repository.role(of: memberID, in: workspaceID, on: db) else { throw Problem.notFound }
+            guard RolePolicy.mayChangeRole(actor: actorRole, from: currentRole, to: newRole) else {
+                throw Problem.forbidden("A \(actorRole.rawValue) cannot change a \(currentRole.rawValue) to \(newRole.rawValue).")
+            }
+            if currentRole == .owner, newRole != .owner, try await repository.ownerCount(of: workspaceID, on: db) <= 1 {
+                throw Problem.conflict("The last owner cannot be demoted; make someone else owner first.")
+            }
+            if currentRole != newRole {
+                try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
+                try await dependencies.audit(
+                    AuditEvent(
+                        actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                        action: "member.role_changed",
+                        target: memberID,
+                        workspaceID: workspaceID,
+                        details: ["from": .string(currentRole.rawValue), "to": .string(newRole.rawValue)]
+                    ),
+                    on: db
+                )
+            }
+            guard let updated = try await repository.memberRow(memberID, in: workspaceID, on: db) else { throw Problem.notFound }
+            return updated
+        }
+        return JSONResponse.make(Self.json(member))
+    }
+
+    func remove(_ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        let memberID = try context.pathID("member", kinds: [.user, .agent])
+        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
+        let clientIP = context.clientIP
+        try await dependencies.database.write { db in
+            let repository = WorkspaceRepository()
+            guard let targetRole = try await repository.role(of: memberID, in: workspaceID, on: db) else { throw Problem.notFound }
+            let leaving = memberID == principal.id
+            if !leaving {
+                guard PermissionTable.allows(actorRole, .membersManage), RolePolicy.mayRemove(actor: actorRole, target: targetRole) else {
+                    throw Problem.forbidden("A \(actorRole.rawValue) cannot remove a \(targetRole.rawValue).")
+                }
+            }
+            if targetRole == .owner, try await repository.ownerCount(of: workspaceID, on: db) <= 1 {
+                throw Problem.conflict("The last owner cannot leave; make someone else owner or delete the workspace.")
+            }
+            try await repository.removeMember(memberID, from: workspaceID, on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "user" : "agent", ip: clientIP),
+                    action: leaving ? "member.left" : "member.removed",
+                    target: memberID,
+                    workspaceID: workspaceID,
+                    details: ["role": .string(targetRole.rawValue)]
+                ),
+                on: db
+            )
+        }
+        return Response(status: .noContent)
+    }
+}

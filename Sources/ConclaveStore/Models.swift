@@ -1,0 +1,110 @@
+import ConclaveCore
+
+/// A human or an agent's login account. `passwordHash` is an argon2id PHC string.
+public struct UserRecord: Sendable, Equatable {
+    public var id: String
+    public var kind: String
+    public var email: String?
+    public var name: String
+    public var passwordHash: String?
+    public var failedLogins: Int64
+    public var lockedUntil: Int64?
+    public var totpSecret: String?
+    public var totpEnabled: Bool
+    public var totpLastCounter: Int64?
+    public var createdAt: Int64
+
+    public init(id: String, kind: String, email: String?, name: String, passwordHash: String?, failedLogins: Int64, lockedUntil: Int64?, totpSecret: String?, totpEnabled: Bool, totpLastCounter: Int64?, createdAt: Int64) {
+        self.id = id
+        self.kind = kind
+        self.email = email
+        self.name = name
+        self.passwordHash = passwordHash
+        self.failedLogins = failedLogins
+        self.lockedUntil = lockedUntil
+        self.totpSecret = totpSecret
+        self.totpEnabled = totpEnabled
+        self.totpLastCounter = totpLastCounter
+        self.createdAt = createdAt
+    }
+}
+
+public struct WorkspaceRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var createdBy: String
+    public var createdAt: Int64
+
+    public init(id: String, name: String, createdBy: String, createdAt: Int64) {
+        self.id = id
+        self.name = name
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+    }
+}
+
+public struct MembershipRecord: Sendable, Equatable {
+    public var workspaceID: String
+    public var principalID: String
+    public var role: Role
+    public var createdAt: Int64
+
+    public init(workspaceID: String, principalID: String, role: Role, createdAt: Int64) {
+        self.workspaceID = workspaceID
+        self.principalID = principalID
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
+
+public struct SessionRecord: Sendable, Equatable {
+    public var id: String
+    public var userID: String
+    public var createdAt: Int64
+    public var lastUsedAt: Int64
+    public var expiresAt: Int64
+    public var revokedAt: Int64?
+    public var ip: String?
+    public var userAgent: String?
+    public var mfa: Bool
+
+    public init(id: String, userID: String, createdAt: Int64, lastUsedAt: Int64, expiresAt: Int64, revokedAt: Int64?, ip: String?, userAgent: String?, mfa: Bool) {
+        self.id = id
+        self.userID = userID
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.ip = ip
+        self.userAgent = userAgent
+        self.mfa = mfa
+    }
+
+    public func isActive(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
+}
+
+public struct InviteRecord: Sendable, Equatable {
+    public var id: String
+    public var workspaceID: String
+    public var role: Role
+    public var maxUses: Int64
+    public var uses: Int64
+    public var expiresAt: Int64
+    public var createdBy: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+
+    public init(id: String, workspaceID: String, role: Role, maxUses: Int64, uses: Int64, expiresAt: Int64, createdBy: String, createdAt: Int64, revokedAt: Int64?) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.role = role
+        self.maxUses = maxUses
+        self.uses = uses
+        self.expiresAt = expiresAt
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
+    public func isUsable(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now && uses < maxUses }
+}

@@ -1,0 +1,99 @@
+import SQLKit
+
+/// Login sessions and their rotating refresh tokens (stored as keyed hashes only).
+public struct SessionRepository: Sendable {
+    public init() {}
+
+    public func insert(_ session: SessionRecord, refreshTokenHash: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, revoked_reason, ip, user_agent, mfa)
+            VALUES (\(bind: session.id), \(bind: session.userID), \(bind: session.createdAt), \(bind: session.lastUsedAt),
+                    \(bind: session.expiresAt), NULL, NULL, \(bind: session.ip), \(bind: session.userAgent), \(bind: session.mfa ? 1 : 0))
+            """
+        ).run()
+        try await insertRefreshToken(hash: refreshTokenHash, sessionID: session.id, now: session.createdAt, on: db)
+    }
+
+    public func insertRefreshToken(hash: String, sessionID: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at, used_at) VALUES (\(bind: hash), \(bind: sessionID), \(bind: now), NULL)"
+        ).run()
+    }
+
+    public func find(id: String, on db: any SQLDatabase) async throws -> SessionRecord? {
+        try await db.raw("SELECT * FROM sessions WHERE id = \(bind: id)").first().map(Self.session(from:))
+    }
+
+    public enum RefreshLookup: Sendable {
+        case unknown
+        /// The token was already exchanged once: whoever presents it now may hold a stolen copy.
+        case reused(sessionID: String)
+        case valid(SessionRecord)
+    }
+
+    /// Marks the token spent in the same statement that checks it, so two concurrent refreshes with
+    /// one token cannot both succeed.
+    public func spendRefreshToken(hash: String, now: Int64, on db: any SQLDatabase) async throws -> RefreshLookup {
+        guard let row = try await db.raw("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else {
+            return .unknown
+        }
+        let sessionID = try row.decode(column: "session_id", as: String.self)
+        let spent = try await db.raw(
+            "UPDATE refresh_tokens SET used_at = \(bind: now) WHERE token_hash = \(bind: hash) AND used_at IS NULL RETURNING session_id"
+        ).first()
+        guard spent != nil else { return .reused(sessionID: sessionID) }
+        guard let session = try await find(id: sessionID, on: db) else { return .unknown }
+        return .valid(session)
+    }
+
+    public func touch(id: String, now: Int64, ip: String?, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE sessions SET last_used_at = \(bind: now), ip = \(bind: ip) WHERE id = \(bind: id)").run()
+    }
+
+    /// Returns whether the session was active before this call.
+    @discardableResult
+    public func revoke(id: String, reason: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        let row = try await db.raw(
+            """
+            UPDATE sessions SET revoked_at = \(bind: now), revoked_reason = \(bind: reason)
+            WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
+            """
+        ).first()
+        return row != nil
+    }
+
+    /// Revokes every active session of a user except `keeping`; returns the revoked ids.
+    public func revokeAll(userID: String, keeping: String?, reason: String, now: Int64, on db: any SQLDatabase) async throws -> [String] {
+        try await db.raw(
+            """
+            UPDATE sessions SET revoked_at = \(bind: now), revoked_reason = \(bind: reason)
+            WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND id <> \(bind: keeping ?? "")
+            RETURNING id
+            """
+        ).all().map { try $0.decode(column: "id", as: String.self) }
+    }
+
+    public func active(userID: String, now: Int64, on db: any SQLDatabase) async throws -> [SessionRecord] {
+        try await db.raw(
+            """
+            SELECT * FROM sessions WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND expires_at > \(bind: now)
+            ORDER BY created_at DESC LIMIT 200
+            """
+        ).all().map(Self.session(from:))
+    }
+
+    static func session(from row: any SQLRow) throws -> SessionRecord {
+        SessionRecord(
+            id: try row.decode(column: "id", as: String.self),
+            userID: try row.decode(column: "user_id", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64.self),
+            expiresAt: try row.decode(column: "expires_at", as: Int64.self),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
+            ip: try row.decode(column: "ip", as: String?.self),
+            userAgent: try row.decode(column: "user_agent", as: String?.self),
+            mfa: try row.decode(column: "mfa", as: Int64.self) != 0
+        )
+    }
+}

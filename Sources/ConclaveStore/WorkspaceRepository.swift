@@ -1,0 +1,126 @@
+import ConclaveCore
+import SQLKit
+
+/// Workspaces and who belongs to them with which role.
+public struct WorkspaceRepository: Sendable {
+    public init() {}
+
+    public func insert(_ workspace: WorkspaceRecord, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO workspaces (id, name, created_by, created_at, updated_at)
+            VALUES (\(bind: workspace.id), \(bind: workspace.name), \(bind: workspace.createdBy), \(bind: workspace.createdAt), \(bind: workspace.createdAt))
+            """
+        ).run()
+    }
+
+    public func find(id: String, on db: any SQLDatabase) async throws -> WorkspaceRecord? {
+        try await db.raw("SELECT * FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace(from:))
+    }
+
+    public func rename(id: String, name: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE workspaces SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+    }
+
+    public func delete(id: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM workspaces WHERE id = \(bind: id)").run()
+    }
+
+    /// The workspaces a principal belongs to, with its role in each, ordered by id for stable paging.
+    public func workspaces(of principalID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [(WorkspaceRecord, Role)] {
+        let rows = try await db.raw(
+            """
+            SELECT w.*, m.role FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
+            WHERE m.principal_id = \(bind: principalID) AND w.id > \(bind: cursor ?? "")
+            ORDER BY w.id LIMIT \(bind: limit)
+            """
+        ).all()
+        return try rows.map { row in
+            (try Self.workspace(from: row), Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer)
+        }
+    }
+
+    public func addMember(workspaceID: String, principalID: String, role: Role, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO memberships (workspace_id, principal_id, role, created_at)
+            VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: now))
+            """
+        ).run()
+    }
+
+    public func role(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
+        try await db.raw(
+            "SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
+        ).first().flatMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
+    }
+
+    public func setRole(_ role: Role, of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE memberships SET role = \(bind: role.rawValue) WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
+        ).run()
+    }
+
+    public func removeMember(_ principalID: String, from workspaceID: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "DELETE FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
+        ).run()
+    }
+
+    public func ownerCount(of workspaceID: String, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw(
+            "SELECT COUNT(*) AS owners FROM memberships WHERE workspace_id = \(bind: workspaceID) AND role = 'owner'"
+        ).first()?.decode(column: "owners", as: Int.self) ?? 0
+    }
+
+    public struct MemberRow: Sendable {
+        public var principalID: String
+        public var kind: String
+        public var name: String
+        public var email: String?
+        public var role: Role
+        public var joinedAt: Int64
+    }
+
+    public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [MemberRow] {
+        let rows = try await db.raw(
+            """
+            SELECT m.principal_id, m.role, m.created_at, u.kind, u.name, u.email
+            FROM memberships m JOIN users u ON u.id = m.principal_id
+            WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id > \(bind: cursor ?? "")
+            ORDER BY m.principal_id LIMIT \(bind: limit)
+            """
+        ).all()
+        return try rows.map(Self.member(from:))
+    }
+
+    public func memberRow(_ principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> MemberRow? {
+        try await db.raw(
+            """
+            SELECT m.principal_id, m.role, m.created_at, u.kind, u.name, u.email
+            FROM memberships m JOIN users u ON u.id = m.principal_id
+            WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id = \(bind: principalID)
+            """
+        ).first().map(Self.member(from:))
+    }
+
+    static func member(from row: any SQLRow) throws -> MemberRow {
+        MemberRow(
+            principalID: try row.decode(column: "principal_id", as: String.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            email: try row.decode(column: "email", as: String?.self),
+            role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer,
+            joinedAt: try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+
+    static func workspace(from row: any SQLRow) throws -> WorkspaceRecord {
+        WorkspaceRecord(
+            id: try row.decode(column: "id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            createdBy: try row.decode(column: "created_by", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+}
