@@ -62,7 +62,7 @@ public enum PermissionTable {
         .channelsCreate, .dmsCreate, .messagesWrite, .filesWrite, .agentsCreate,
     ])
     static let admin: Set<Permission> = member.union([
-        .membersManage, .invitesManage, .agentsManage, .agentsPause, .keysManage, .webhooksManage, .settingsManage,
+        .workspaceUpdate, .membersManage, .invitesManage, .agentsManage, .agentsPause, .keysManage, .webhooksManage, .settingsManage,
         .auditRead, .channelsManage, .messagesModerate,
     ])
     static let owner: Set<Permission> = Set(Permission.allCases)

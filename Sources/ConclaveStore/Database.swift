@@ -12,6 +12,7 @@ public enum DatabaseKind: String, Sendable {
 public protocol Database: Sendable {
     var kind: DatabaseKind { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Whether the database answers a trivial query now.
     func ping() async -> Bool

@@ -45,6 +45,7 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in
@@ -87,4 +88,14 @@ public final class PostgresDatabase: Database {
     }
 
     public func shutdown() async {}
+}
+
+extension PostgresDatabase {
+    /// Runs a statement outside a transaction. For operator tooling and tests (CREATE DATABASE);
+    /// never called with client input.
+    public func execute(unsafeSQL sql: String) async throws {
+        try await client.withConnection { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
+        }
+    }
 }

@@ -87,6 +87,7 @@ public final class SQLiteDatabase: Database {
         }
     }
 
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.submit(body)
     }

@@ -1,0 +1,72 @@
+import ConclaveCore
+import Testing
+
+/// The expected role → permission matrix, written out by hand so that any change to
+/// `PermissionTable` has to be made twice: once in the code, once here on purpose.
+@Suite struct PermissionTableTests {
+    static let expected: [Role: Set<Permission>] = [
+        .owner: Set(Permission.allCases),
+        .admin: Set(Permission.allCases).subtracting([.workspaceDelete, .adminsManage]),
+        .member: [
+            .workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead, .channelsCreate, .dmsCreate, .messagesWrite,
+            .filesWrite, .agentsCreate,
+        ],
+        .viewer: [.workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead],
+        .agent: [
+            .workspaceRead, .membersRead, .channelsRead, .channelsCreate, .messagesRead, .messagesWrite, .filesRead, .filesWrite,
+            .dmsCreate,
+        ],
+    ]
+
+    @Test(arguments: Role.allCases)
+    func everyPermissionOfEveryRoleIsAsSpecified(role: Role) {
+        for permission in Permission.allCases {
+            let allowed = PermissionTable.allows(role, permission)
+            #expect(allowed == Self.expected[role]!.contains(permission), "\(role.rawValue) / \(permission.rawValue)")
+        }
+    }
+
+    @Test func viewersCannotWriteAnything() {
+        for permission in Permission.allCases where permission.rawValue.hasSuffix(".write") || permission.rawValue.hasSuffix(".create") {
+            #expect(!PermissionTable.allows(.viewer, permission))
+        }
+    }
+
+    @Test func onlyOwnersDeleteWorkspaces() {
+        #expect(Role.allCases.filter { PermissionTable.allows($0, .workspaceDelete) } == [.owner])
+    }
+}
+
+@Suite struct RolePolicyTests {
+    @Test func memberCannotGrantAnything() {
+        for from in Role.humanRoles {
+            for to in Role.humanRoles {
+                #expect(!RolePolicy.mayChangeRole(actor: .member, from: from, to: to))
+                #expect(!RolePolicy.mayChangeRole(actor: .viewer, from: from, to: to))
+            }
+        }
+    }
+
+    @Test func adminCannotTouchOwnersOrMakeAdmins() {
+        #expect(!RolePolicy.mayChangeRole(actor: .admin, from: .owner, to: .member))
+        #expect(!RolePolicy.mayChangeRole(actor: .admin, from: .member, to: .admin))
+        #expect(!RolePolicy.mayChangeRole(actor: .admin, from: .member, to: .owner))
+        #expect(!RolePolicy.mayChangeRole(actor: .admin, from: .admin, to: .member))
+        #expect(RolePolicy.mayChangeRole(actor: .admin, from: .member, to: .viewer))
+        #expect(RolePolicy.mayChangeRole(actor: .admin, from: .viewer, to: .member))
+        #expect(!RolePolicy.mayRemove(actor: .admin, target: .owner))
+        #expect(!RolePolicy.mayRemove(actor: .admin, target: .admin))
+        #expect(RolePolicy.mayRemove(actor: .admin, target: .member))
+    }
+
+    @Test func ownerManagesEveryone() {
+        #expect(RolePolicy.mayChangeRole(actor: .owner, from: .member, to: .admin))
+        #expect(RolePolicy.mayChangeRole(actor: .owner, from: .admin, to: .owner))
+        #expect(RolePolicy.mayRemove(actor: .owner, target: .owner))
+    }
+
+    @Test func agentRoleIsNeverGrantedToOrTakenFromHumans() {
+        #expect(!RolePolicy.mayChangeRole(actor: .owner, from: .member, to: .agent))
+        #expect(!RolePolicy.mayChangeRole(actor: .owner, from: .agent, to: .admin))
+    }
+}
