@@ -12,8 +12,8 @@ public struct CIDRBlock: Sendable, Equatable, CustomStringConvertible {
     public let description: String
 
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard let address = CIDRBlock.parseAddress(parts[0]) else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard !parts.isEmpty, let address = CIDRBlock.parseAddress(parts[0]) else { return nil }
         let isV4 = !parts[0].contains(":")
         let maxPrefix = isV4 ? 32 : 128
         var prefix = maxPrefix

@@ -16,7 +16,7 @@ public struct RateLimitStatus: Sendable, Equatable {
 ///
 /// Memory is bounded: each shard holds at most `maxKeysPerShard` buckets. When a shard is full it
 /// first drops buckets that have refilled completely (they carry no state a new bucket would not),
-/// then the least recently touched ones.
+/// then the fullest ones.
 public final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
@@ -24,7 +24,8 @@ public final class RateLimiter: Sendable {
         let rate: Double
         let capacity: Double
 
-        func isFull(at now: Double) -> Bool { tokens + (now - updated) * rate >= capacity }
+        func fill(at now: Double) -> Double { min(1, (tokens + (now - updated) * rate) / capacity) }
+        func isFull(at now: Double) -> Bool { fill(at: now) >= 1 }
     }
 
     struct ShardState {
@@ -95,8 +96,10 @@ public final class RateLimiter: Sendable {
         shard.buckets = shard.buckets.filter { !$0.value.isFull(at: now) }
         let overflow = shard.buckets.count - keep
         if overflow > 0 {
-            let oldest = shard.buckets.sorted { $0.value.updated < $1.value.updated }.prefix(overflow).map(\.key)
-            for key in oldest { shard.buckets.removeValue(forKey: key) }
+            // Drop the buckets closest to full: they carry the least state. An exhausted bucket (a
+            // client being limited) is the last to go, so a flood of new keys cannot reset it.
+            let fullest = shard.buckets.sorted { $0.value.fill(at: now) > $1.value.fill(at: now) }.prefix(overflow).map(\.key)
+            for key in fullest { shard.buckets.removeValue(forKey: key) }
         }
     }
 
