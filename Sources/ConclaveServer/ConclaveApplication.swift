@@ -71,6 +71,7 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     OpenAPIRoutes().register(on: router)
     AuthRoutes(dependencies: dependencies).register(on: router)
     SessionRoutes(dependencies: dependencies).register(on: router)
+    TOTPRoutes(dependencies: dependencies).register(on: router)
     MeRoutes(dependencies: dependencies).register(on: router)
     WorkspaceRoutes(dependencies: dependencies).register(on: router)
     MemberRoutes(dependencies: dependencies).register(on: router)

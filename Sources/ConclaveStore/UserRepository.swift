@@ -59,6 +59,10 @@ public struct UserRepository: Sendable {
         ).run()
     }
 
+    public func enableTOTP(id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE users SET totp_enabled = 1, updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+    }
+
     /// Records the last accepted TOTP time step; refuses (returns false) a step not newer than the
     /// stored one, which is what makes a code single-use even under concurrent submissions.
     public func advanceTOTPCounter(id: String, counter: Int64, on db: any SQLDatabase) async throws -> Bool {

@@ -59,8 +59,9 @@ public enum PrivateFile {
 
     /// The permission bits of a file, or nil when it does not exist.
     public static func mode(of path: String) -> Int? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int(info.st_mode & 0o777)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let permissions = attributes[.posixPermissions] as? NSNumber
+        else { return nil }
+        return permissions.intValue & 0o777
     }
 }

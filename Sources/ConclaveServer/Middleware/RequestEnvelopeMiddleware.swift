@@ -42,7 +42,8 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
             "request",
             metadata: [
                 "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
+                // The route template, never the raw path: paths can carry secrets (invite tokens).
+                "route": .string(route),
                 "status": .stringConvertible(status),
                 "duration_ms": .string(String(format: "%.2f", elapsed.milliseconds)),
                 "client_ip": .string(context.clientIP),

@@ -29,6 +29,7 @@ struct AuthRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.post("/api/v1/auth/login") { request, context in try await login(request, context) }
+        router.post("/api/v1/auth/mfa") { request, context in try await completeSecondFactor(request, context) }
         router.post("/api/v1/auth/refresh") { request, context in try await refresh(request, context) }
         router.post("/api/v1/auth/logout") { request, context in try await logout(request, context) }
         router.post("/api/v1/auth/password") { request, context in try await changePassword(request, context) }
@@ -54,6 +55,9 @@ struct AuthRoutes {
             try await recordFailure(user: human, locked: locked, actor: actor, now: now)
             throw Self.invalidCredentials.withRateLimitHeaders(limit)
         }
+        if human.totpEnabled {
+            return try await beginSecondFactor(for: human, actor: actor, limit: limit)
+        }
         let issuer = SessionIssuer(dependencies: dependencies)
         let userAgent = request.headers[.userAgent]
         let clientIP = context.clientIP
@@ -70,6 +74,76 @@ struct AuthRoutes {
         var headers = HTTPFields()
         headers.setRateLimit(limit)
         return JSONResponse.make(pair.json, headers: headers)
+    }
+
+    static let mfaChallengeMilliseconds: Int64 = 5 * 60 * 1000
+
+    /// The password was right and a second factor is enrolled: hand out a single-use challenge.
+    func beginSecondFactor(for user: UserRecord, actor: AuditActor, limit: RateLimitStatus) async throws -> Response {
+        let token = "mfa_" + SecureRandom.token(bytes: 32)
+        let hash = dependencies.keys.tokenHasher.hexDigest(token)
+        try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            try await UserRepository().clearFailedLogins(id: user.id, on: db)
+            try await MFARepository().insertChallenge(tokenHash: hash, userID: user.id, now: now, expiresAt: now + Self.mfaChallengeMilliseconds, on: db)
+            try await dependencies.audit(AuditEvent(actor: actor, action: "auth.login.mfa_required", target: user.id), on: db)
+        }
+        var headers = HTTPFields()
+        headers.setRateLimit(limit)
+        return JSONResponse.make(
+            ["mfa_required": true, "mfa_token": .string(token), "methods": ["totp", "backup_code"]],
+            headers: headers
+        )
+    }
+
+    struct MFARequest: Decodable {
+        let mfa_token: String
+        let code: String
+    }
+
+    func completeSecondFactor(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: MFARequest.self, context: context)
+        guard body.mfa_token.utf8.count <= 200 else { throw Problem.unauthorized("The MFA token is not valid.") }
+        let hash = dependencies.keys.tokenHasher.hexDigest(body.mfa_token)
+        let limit = try dependencies.enforce("mfa", key: hash)
+        let factor = SecondFactor(keys: dependencies.keys)
+        let issuer = SessionIssuer(dependencies: dependencies)
+        let clientIP = context.clientIP
+        let userAgent = request.headers[.userAgent]
+        enum Outcome: Sendable { case invalidToken, wrongCode, success(userID: String, sessionID: String, refresh: String) }
+        let outcome: Outcome = try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            let mfa = MFARepository()
+            guard let userID = try await mfa.challengeUser(tokenHash: hash, now: now, on: db),
+                let user = try await UserRepository().find(id: userID, on: db)
+            else { return .invalidToken }
+            let actor = AuditActor(id: userID, kind: "user", ip: clientIP)
+            guard let method = try await factor.verify(code: body.code, user: user, allowBackupCode: true, on: db) else {
+                try await dependencies.audit(AuditEvent(actor: actor, action: "auth.mfa.failed", target: userID), on: db)
+                return .wrongCode
+            }
+            guard try await mfa.spendChallenge(tokenHash: hash, now: now, on: db) else { return .invalidToken }
+            let (session, refresh) = try await issuer.createSession(userID: userID, ip: clientIP, userAgent: userAgent, mfa: true, on: db)
+            try await dependencies.audit(
+                AuditEvent(
+                    actor: actor, action: "auth.login.succeeded", target: userID,
+                    details: ["session_id": .string(session.id), "second_factor": .string(method.rawValue)]
+                ),
+                on: db
+            )
+            return .success(userID: userID, sessionID: session.id, refresh: refresh)
+        }
+        switch outcome {
+        case .invalidToken:
+            throw Problem.unauthorized("The MFA token is not valid or has expired.").withRateLimitHeaders(limit)
+        case .wrongCode:
+            throw Problem.unauthorized("The code is not valid.").withRateLimitHeaders(limit)
+        case .success(let userID, let sessionID, let refresh):
+            let pair = try await issuer.pair(userID: userID, sessionID: sessionID, refreshToken: refresh)
+            var headers = HTTPFields()
+            headers.setRateLimit(limit)
+            return JSONResponse.make(pair.json, headers: headers)
+        }
     }
 
     func recordFailure(user: UserRecord?, locked: Bool, actor: AuditActor, now: Int64) async throws {

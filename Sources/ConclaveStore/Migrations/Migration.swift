@@ -11,5 +11,6 @@ public enum Migrations {
     public static let all: [any Migration] = [
         Migration0001Foundation(),
         Migration0002Identity(),
+        Migration0003MFAChallenges(),
     ]
 }

@@ -1,0 +1,86 @@
+import ConclaveCore
+import ConclaveSecurity
+import ConclaveStore
+import Foundation
+import Hummingbird
+
+/// TOTP enrolment: enroll (a pending secret, encrypted at rest), confirm with a first code (turns
+/// it on and returns ten single-use backup codes), and remove (needs a current code).
+struct TOTPRoutes {
+    let dependencies: ServerDependencies
+
+    struct CodeRequest: Decodable {
+        let code: String
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("/api/v1/auth/totp/enroll") { _, context in try await enroll(context) }
+        router.post("/api/v1/auth/totp/confirm") { request, context in try await confirm(request, context) }
+        router.delete("/api/v1/auth/totp") { request, context in try await remove(request, context) }
+    }
+
+    func currentUser(_ context: AppRequestContext) async throws -> UserRecord {
+        let (principal, _) = try context.requireHumanSession()
+        guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }) else {
+            throw Problem.unauthorized()
+        }
+        return user
+    }
+
+    func enroll(_ context: AppRequestContext) async throws -> Response {
+        let user = try await currentUser(context)
+        guard !user.totpEnabled else { throw Problem.conflict("TOTP is already enabled; remove it first to enrol again.") }
+        let secret = TOTP.generateSecret()
+        let sealed = try SecondFactor(keys: dependencies.keys).seal(secret: secret, userID: user.id)
+        try await dependencies.database.write { db in
+            try await UserRepository().setTOTP(id: user.id, secret: sealed, enabled: false, now: Clock.milliseconds(), on: db)
+        }
+        let issuer = URLComponents(string: dependencies.configuration.publicURL)?.host ?? "Conclave"
+        return JSONResponse.make([
+            "secret": .string(Base32.encode(secret)),
+            "otpauth_uri": .string(TOTP().otpauthURI(secret: secret, account: user.email ?? user.id, issuer: "Conclave (\(issuer))")),
+        ])
+    }
+
+    func confirm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try await currentUser(context)
+        let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+        guard !user.totpEnabled else { throw Problem.conflict("TOTP is already enabled.") }
+        guard user.totpSecret != nil else { throw Problem.conflict("Start with POST /api/v1/auth/totp/enroll.") }
+        let factor = SecondFactor(keys: dependencies.keys)
+        let codes = BackupCodes.generate()
+        let clientIP = context.clientIP
+        let confirmed = try await dependencies.database.write { db in
+            guard try await factor.verify(code: body.code, user: user, allowBackupCode: false, on: db) == .totp else { return false }
+            try await UserRepository().enableTOTP(id: user.id, now: Clock.milliseconds(), on: db)
+            try await MFARepository().replaceBackupCodes(userID: user.id, hashes: codes.map(factor.backupCodeHash), on: db)
+            try await dependencies.audit(
+                AuditEvent(actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.totp.enabled", target: user.id),
+                on: db
+            )
+            return true
+        }
+        guard confirmed else { throw Problem.validation(field: "code", "is not a valid current code") }
+        return JSONResponse.make(["backup_codes": .array(codes.map(JSONValue.string))])
+    }
+
+    func remove(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try await currentUser(context)
+        let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+        guard user.totpEnabled else { throw Problem.notFound }
+        let factor = SecondFactor(keys: dependencies.keys)
+        let clientIP = context.clientIP
+        let removed = try await dependencies.database.write { db in
+            guard try await factor.verify(code: body.code, user: user, allowBackupCode: true, on: db) != nil else { return false }
+            try await UserRepository().setTOTP(id: user.id, secret: nil, enabled: false, now: Clock.milliseconds(), on: db)
+            try await MFARepository().replaceBackupCodes(userID: user.id, hashes: [], on: db)
+            try await dependencies.audit(
+                AuditEvent(actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.totp.disabled", target: user.id),
+                on: db
+            )
+            return true
+        }
+        guard removed else { throw Problem.validation(field: "code", "is not a valid current code") }
+        return Response(status: .noContent)
+    }
+}
