@@ -6,22 +6,7 @@ public enum Base32 {
 
     /// Encodes bytes as upper-case base32; padding with `=` is optional because otpauth URIs omit it.
     public static func encode(_ data: some DataProtocol, padding: Bool = false) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity((data.count * 8 + 4) / 5 + 6)
-        var accumulator: UInt32 = 0
-        var bitCount = 0
-        for byte in data {
-            accumulator = (accumulator << 8) | UInt32(byte)
-            bitCount += 8
-            while bitCount >= 5 {
-                bitCount -= 5
-                output.append(alphabet[Int(accumulator >> UInt32(bitCount) & 0x1F)])
-            }
-            accumulator &= (1 << UInt32(bitCount)) - 1
-        }
-        if bitCount > 0 {
-            output.append(alphabet[Int(accumulator << UInt32(5 - bitCount) & 0x1F)])
-        }
+        var output = (BitRegrouping.regroup(data, from: 8, to: 5, padFinalGroup: true) ?? []).map { alphabet[Int($0)] }
         if padding {
             while output.count % 8 != 0 { output.append(UInt8(ascii: "=")) }
         }
@@ -39,28 +24,19 @@ public enum Base32 {
             symbols.removeLast()
             paddingCount += 1
         }
-        if paddingCount > 0 && (symbols.count + paddingCount) % 8 != 0 { return nil }
+        if paddingCount > 0 && (paddingCount >= 8 || (symbols.count + paddingCount) % 8 != 0) { return nil }
         // Lengths 1, 3 and 6 (mod 8) leave a partial byte that no encoder produces.
         switch symbols.count % 8 {
         case 1, 3, 6: return nil
         default: break
         }
-        var output = Data()
-        output.reserveCapacity(symbols.count * 5 / 8)
-        var accumulator: UInt32 = 0
-        var bitCount = 0
+        var values: [UInt8] = []
+        values.reserveCapacity(symbols.count)
         for symbol in symbols {
             guard let value = value(of: symbol) else { return nil }
-            accumulator = (accumulator << 5) | UInt32(value)
-            bitCount += 5
-            if bitCount >= 8 {
-                bitCount -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
-                accumulator &= (1 << UInt32(bitCount)) - 1
-            }
+            values.append(value)
         }
-        guard accumulator == 0 else { return nil }
-        return output
+        return BitRegrouping.regroup(values, from: 5, to: 8, padFinalGroup: false).map { Data($0) }
     }
 
     private static func value(of symbol: UInt8) -> UInt8? {

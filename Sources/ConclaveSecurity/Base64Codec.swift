@@ -26,54 +26,21 @@ struct Base64Codec: Sendable {
 
     /// Encodes without padding.
     func encode(_ data: some DataProtocol) -> String {
-        let bytes = Array(data)
-        var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output.append(encodeTable[Int(chunk >> 18 & 0x3F)])
-            output.append(encodeTable[Int(chunk >> 12 & 0x3F)])
-            output.append(encodeTable[Int(chunk >> 6 & 0x3F)])
-            output.append(encodeTable[Int(chunk & 0x3F)])
-            index += 3
-        }
-        let remaining = bytes.count - index
-        if remaining == 1 {
-            let chunk = UInt32(bytes[index]) << 16
-            output.append(encodeTable[Int(chunk >> 18 & 0x3F)])
-            output.append(encodeTable[Int(chunk >> 12 & 0x3F)])
-        } else if remaining == 2 {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            output.append(encodeTable[Int(chunk >> 18 & 0x3F)])
-            output.append(encodeTable[Int(chunk >> 12 & 0x3F)])
-            output.append(encodeTable[Int(chunk >> 6 & 0x3F)])
-        }
-        return String(decoding: output, as: UTF8.self)
+        let values = BitRegrouping.regroup(data, from: 8, to: 6, padFinalGroup: true) ?? []
+        return String(decoding: values.map { encodeTable[Int($0)] }, as: UTF8.self)
     }
 
     /// Decodes unpadded input; `nil` for anything that is not the canonical encoding of some bytes.
     func decode(_ string: some StringProtocol) -> Data? {
-        let symbols = Array(string.utf8)
         // A single leftover symbol carries only 6 bits, never a whole byte.
-        guard symbols.count % 4 != 1 else { return nil }
-        var output = Data()
-        output.reserveCapacity(symbols.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bitCount = 0
-        for symbol in symbols {
+        guard string.utf8.count % 4 != 1 else { return nil }
+        var values: [UInt8] = []
+        values.reserveCapacity(string.utf8.count)
+        for symbol in string.utf8 {
             let value = decodeTable[Int(symbol)]
             guard value != 0xFF else { return nil }
-            accumulator = (accumulator << 6) | UInt32(value)
-            bitCount += 6
-            if bitCount >= 8 {
-                bitCount -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
-                accumulator &= (1 << UInt32(bitCount)) - 1
-            }
+            values.append(value)
         }
-        // Leftover bits must be zero, otherwise two strings would decode to the same bytes.
-        guard accumulator == 0 else { return nil }
-        return output
+        return BitRegrouping.regroup(values, from: 6, to: 8, padFinalGroup: false).map { Data($0) }
     }
 }

@@ -65,6 +65,7 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     router.add(middleware: RequestBodyLimit())
     router.add(middleware: AuthenticationMiddleware(tokens: dependencies.tokens, database: dependencies.database))
     router.add(middleware: APIRateLimitMiddleware(limiter: dependencies.rateLimiter, policy: configuration.rateLimits))
+    router.add(middleware: IdempotencyMiddleware(database: dependencies.database))
 
     HealthRoutes(database: dependencies.database).register(on: router)
     MetricsRoutes(registry: dependencies.metricsRegistry, token: configuration.metricsToken).register(on: router)
@@ -76,6 +77,7 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     WorkspaceRoutes(dependencies: dependencies).register(on: router)
     MemberRoutes(dependencies: dependencies).register(on: router)
     InviteRoutes(dependencies: dependencies).register(on: router)
+    AuditRoutes(dependencies: dependencies).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
     return router

@@ -96,7 +96,8 @@ struct InviteRoutes {
         guard case .object(var body) = Self.json(invite) else { throw Problem.internalError }
         body["token"] = .string(token)
         body["url"] = .string(Self.url(publicURL: dependencies.configuration.publicURL, token: token))
-        return JSONResponse.make(.object(body), status: .created)
+        // The token is shown once: never stored for an Idempotency-Key replay.
+        return JSONResponse.make(.object(body), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
     }
 
     static func url(publicURL: String, token: String) -> String {
@@ -237,6 +238,6 @@ struct InviteRoutes {
             let pair = try await issuer.pair(userID: userID, sessionID: session.id, refreshToken: session.refresh)
             if case .object(let tokens) = pair.json { body.merge(tokens) { current, _ in current } }
         }
-        return JSONResponse.make(.object(body), status: session == nil ? .ok : .created)
+        return JSONResponse.make(.object(body), status: session == nil ? .ok : .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
     }
 }

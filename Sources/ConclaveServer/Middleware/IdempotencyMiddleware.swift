@@ -1,0 +1,119 @@
+import ConclaveCore
+import ConclaveStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// `Idempotency-Key` on authenticated POSTs outside /api/v1/auth/: the same key with the same body
+/// replays the first response (status and body) for 24 h; with a different body → 422; while the
+/// first is still running → 409. Responses that carry a secret (marked by the route with
+/// `Conclave-No-Replay`) and 5xx responses are not stored, so the key can be retried.
+struct IdempotencyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    static let lifetimeMilliseconds: Int64 = 24 * 3600 * 1000
+    static let noReplayHeader = HTTPField.Name("Conclave-No-Replay")!
+    static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
+
+    let database: any Database
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post, let principal = context.principal, !request.uri.path.hasPrefix("/api/v1/auth/"),
+            let key = request.headers[.idempotencyKey]
+        else {
+            var response = try await next(request, context)
+            response.headers[Self.noReplayHeader] = nil
+            return response
+        }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.contentTooLarge
+        }
+        request.body = RequestBody(buffer: body)
+        var hasher = SHA256()
+        hasher.update(data: Array((request.method.rawValue + " " + request.uri.path + "\n").utf8))
+        hasher.update(data: Array(body.readableBytesView))
+        let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        let now = Clock.milliseconds()
+        let path = request.uri.path
+        let method = request.method.rawValue
+        let existing: IdempotencyRepository.Entry?
+        do {
+            existing = try await database.write { db in
+                try await IdempotencyRepository().claim(
+                    principalID: principal.id, key: key, method: method, path: path, requestHash: requestHash, now: now,
+                    expiredBefore: now - Self.lifetimeMilliseconds, on: db
+                )
+            }
+        } catch StoreError.conflict {
+            throw Problem.conflict("A request with this Idempotency-Key is still in progress.")
+        }
+        if let existing {
+            guard existing.requestHash == requestHash else {
+                throw Problem.validation(field: "Idempotency-Key", "was already used with a different request")
+            }
+            guard existing.status != 0 else { throw Problem.conflict("A request with this Idempotency-Key is still in progress.") }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[Self.replayedHeader] = "true"
+            return Response(
+                status: HTTPResponse.Status(code: existing.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: existing.body))
+            )
+        }
+
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            try? await database.write { db in try await IdempotencyRepository().release(principalID: principal.id, key: key, on: db) }
+            throw error
+        }
+        let secret = response.headers[Self.noReplayHeader] != nil
+        if secret || response.status.code >= 500 {
+            try await database.write { db in try await IdempotencyRepository().release(principalID: principal.id, key: key, on: db) }
+            var cleaned = response
+            cleaned.headers[Self.noReplayHeader] = nil
+            return cleaned
+        }
+        let collected = try await Self.collect(response.body)
+        let text = String(buffer: collected)
+        let status = response.status.code
+        try await database.write { db in
+            try await IdempotencyRepository().complete(principalID: principal.id, key: key, status: status, body: text, on: db)
+        }
+        var replayable = response
+        replayable.body = .init(byteBuffer: collected)
+        return replayable
+    }
+
+    static func collect(_ body: ResponseBody) async throws -> ByteBuffer {
+        let sink = BufferSink()
+        try await body.write(CollectingWriter(sink: sink))
+        return sink.buffer.withLock { $0 }
+    }
+
+    final class BufferSink: Sendable {
+        let buffer = Mutex(ByteBuffer())
+    }
+
+    struct CollectingWriter: ResponseBodyWriter {
+        let sink: BufferSink
+
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            var buffer = buffer
+            sink.buffer.withLock { $0.writeBuffer(&buffer) }
+        }
+
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+}

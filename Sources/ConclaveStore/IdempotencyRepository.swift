@@ -1,0 +1,53 @@
+import SQLKit
+
+/// Stored first responses for Idempotency-Key replays (24 h per principal and key).
+public struct IdempotencyRepository: Sendable {
+    public struct Entry: Sendable {
+        public var requestHash: String
+        /// 0 while the first request is still running.
+        public var status: Int
+        public var body: String
+    }
+
+    public init() {}
+
+    /// Claims (principal, key) for a new request; nil when claimed, else the existing entry.
+    public func claim(principalID: String, key: String, method: String, path: String, requestHash: String, now: Int64, expiredBefore: Int64, on db: any SQLDatabase) async throws -> Entry? {
+        try await db.raw(
+            """
+            DELETE FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)
+            AND (created_at < \(bind: expiredBefore) OR (status = 0 AND created_at < \(bind: now - 60_000)))
+            """
+        ).run()
+        if let row = try await db.raw(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
+        ).first() {
+            return Entry(
+                requestHash: try row.decode(column: "request_hash", as: String.self),
+                status: try row.decode(column: "status", as: Int.self),
+                body: try row.decode(column: "body", as: String.self)
+            )
+        }
+        try await db.raw(
+            """
+            INSERT INTO idempotency_keys (principal_id, key, method, path, request_hash, status, body, created_at)
+            VALUES (\(bind: principalID), \(bind: key), \(bind: method), \(bind: path), \(bind: requestHash), 0, '', \(bind: now))
+            """
+        ).run()
+        return nil
+    }
+
+    public func complete(principalID: String, key: String, status: Int, body: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE idempotency_keys SET status = \(bind: status), body = \(bind: body) WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
+        ).run()
+    }
+
+    public func release(principalID: String, key: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)").run()
+    }
+
+    public func purge(before: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM idempotency_keys WHERE created_at < \(bind: before)").run()
+    }
+}
