@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(
             name: "ConclaveSecurityTests",
             dependencies: ["ConclaveSecurity", "ConclaveCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Generators"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
