@@ -33,6 +33,16 @@ extension AppRequestContext {
         return principal
     }
 
+    /// The principal, which must hold `scope` if it authenticated with an API key (403 naming the
+    /// missing scope otherwise). Sessions are limited by role alone.
+    func requirePrincipal(scope: Scope) throws -> Principal {
+        let principal = try requirePrincipal()
+        if let scopes = principal.scopes, !scopes.contains(scope.rawValue) {
+            throw Problem.forbidden("This API key lacks the scope \(scope.rawValue).")
+        }
+        return principal
+    }
+
     /// A human signed in with a session (not an API key).
     func requireHumanSession() throws -> (principal: Principal, sessionID: String) {
         let principal = try requirePrincipal()

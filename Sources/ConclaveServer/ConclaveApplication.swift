@@ -63,7 +63,13 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     )
     router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
     router.add(middleware: RequestBodyLimit())
-    router.add(middleware: AuthenticationMiddleware(tokens: dependencies.tokens, database: dependencies.database))
+    router.add(
+        middleware: AuthenticationMiddleware(
+            tokens: dependencies.tokens,
+            database: dependencies.database,
+            apiKeys: APIKeyAuthenticator(hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, usageThrottle: UsageThrottle())
+        )
+    )
     router.add(middleware: APIRateLimitMiddleware(limiter: dependencies.rateLimiter, policy: configuration.rateLimits))
     router.add(middleware: IdempotencyMiddleware(database: dependencies.database))
 
@@ -78,6 +84,9 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     MemberRoutes(dependencies: dependencies).register(on: router)
     InviteRoutes(dependencies: dependencies).register(on: router)
     AuditRoutes(dependencies: dependencies).register(on: router)
+    AgentRoutes(dependencies: dependencies).register(on: router)
+    APIKeyRoutes(dependencies: dependencies).register(on: router)
+    BootstrapRoutes(dependencies: dependencies).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
     return router

@@ -108,3 +108,59 @@ public struct InviteRecord: Sendable, Equatable {
 
     public func isUsable(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now && uses < maxUses }
 }
+
+public struct AgentRecord: Sendable, Equatable {
+    public var id: String
+    public var workspaceID: String
+    public var userID: String?
+    public var name: String
+    public var description: String
+    public var status: String
+    public var createdBy: String
+    public var createdAt: Int64
+    public var lastSeenAt: Int64?
+
+    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: String, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.userID = userID
+        self.name = name
+        self.description = description
+        self.status = status
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+public struct APIKeyRecord: Sendable, Equatable {
+    public var id: String
+    public var ownerID: String
+    public var workspaceID: String?
+    public var name: String
+    public var prefix: String
+    public var scopes: [String]
+    public var expiresAt: Int64?
+    public var allowedCIDRs: [String]
+    public var createdBy: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+    public var lastUsedAt: Int64?
+    public var lastUsedIP: String?
+
+    public init(id: String, ownerID: String, workspaceID: String?, name: String, prefix: String, scopes: [String], expiresAt: Int64?, allowedCIDRs: [String], createdBy: String, createdAt: Int64, revokedAt: Int64?, lastUsedAt: Int64?, lastUsedIP: String?) {
+        self.id = id
+        self.ownerID = ownerID
+        self.workspaceID = workspaceID
+        self.name = name
+        self.prefix = prefix
+        self.scopes = scopes
+        self.expiresAt = expiresAt
+        self.allowedCIDRs = allowedCIDRs
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.lastUsedAt = lastUsedAt
+        self.lastUsedIP = lastUsedIP
+    }
+}

@@ -85,8 +85,8 @@ public struct WorkspaceRepository: Sendable {
     public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [MemberRow] {
         let rows = try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at, u.kind, u.name, u.email
-            FROM memberships m JOIN users u ON u.id = m.principal_id
+            SELECT m.principal_id, m.role, m.created_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id > \(bind: cursor ?? "")
             ORDER BY m.principal_id LIMIT \(bind: limit)
             """
@@ -97,8 +97,8 @@ public struct WorkspaceRepository: Sendable {
     public func memberRow(_ principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> MemberRow? {
         try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at, u.kind, u.name, u.email
-            FROM memberships m JOIN users u ON u.id = m.principal_id
+            SELECT m.principal_id, m.role, m.created_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id = \(bind: principalID)
             """
         ).first().map(Self.member(from:))

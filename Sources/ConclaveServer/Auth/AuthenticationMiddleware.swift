@@ -17,6 +17,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let tokens: AccessTokenService
     let database: any Database
+    let apiKeys: APIKeyAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.headers[.authorization] != nil else {
@@ -26,14 +27,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
         var context = context
-        context.principal = try await authenticate(credential)
+        context.principal = try await authenticate(credential, clientIP: context.clientIP)
         return try await next(request, context)
     }
 
-    func authenticate(_ credential: String) async throws -> Principal {
-        if credential.hasPrefix("ck_") {
-            // API keys arrive with the agents feature; until then no key is valid.
-            throw Problem.unauthorized("The API key is not valid.")
+    func authenticate(_ credential: String, clientIP: String) async throws -> Principal {
+        if credential.hasPrefix(APIKeyFormat.prefix) {
+            return try await apiKeys.authenticate(credential, clientIP: clientIP)
         }
         guard let claims = await tokens.verify(credential) else {
             throw Problem.unauthorized("The access token is not valid.")

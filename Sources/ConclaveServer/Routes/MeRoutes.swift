@@ -12,19 +12,23 @@ struct MeRoutes {
 
     func me(_ context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let (user, memberships) = try await dependencies.database.read { db in
-            let user = try await UserRepository().find(id: principal.id, on: db)
+        let (name, email, memberships) = try await dependencies.database.read { db -> (String?, String?, [(WorkspaceRecord, Role)]) in
             let memberships = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
-            return (user, memberships)
+            if principal.kind == .agent {
+                return (try await AgentRepository().find(id: principal.id, on: db)?.name, nil, memberships)
+            }
+            let user = try await UserRepository().find(id: principal.id, on: db)
+            return (user?.name, user?.email, memberships)
         }
-        guard let user else { throw Problem.unauthorized() }
+        guard let name else { throw Problem.unauthorized() }
         var body: [String: JSONValue] = [
-            "id": .string(user.id),
+            "id": .string(principal.id),
             "kind": .string(principal.kind.rawValue),
-            "name": .string(user.name),
+            "name": .string(name),
             "workspaces": .array(memberships.map { workspace, role in ["id": .string(workspace.id), "role": .string(role.rawValue)] }),
         ]
-        if let email = user.email { body["email"] = .string(email) }
+        if let email { body["email"] = .string(email) }
+        if let scopes = principal.scopes { body["scopes"] = .array(scopes.sorted().map(JSONValue.string)) }
         return JSONResponse.make(.object(body))
     }
 }

@@ -29,7 +29,7 @@ struct MemberRoutes {
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+        let principal = try context.requirePrincipal(scope: .membersRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         let page = try Page(request)

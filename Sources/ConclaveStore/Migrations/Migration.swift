@@ -12,5 +12,7 @@ public enum Migrations {
         Migration0001Foundation(),
         Migration0002Identity(),
         Migration0003MFAChallenges(),
+        Migration0004Agents(),
+        Migration0005Channels(),
     ]
 }

@@ -1,0 +1,61 @@
+import SQLKit
+
+/// Agent principals of a workspace.
+public struct AgentRepository: Sendable {
+    public init() {}
+
+    public func insert(_ agent: AgentRecord, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO agents (id, workspace_id, user_id, name, description, status, created_by, created_at, updated_at, last_seen_at)
+            VALUES (\(bind: agent.id), \(bind: agent.workspaceID), \(bind: agent.userID), \(bind: agent.name), \(bind: agent.description),
+                    \(bind: agent.status), \(bind: agent.createdBy), \(bind: agent.createdAt), \(bind: agent.createdAt), NULL)
+            """
+        ).run()
+    }
+
+    public func find(id: String, on db: any SQLDatabase) async throws -> AgentRecord? {
+        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Self.agent(from:))
+    }
+
+    public func find(id: String, workspaceID: String, on db: any SQLDatabase) async throws -> AgentRecord? {
+        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").first().map(Self.agent(from:))
+    }
+
+    public func list(workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [AgentRecord] {
+        try await db.raw(
+            "SELECT * FROM agents WHERE workspace_id = \(bind: workspaceID) AND id > \(bind: cursor ?? "") ORDER BY id LIMIT \(bind: limit)"
+        ).all().map(Self.agent(from:))
+    }
+
+    public func update(id: String, name: String, description: String, status: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status), updated_at = \(bind: now)
+            WHERE id = \(bind: id)
+            """
+        ).run()
+    }
+
+    public func delete(id: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+    }
+
+    public func touch(id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE agents SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
+    }
+
+    static func agent(from row: any SQLRow) throws -> AgentRecord {
+        AgentRecord(
+            id: try row.decode(column: "id", as: String.self),
+            workspaceID: try row.decode(column: "workspace_id", as: String.self),
+            userID: try row.decode(column: "user_id", as: String?.self),
+            name: try row.decode(column: "name", as: String.self),
+            description: try row.decode(column: "description", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            createdBy: try row.decode(column: "created_by", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastSeenAt: try row.decode(column: "last_seen_at", as: Int64?.self)
+        )
+    }
+}
