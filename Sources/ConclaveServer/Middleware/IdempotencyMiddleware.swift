@@ -37,6 +37,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
             body = try await request.body.collect(upTo: context.maxUploadSize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.contentTooLarge
+        } catch is NIOTooManyBytesError {
+            throw Problem.contentTooLarge
         }
         request.body = RequestBody(buffer: body)
         var hasher = SHA256()

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 
 /// The outermost layer: gives each request an id and a client IP, turns every error into an
 /// RFC 9457 problem that reveals nothing internal, adds the security headers to every response
@@ -56,6 +57,8 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case is NIOTooManyBytesError:
+            return .contentTooLarge
         case let storeError as StoreError:
             return storeError == .conflict ? .conflict("The resource already exists.") : .notFound
         case let httpError as HTTPError:

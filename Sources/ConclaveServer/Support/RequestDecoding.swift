@@ -15,6 +15,8 @@ extension Request {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.contentTooLarge
+        } catch is NIOTooManyBytesError {
+            throw Problem.contentTooLarge
         }
         var bytes = Data(buffer.readableBytesView)
         if bytes.isEmpty, let empty {

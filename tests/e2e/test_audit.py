@@ -1,0 +1,153 @@
+"""The audit log is a hash chain: append-only in the database, and `conclave audit verify`
+detects a changed or removed row."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import BACKEND, Server, create_owner, strong_password
+
+
+def make_some_history(srv: Server) -> dict:
+    owner = create_owner(srv)
+    with srv.client() as c:
+        for _ in range(2):
+            r = c.post("/api/v1/auth/login", json={"email": owner["email"], "password": "Wrong-" + strong_password()})
+            assert r.status_code == 401
+        r = c.post("/api/v1/auth/login", json={"email": owner["email"], "password": owner["password"]})
+        assert r.status_code == 200, r.text
+    return owner
+
+
+def audit_rows(srv: Server) -> list[dict]:
+    """Every audit row as {id, seq, action, chain}. Entries may form one chain or several
+    (e.g. one per workspace); `chain` groups them by the `chain` column, else by workspace_id."""
+    cols = {c.lower() for c in table_columns(srv)}
+    for needed in ("id", "seq", "action", "details", "hash", "prev_hash"):
+        assert needed in cols, f"audit_log has no column {needed!r} (columns: {sorted(cols)})"
+    group = "chain" if "chain" in cols else ("workspace_id" if "workspace_id" in cols else "''")
+    order = "seq" if group == "''" else f"{group}, seq"
+    rows = srv.sql_rows(f"SELECT id, seq, action, COALESCE({group}, '') FROM audit_log ORDER BY {order}")
+    return [{"id": r[0], "seq": int(r[1]), "action": r[2], "chain": r[3]} for r in rows]
+
+
+def chains(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["chain"], []).append(r)
+    return out
+
+
+def middle_row(rows: list[dict]) -> dict:
+    """A row with a predecessor and a successor in its chain (so removing it is detectable)."""
+    longest = max(chains(rows).values(), key=len)
+    assert len(longest) >= 3, f"no chain with 3 entries: {rows}"
+    return longest[len(longest) // 2]
+
+
+def table_columns(srv: Server) -> list[str]:
+    if BACKEND == "postgres":
+        return [r[0] for r in srv.sql_rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_log'")]
+    return [r[1] for r in srv.sql_rows("PRAGMA table_info(audit_log)")]
+
+
+def triggers(srv: Server) -> list[str]:
+    if BACKEND == "postgres":
+        return [r[0] for r in srv.sql_rows(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal")]
+    return [r[0] for r in srv.sql_rows(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")]
+
+
+def drop_triggers(srv: Server) -> None:
+    if BACKEND == "postgres":
+        srv.sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    else:
+        for name in triggers(srv):
+            srv.sql(f'DROP TRIGGER "{name}"')
+
+
+def verify(srv: Server):
+    return srv.run_cli(["audit", "verify"])
+
+
+def names_row(output: str, row: dict) -> bool:
+    if row["id"] in output:
+        return True
+    return re.search(rf"(?<![0-9A-Za-z_]){row['seq']}(?![0-9A-Za-z_])", output) is not None
+
+
+def test_audit_chain_verifies_and_records_logins(make_server):
+    srv = make_server()
+    make_some_history(srv)
+    proc = verify(srv)
+    assert proc.returncode == 0, f"audit verify on an untouched log: {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert srv.stop() == 0
+    rows = audit_rows(srv)
+    actions = [r["action"] for r in rows]
+    logins = [a for a in actions if "login" in a.lower()]
+    assert len(logins) >= 4, f"expected entries for 2 successful and 2 failed logins: {actions}"
+    failed = [a for a in logins if any(w in a.lower() for w in ("fail", "denied", "reject", "invalid"))]
+    assert len(failed) >= 2, f"expected 2 login failure entries: {actions}"
+    for chain, entries in chains(rows).items():
+        seqs = [r["seq"] for r in entries]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), f"chain {chain!r}: seq not consecutive: {seqs}"
+    assert all(r["id"].startswith("aud_") for r in rows), [r["id"] for r in rows]
+
+
+def test_audit_log_is_append_only_and_tamper_evident(make_server):
+    srv = make_server()
+    make_some_history(srv)
+    assert verify(srv).returncode == 0
+    assert srv.stop() == 0  # SQLite: no writer while we tamper with the file
+
+    rows = audit_rows(srv)
+    assert triggers(srv), "no trigger guards audit_log"
+    target = middle_row(rows)
+    where = f"WHERE id = '{target['id']}'"
+    before = srv.sql_rows(f"SELECT details FROM audit_log {where}")
+    assert len(before) == 1, before
+
+    upd = srv.sql(f"UPDATE audit_log SET details = '{{\"tampered\": true}}' {where}", check=False)
+    assert upd.returncode != 0, "UPDATE of audit_log succeeded: no append-only trigger"
+    dele = srv.sql(f"DELETE FROM audit_log {where}", check=False)
+    assert dele.returncode != 0, "DELETE from audit_log succeeded: no append-only trigger"
+    assert srv.sql_rows(f"SELECT details FROM audit_log {where}") == before
+    assert len(audit_rows(srv)) == len(rows)
+
+    drop_triggers(srv)
+    srv.sql(f"UPDATE audit_log SET details = '{{\"tampered\": true}}' {where}")
+    assert srv.sql_rows(f"SELECT details FROM audit_log {where}") != before
+
+    proc = verify(srv)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"audit verify passed a changed row (seq {target['seq']}):\n{out}"
+    assert names_row(out, target), f"audit verify does not name the changed row (seq {target['seq']}, id {target['id']}):\n{out}"
+
+
+def test_audit_verify_detects_a_removed_row(make_server):
+    srv = make_server()
+    make_some_history(srv)
+    assert verify(srv).returncode == 0
+    assert srv.stop() == 0
+
+    rows = audit_rows(srv)
+    victim = middle_row(rows)
+    drop_triggers(srv)
+    srv.sql(f"DELETE FROM audit_log WHERE id = '{victim['id']}'")
+    assert len(audit_rows(srv)) == len(rows) - 1
+
+    proc = verify(srv)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"audit verify passed with row seq {victim['seq']} deleted:\n{out}"
+
+
+def test_audit_log_never_contains_secrets(make_server):
+    srv = make_server()
+    owner = make_some_history(srv)
+    assert srv.stop() == 0
+    dump = "\n".join("|".join(r) for r in srv.sql_rows("SELECT * FROM audit_log"))
+    assert dump, "empty audit log"
+    for what in ("password", "access_token", "refresh_token"):
+        assert owner[what] not in dump, f"the {what} is in the audit log"
