@@ -103,7 +103,10 @@ let package = Package(
         .testTarget(name: "ConclaveCoreTests", dependencies: ["ConclaveCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConclaveSecurityTests",
-            dependencies: ["ConclaveSecurity", "ConclaveCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ConclaveSecurity", "ConclaveCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             exclude: ["Generators"],
             swiftSettings: swiftSettings
         ),
