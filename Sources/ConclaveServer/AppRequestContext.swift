@@ -1,11 +1,12 @@
 import ConclaveCore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 
 /// The per-request context every route sees.
-public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer. The client IP is derived from it (see `ClientAddressResolver`).
     public let remoteAddress: SocketAddress?
@@ -16,6 +17,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var rateLimitStatus: RateLimitStatus?
     /// Set by `AuthenticationMiddleware` when valid credentials were presented.
     public var principal: Principal?
+    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
 
     /// The contract's request body limit; `collect(upTo:)` enforces it while reading.
     public var maxUploadSize: Int { RequestBodyLimit.maxBytes }

@@ -3,6 +3,7 @@ import ConclaveSecurity
 import ConclaveStore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
@@ -20,6 +21,7 @@ public struct ServerDependencies: Sendable {
     public let tokens: AccessTokenService
     public let keys: ServerKeys
     public let passwords: PasswordHashingPool
+    let hub: EventHub
 
     public init(
         configuration: ConclaveConfiguration,
@@ -42,6 +44,7 @@ public struct ServerDependencies: Sendable {
         )
         self.keys = try ServerKeys(masterKey: secrets.masterKey)
         self.passwords = try PasswordHashingPool(hasher: passwordHasher)
+        self.hub = EventHub(database: database, logger: logger)
     }
 
     /// Appends an audit entry inside the caller's write transaction.
@@ -52,24 +55,30 @@ public struct ServerDependencies: Sendable {
 
 /// Builds the router: middleware in order from the outside in, then every resource's routes.
 public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTable = RouteTable()) -> Router<AppRequestContext> {
+    buildRouters(dependencies, routeTable: routeTable).http
+}
+
+/// The HTTP router and the WebSocket upgrade router (which sees only upgrade requests).
+public func buildRouters(
+    _ dependencies: ServerDependencies, routeTable: RouteTable = RouteTable()
+) -> (http: Router<AppRequestContext>, webSocket: Router<AppRequestContext>) {
     let configuration = dependencies.configuration
     let router = Router(context: AppRequestContext.self)
-    router.add(
-        middleware: RequestEnvelopeMiddleware(
-            clientAddressResolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
-            routeTable: routeTable,
-            tlsEnabled: configuration.tlsEnabled
-        )
+    let envelope = RequestEnvelopeMiddleware(
+        clientAddressResolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
+        routeTable: routeTable,
+        tlsEnabled: configuration.tlsEnabled
     )
+    router.add(middleware: envelope)
     router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
     router.add(middleware: RequestBodyLimit())
-    router.add(
-        middleware: AuthenticationMiddleware(
-            tokens: dependencies.tokens,
-            database: dependencies.database,
-            apiKeys: APIKeyAuthenticator(hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, usageThrottle: UsageThrottle())
-        )
+    let authenticator = AuthenticationMiddleware(
+        tokens: dependencies.tokens,
+        database: dependencies.database,
+        apiKeys: APIKeyAuthenticator(hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, usageThrottle: UsageThrottle())
     )
+    router.add(middleware: authenticator)
+    let realtime = RealtimeRoutes(dependencies: dependencies, authenticator: authenticator)
     router.add(middleware: APIRateLimitMiddleware(limiter: dependencies.rateLimiter, policy: configuration.rateLimits))
     router.add(middleware: IdempotencyMiddleware(database: dependencies.database))
 
@@ -79,6 +88,7 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     AuthRoutes(dependencies: dependencies).register(on: router)
     SessionRoutes(dependencies: dependencies).register(on: router)
     TOTPRoutes(dependencies: dependencies).register(on: router)
+    WebAuthnRoutes(dependencies: dependencies).register(on: router)
     MeRoutes(dependencies: dependencies).register(on: router)
     WorkspaceRoutes(dependencies: dependencies).register(on: router)
     MemberRoutes(dependencies: dependencies).register(on: router)
@@ -87,9 +97,18 @@ public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTab
     AgentRoutes(dependencies: dependencies).register(on: router)
     APIKeyRoutes(dependencies: dependencies).register(on: router)
     BootstrapRoutes(dependencies: dependencies).register(on: router)
+    ChannelRoutes(dependencies: dependencies).register(on: router)
+    ChannelMemberRoutes(dependencies: dependencies).register(on: router)
+    DMRoutes(dependencies: dependencies).register(on: router)
+    MessageRoutes(dependencies: dependencies).register(on: router)
+    realtime.register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
-    return router
+
+    let webSocketRouter = Router(context: AppRequestContext.self)
+    webSocketRouter.add(middleware: envelope)
+    realtime.registerWebSocket(on: webSocketRouter)
+    return (router, webSocketRouter)
 }
 
 /// Builds the application: the router, the database service, migrations before the first request,
@@ -99,11 +118,15 @@ public func buildApplication(
     onListening: @escaping @Sendable (String) async -> Void = { Console.line("conclave listening on \($0)") }
 ) -> some ApplicationProtocol {
     let configuration = dependencies.configuration
-    let router = buildRouter(dependencies)
+    let (router, webSocketRouter) = buildRouters(dependencies)
     let scheme = configuration.tlsEnabled ? "https" : "http"
     let host = configuration.host
     var app = Application(
         router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter,
+            configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
+        ),
         configuration: .init(
             address: .hostname(host, port: configuration.port),
             serverName: nil,

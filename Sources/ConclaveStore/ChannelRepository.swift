@@ -1,6 +1,6 @@
 import SQLKit
 
-/// Channels and channel membership.
+/// Channels, DMs and channel membership with read markers.
 public struct ChannelRepository: Sendable {
     public init() {}
 
@@ -16,9 +16,102 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
+    public func insertDM(id: String, workspaceID: String, dmKey: String, createdBy: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO channels (id, workspace_id, kind, name, private, topic, dm_key, created_by, created_at, updated_at, last_seq)
+            VALUES (\(bind: id), \(bind: workspaceID), 'dm', NULL, 1, '', \(bind: dmKey), \(bind: createdBy), \(bind: now), \(bind: now), 0)
+            """
+        ).run()
+    }
+
+    public func find(id: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
+        try await db.raw("SELECT * FROM channels WHERE id = \(bind: id)").first().map(Self.channel(from:))
+    }
+
+    public func findDM(workspaceID: String, dmKey: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
+        try await db.raw("SELECT * FROM channels WHERE workspace_id = \(bind: workspaceID) AND dm_key = \(bind: dmKey)").first()
+            .map(Self.channel(from:))
+    }
+
+    /// Channels a principal may see: public channels of the workspace plus those it belongs to.
+    public func visible(to principalID: String, workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [ChannelRecord] {
+        try await db.raw(
+            """
+            SELECT c.* FROM channels c
+            WHERE c.workspace_id = \(bind: workspaceID) AND c.id > \(bind: cursor ?? "")
+              AND (c.private = 0 OR EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.principal_id = \(bind: principalID)))
+            ORDER BY c.id LIMIT \(bind: limit)
+            """
+        ).all().map(Self.channel(from:))
+    }
+
+    public func update(id: String, name: String?, topic: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE channels SET name = \(bind: name), topic = \(bind: topic), updated_at = \(bind: now) WHERE id = \(bind: id)"
+        ).run()
+    }
+
+    public func delete(id: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM channels WHERE id = \(bind: id)").run()
+    }
+
+    /// Allocates the next message seq of a channel; the row lock orders concurrent senders.
+    public func nextSeq(channelID: String, on db: any SQLDatabase) async throws -> Int64 {
+        guard let row = try await db.raw("UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(bind: channelID) RETURNING last_seq").first()
+        else { throw StoreError.notFound }
+        return try row.decode(column: "last_seq", as: Int64.self)
+    }
+
     public func addMember(channelID: String, principalID: String, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             "INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq) VALUES (\(bind: channelID), \(bind: principalID), \(bind: now), 0)"
+        ).run()
+    }
+
+    @discardableResult
+    public func removeMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            "DELETE FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID) RETURNING principal_id"
+        ).first() != nil
+    }
+
+    public func isMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            "SELECT 1 AS one FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"
+        ).first() != nil
+    }
+
+    public func members(channelID: String, on db: any SQLDatabase) async throws -> [String] {
+        try await db.raw("SELECT principal_id FROM channel_members WHERE channel_id = \(bind: channelID) ORDER BY principal_id LIMIT 10000")
+            .all().map { try $0.decode(column: "principal_id", as: String.self) }
+    }
+
+    /// The channels of a workspace a principal belongs to (the stream's visibility set).
+    public func memberships(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws -> Set<String> {
+        Set(
+            try await db.raw(
+                """
+                SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
+                WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
+                """
+            ).all().map { try $0.decode(column: "channel_id", as: String.self) }
+        )
+    }
+
+    public func readMarker(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw(
+            "SELECT last_read_seq FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"
+        ).first()?.decode(column: "last_read_seq", as: Int64.self)
+    }
+
+    /// Moves the read marker forward only (an older seq never un-reads messages).
+    public func markRead(channelID: String, principalID: String, seq: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE channel_members SET last_read_seq = \(bind: seq)
+            WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID) AND last_read_seq < \(bind: seq)
+            """
         ).run()
     }
 
@@ -29,5 +122,19 @@ public struct ChannelRepository: Sendable {
             AND channel_id IN (SELECT id FROM channels WHERE workspace_id = \(bind: workspaceID))
             """
         ).run()
+    }
+
+    static func channel(from row: any SQLRow) throws -> ChannelRecord {
+        ChannelRecord(
+            id: try row.decode(column: "id", as: String.self),
+            workspaceID: try row.decode(column: "workspace_id", as: String.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            name: try row.decode(column: "name", as: String?.self),
+            isPrivate: try row.decode(column: "private", as: Int64.self) != 0,
+            topic: try row.decode(column: "topic", as: String.self),
+            createdBy: try row.decode(column: "created_by", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastSeq: try row.decode(column: "last_seq", as: Int64.self)
+        )
     }
 }

@@ -164,3 +164,66 @@ public struct APIKeyRecord: Sendable, Equatable {
         self.lastUsedIP = lastUsedIP
     }
 }
+
+public struct ChannelRecord: Sendable, Equatable {
+    public var id: String
+    public var workspaceID: String
+    /// `channel` or `dm`.
+    public var kind: String
+    public var name: String?
+    public var isPrivate: Bool
+    public var topic: String
+    public var createdBy: String
+    public var createdAt: Int64
+    public var lastSeq: Int64
+
+    public init(id: String, workspaceID: String, kind: String, name: String?, isPrivate: Bool, topic: String, createdBy: String, createdAt: Int64, lastSeq: Int64) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.kind = kind
+        self.name = name
+        self.isPrivate = isPrivate
+        self.topic = topic
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.lastSeq = lastSeq
+    }
+}
+
+public struct MessageRecord: Sendable, Equatable {
+    public var id: String
+    public var workspaceID: String
+    public var channelID: String
+    public var seq: Int64
+    public var senderID: String
+    public var senderKind: String
+    public var kind: String
+    public var text: String?
+    public var metadata: String?
+    public var mentions: [String]
+    public var threadID: String?
+    public var replyCount: Int64
+    public var clientMsgID: String?
+    public var createdAt: Int64
+    public var editedAt: Int64?
+    public var deletedAt: Int64?
+
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: String, kind: String, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.channelID = channelID
+        self.seq = seq
+        self.senderID = senderID
+        self.senderKind = senderKind
+        self.kind = kind
+        self.text = text
+        self.metadata = metadata
+        self.mentions = mentions
+        self.threadID = threadID
+        self.replyCount = replyCount
+        self.clientMsgID = clientMsgID
+        self.createdAt = createdAt
+        self.editedAt = editedAt
+        self.deletedAt = deletedAt
+    }
+}

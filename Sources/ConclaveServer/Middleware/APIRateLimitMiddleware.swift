@@ -23,7 +23,12 @@ struct APIRateLimitMiddleware: RouterMiddleware {
         guard status.allowed else {
             throw Problem.rateLimited(retryAfterSeconds: status.retryAfterSeconds).withRateLimitHeaders(status)
         }
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as Problem where problem.headers["RateLimit-Limit"] == nil {
+            throw problem.withRateLimitHeaders(status)
+        }
         if response.headers[.rateLimitLimit] == nil {
             response.headers.setRateLimit(status)
         }

@@ -132,6 +132,13 @@ struct AgentRoutes {
             let action: String
             if status != agent.status {
                 action = status == "paused" ? "agent.paused" : "agent.resumed"
+                if status == "paused" {
+                    // Its open sockets receive this and are closed.
+                    try await EventLog().append(
+                        workspaceID: agent.workspaceID, type: "agent.paused", channelID: nil, visibility: "principal:\(agent.id)",
+                        data: ["agent_id": .string(agent.id)], now: Clock.milliseconds(), on: db
+                    )
+                }
             } else {
                 action = "agent.updated"
             }
@@ -143,6 +150,7 @@ struct AgentRoutes {
             guard let updated = try await AgentRepository().find(id: agent.id, on: db) else { throw Problem.notFound }
             return updated
         }
+        dependencies.hub.notify(workspaceID: agent.workspaceID)
         return JSONResponse.make(Self.json(updated))
     }
 

@@ -46,7 +46,7 @@ struct MemberRoutes {
         let memberID = try context.pathID("member", kinds: [.user, .agent])
         let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
-        guard let newRole = Role(rawValue: body.role) else {
+        guard let newRole = Role(rawValue: body.role), newRole != .agent else {
             throw Problem.validation(field: "role", "must be one of owner, admin, member, viewer")
         }
         guard PermissionTable.allows(actorRole, .membersManage) else {

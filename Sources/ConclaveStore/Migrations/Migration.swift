@@ -14,5 +14,7 @@ public enum Migrations {
         Migration0003MFAChallenges(),
         Migration0004Agents(),
         Migration0005Channels(),
+        Migration0006WebAuthn(),
+        Migration0007Messaging(),
     ]
 }

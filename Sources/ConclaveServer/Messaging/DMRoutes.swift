@@ -1,0 +1,55 @@
+import ConclaveCore
+import ConclaveStore
+import Foundation
+import Hummingbird
+
+/// `POST /api/v1/workspaces/{ws}/dms`: the one DM channel for a set of members (idempotent).
+struct DMRoutes {
+    let dependencies: ServerDependencies
+
+    struct DMRequest: Decodable {
+        let member_ids: [String]
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("/api/v1/workspaces/{ws}/dms") { request, context in try await open(request, context) }
+    }
+
+    func open(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .channelsWrite)
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .dmsCreate)
+        let body = try await request.decodeJSON(as: DMRequest.self, context: context)
+        let members = Set(body.member_ids).union([principal.id])
+        guard members.count >= 2, members.count <= 16,
+            members.allSatisfy({ Identifier.isWellFormed($0, kind: .user) || Identifier.isWellFormed($0, kind: .agent) })
+        else {
+            throw Problem.validation(field: "member_ids", "must name 1 to 15 other users or agents")
+        }
+        let dmKey = members.sorted().joined(separator: ",")
+        let (channel, created) = try await dependencies.database.write { db -> (ChannelRecord, Bool) in
+            let channels = ChannelRepository()
+            if let existing = try await channels.findDM(workspaceID: workspaceID, dmKey: dmKey, on: db) { return (existing, false) }
+            for member in members where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
+                throw Problem.validation(field: "member_ids", "\(member) is not a member of this workspace")
+            }
+            let now = Clock.milliseconds()
+            let id = Identifier.generate(.channel)
+            try await channels.insertDM(id: id, workspaceID: workspaceID, dmKey: dmKey, createdBy: principal.id, now: now, on: db)
+            for member in members.sorted() {
+                try await channels.addMember(channelID: id, principalID: member, now: now, on: db)
+            }
+            guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
+            try await EventLog().append(
+                workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: "channel",
+                data: MessageJSON.channelCreated(channel, members: members.sorted()),
+                now: now, on: db
+            )
+            return (channel, true)
+        }
+        if created { dependencies.hub.notify(workspaceID: workspaceID) }
+        guard case .object(var json) = MessageJSON.channel(channel) else { throw Problem.internalError }
+        json["member_ids"] = .array(members.sorted().map(JSONValue.string))
+        return JSONResponse.make(.object(json), status: created ? .created : .ok)
+    }
+}

@@ -1,0 +1,73 @@
+import ConclaveCore
+import ConclaveStore
+import Foundation
+
+/// The API shapes of channels and messages.
+enum MessageJSON {
+    static func message(_ message: MessageRecord) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "id": .string(message.id),
+            "channel_id": .string(message.channelID),
+            "workspace_id": .string(message.workspaceID),
+            "seq": .int(message.seq),
+            "sender": ["id": .string(message.senderID), "kind": .string(message.senderKind)],
+            "kind": .string(message.kind),
+            "text": message.text.map(JSONValue.string) ?? .null,
+            "thread_id": message.threadID.map(JSONValue.string) ?? .null,
+            "reply_count": .int(message.replyCount),
+            "mentions": .array(message.mentions.map(JSONValue.string)),
+            "created_at": .string(Clock.rfc3339(milliseconds: message.createdAt)),
+            "edited_at": message.editedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
+            "deleted": .bool(message.deletedAt != nil),
+        ]
+        if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
+            body["metadata"] = value
+        } else {
+            body["metadata"] = .null
+        }
+        if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
+        return .object(body)
+    }
+
+    static func channel(_ channel: ChannelRecord) -> JSONValue {
+        [
+            "id": .string(channel.id),
+            "workspace_id": .string(channel.workspaceID),
+            "kind": .string(channel.kind),
+            "name": channel.name.map(JSONValue.string) ?? .null,
+            "private": .bool(channel.isPrivate),
+            "topic": .string(channel.topic),
+            "created_by": .string(channel.createdBy),
+            "created_at": .string(Clock.rfc3339(milliseconds: channel.createdAt)),
+            "last_seq": .int(channel.lastSeq),
+        ]
+    }
+
+    /// A channel.created event's data: the channel and who belongs to it from the start, so
+    /// streams admit the event (and what follows) for its first members.
+    static func channelCreated(_ channel: ChannelRecord, members: [String]) -> JSONValue {
+        guard case .object(var body) = Self.channel(channel) else { return Self.channel(channel) }
+        body["member_ids"] = .array(members.map(JSONValue.string))
+        return .object(body)
+    }
+
+    /// `<@usr_…>`, `<@agt_…>` and `<!channel>` in message text.
+    static func mentions(in text: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            let afterOpen = rest[rest.index(after: open)...]
+            guard let close = afterOpen.firstIndex(of: ">") else { break }
+            let inner = afterOpen[..<close]
+            if inner == "!channel" {
+                if !found.contains("channel") { found.append("channel") }
+            } else if inner.hasPrefix("@"), Identifier.isWellFormed(inner.dropFirst()) {
+                let id = String(inner.dropFirst())
+                if (id.hasPrefix("usr_") || id.hasPrefix("agt_")) && !found.contains(id) { found.append(id) }
+            }
+            rest = afterOpen[afterOpen.index(after: close)...]
+            if found.count >= 100 { break }
+        }
+        return found
+    }
+}

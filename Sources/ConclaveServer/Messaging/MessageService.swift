@@ -1,0 +1,157 @@
+import ConclaveCore
+import ConclaveStore
+import Foundation
+import SQLKit
+
+/// Posting, editing and deleting messages: the one implementation behind REST and WebSocket sends.
+/// Each change and its event commit in one transaction; the caller is answered after the commit.
+struct MessageService {
+    static let maxMetadataBytes = 16 * 1024
+
+    let dependencies: ServerDependencies
+
+    struct SendRequest: Decodable, Sendable {
+        let text: String
+        let client_msg_id: String?
+        let thread_id: String?
+        let metadata: JSONValue?
+        let kind: String?
+    }
+
+    struct SendResult: Sendable {
+        let message: MessageRecord
+        let created: Bool
+    }
+
+    func validate(_ request: SendRequest) throws -> String? {
+        var errors: [FieldError] = []
+        let length = request.text.count
+        if length < 1 || length > dependencies.configuration.maxMessageLength {
+            errors.append(FieldError(field: "text", message: "must be 1 to \(dependencies.configuration.maxMessageLength) characters"))
+        }
+        if let clientMsgID = request.client_msg_id, clientMsgID.isEmpty || clientMsgID.utf8.count > 128 {
+            errors.append(FieldError(field: "client_msg_id", message: "must be 1 to 128 characters"))
+        }
+        if let kind = request.kind, kind != "message", kind != "notice" {
+            errors.append(FieldError(field: "kind", message: "must be message or notice"))
+        }
+        if let threadID = request.thread_id, !Identifier.isWellFormed(threadID, kind: .message) {
+            errors.append(FieldError(field: "thread_id", message: "must be a message id"))
+        }
+        var metadataText: String?
+        if let metadata = request.metadata {
+            guard case .object = metadata else {
+                errors.append(FieldError(field: "metadata", message: "must be a JSON object"))
+                throw Problem.validation(errors)
+            }
+            let text = metadata.canonicalString
+            if text.utf8.count > Self.maxMetadataBytes {
+                errors.append(FieldError(field: "metadata", message: "must be at most 16 KiB"))
+            }
+            metadataText = text
+        }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return metadataText
+    }
+
+    func send(_ principal: Principal, channelID: String, request: SendRequest) async throws -> SendResult {
+        _ = try dependencies.enforce("send", key: principal.id)
+        let metadataText = try validate(request)
+        let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
+        let channel = grant.channel
+        let mentions = MessageJSON.mentions(in: request.text)
+        let result = try await dependencies.database.write { db -> SendResult in
+            let now = Clock.milliseconds()
+            let messages = MessageRepository()
+            if let clientMsgID = request.client_msg_id,
+                let existing = try await messages.find(senderID: principal.id, clientMsgID: clientMsgID, on: db)
+            {
+                return SendResult(message: existing, created: false)
+            }
+            if let threadID = request.thread_id {
+                guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil else {
+                    throw Problem.validation(field: "thread_id", "must be a top-level message of this channel")
+                }
+            }
+            let seq = try await ChannelRepository().nextSeq(channelID: channel.id, on: db)
+            let message = MessageRecord(
+                id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
+                senderKind: principal.kind.rawValue, kind: request.kind ?? "message", text: request.text, metadata: metadataText,
+                mentions: mentions, threadID: request.thread_id, replyCount: 0, clientMsgID: request.client_msg_id, createdAt: now,
+                editedAt: nil, deletedAt: nil
+            )
+            try await messages.insert(message, on: db)
+            try await EventLog().append(
+                workspaceID: channel.workspaceID, type: "message.created", channelID: channel.id, messageID: message.id, visibility: "channel",
+                data: MessageJSON.message(message), now: now, on: db
+            )
+            return SendResult(message: message, created: true)
+        }
+        if result.created { dependencies.hub.notify(workspaceID: channel.workspaceID) }
+        return result
+    }
+
+    func edit(_ principal: Principal, messageID: String, text: String) async throws -> MessageRecord {
+        guard (1...dependencies.configuration.maxMessageLength).contains(text.count) else {
+            throw Problem.validation(field: "text", "must be 1 to \(dependencies.configuration.maxMessageLength) characters")
+        }
+        let message = try await visibleMessage(principal, messageID: messageID)
+        guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
+        guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
+        _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
+        let mentions = MessageJSON.mentions(in: text)
+        let updated = try await dependencies.database.write { db -> MessageRecord in
+            let now = Clock.milliseconds()
+            try await MessageRepository().edit(id: message.id, text: text, mentions: mentions, now: now, on: db)
+            guard let updated = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
+            try await EventLog().append(
+                workspaceID: updated.workspaceID, type: "message.updated", channelID: updated.channelID, messageID: updated.id,
+                visibility: "channel", data: MessageJSON.message(updated), now: now, on: db
+            )
+            return updated
+        }
+        dependencies.hub.notify(workspaceID: updated.workspaceID)
+        return updated
+    }
+
+    /// Erases the text everywhere it is stored: the message row and every event about it.
+    func delete(_ principal: Principal, messageID: String, clientIP: String) async throws {
+        let message = try await visibleMessage(principal, messageID: messageID)
+        guard message.deletedAt == nil else { throw Problem.notFound }
+        let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .read)
+        let moderating = message.senderID != principal.id
+        if moderating {
+            guard PermissionTable.allows(grant.role, .messagesModerate), principal.scopes == nil else {
+                throw Problem.forbidden("Only the sender, an admin or an owner may delete a message.")
+            }
+        }
+        try await dependencies.database.write { db in
+            let now = Clock.milliseconds()
+            try await MessageRepository().erase(id: message.id, now: now, on: db)
+            guard let erased = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
+            let tombstone = MessageJSON.message(erased)
+            try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)
+            try await EventLog().append(
+                workspaceID: message.workspaceID, type: "message.deleted", channelID: message.channelID, messageID: message.id,
+                visibility: "channel", data: tombstone, now: now, on: db
+            )
+            if moderating {
+                try await dependencies.audit(
+                    AuditEvent(actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: "message.deleted_by_moderator",
+                               target: message.id, workspaceID: message.workspaceID,
+                               details: ["channel_id": .string(message.channelID), "sender_id": .string(message.senderID)]),
+                    on: db
+                )
+            }
+        }
+        dependencies.hub.notify(workspaceID: message.workspaceID)
+    }
+
+    func visibleMessage(_ principal: Principal, messageID: String) async throws -> MessageRecord {
+        guard let message = try await dependencies.database.read({ db in try await MessageRepository().find(id: messageID, on: db) }) else {
+            throw Problem.notFound
+        }
+        _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .read)
+        return message
+    }
+}

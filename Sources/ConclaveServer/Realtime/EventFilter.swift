@@ -1,0 +1,87 @@
+import ConclaveCore
+import ConclaveStore
+
+/// Decides, per principal, which events of a workspace it may receive, and keeps its channel
+/// membership current as member.joined / member.left events about it go by.
+struct EventFilter: Sendable {
+    let principal: Principal
+    let mentionsOnly: Bool
+    var channels: Set<String>
+    var dmChannels: Set<String>
+
+    /// Whether to deliver `event`; updates the membership set as a side effect.
+    mutating func admit(_ event: WorkspaceEvent) -> Bool {
+        learn(event)
+        let visible: Bool
+        switch event.visibility {
+        case "workspace":
+            visible = true
+        case "channel":
+            visible = event.channelID.map { channels.contains($0) } ?? false
+        default:
+            visible = event.visibility == "principal:\(principal.id)"
+        }
+        defer { forget(event) }
+        guard visible, scopeAllows(event.type) else { return false }
+        if mentionsOnly, event.type.hasPrefix("message.") || event.type.hasPrefix("channel.") || event.type.hasPrefix("member.") {
+            guard event.type == "message.created" else { return false }
+            return mentions(event) || event.channelID.map { dmChannels.contains($0) } ?? false
+        }
+        return true
+    }
+
+    func mentions(_ event: WorkspaceEvent) -> Bool {
+        guard case .array(let ids)? = event.data["mentions"] else { return false }
+        return ids.contains(.string(principal.id)) || ids.contains(.string("channel"))
+    }
+
+    func scopeAllows(_ type: String) -> Bool {
+        guard let scopes = principal.scopes else { return true }
+        if type.hasPrefix("message.") || type == "read.updated" { return scopes.contains(Scope.messagesRead.rawValue) }
+        if type.hasPrefix("channel.") || type.hasPrefix("member.") { return scopes.contains(Scope.channelsRead.rawValue) }
+        return true
+    }
+
+    /// Membership gained: applied before the visibility check, so the joiner sees its own join.
+    mutating func learn(_ event: WorkspaceEvent) {
+        guard let channelID = event.channelID else { return }
+        switch event.type {
+        case "member.joined" where event.data["member_id"]?.stringValue == principal.id:
+            channels.insert(channelID)
+        case "channel.created":
+            if case .array(let members)? = event.data["member_ids"], members.contains(.string(principal.id)) {
+                channels.insert(channelID)
+                if event.data["kind"]?.stringValue == "dm" { dmChannels.insert(channelID) }
+            }
+        default:
+            break
+        }
+    }
+
+    /// Membership lost: applied after delivery, so the leaver still sees its own leave.
+    mutating func forget(_ event: WorkspaceEvent) {
+        guard let channelID = event.channelID else { return }
+        if event.type == "member.left", event.data["member_id"]?.stringValue == principal.id {
+            channels.remove(channelID)
+            dmChannels.remove(channelID)
+        }
+        if event.type == "channel.updated", event.data["deleted"] == .bool(true) {
+            channels.remove(channelID)
+            dmChannels.remove(channelID)
+        }
+    }
+
+    /// The event as a principal receives it.
+    func render(_ event: WorkspaceEvent, cursor: String) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "type": "event",
+            "cursor": .string(cursor),
+            "event": .string(event.type),
+            "workspace_id": .string(event.workspaceID),
+            "data": event.data,
+        ]
+        if let channelID = event.channelID { body["channel_id"] = .string(channelID) }
+        if event.type == "message.created" { body["mentioned"] = .bool(mentions(event)) }
+        return .object(body)
+    }
+}

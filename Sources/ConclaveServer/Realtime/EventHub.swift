@@ -1,0 +1,186 @@
+import ConclaveCore
+import ConclaveStore
+import Logging
+import Synchronization
+
+/// Fans committed events out to live streams.
+///
+/// One feed per workspace with listeners. A feed reads the workspace's log once per wake-up (one
+/// query per workspace, never per recipient) and offers each event to every listener in seq order.
+/// Feeds wake when this server commits an event (`notify`), when another server's notification
+/// arrives, and at least every `pollInterval`, so a lost notification delays but never loses an event.
+final class EventHub: Sendable {
+    static let pollInterval: Duration = .seconds(2)
+    static let batchSize = 500
+
+    let database: any Database
+    let logger: Logger
+    let feeds = Mutex<[String: WorkspaceFeed]>([:])
+
+    init(database: any Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Starts delivering `workspaceID`'s events after `seq` to `listener`. Returns the feed's
+    /// position at registration: events after it arrive live; events up to it the caller replays.
+    func subscribe(_ listener: any EventListener, workspaceID: String) async throws -> Int64 {
+        let head = try await database.read { db in try await EventLog().head(workspaceID: workspaceID, on: db) }
+        let feed: WorkspaceFeed = feeds.withLock { feeds in
+            if let existing = feeds[workspaceID] { return existing }
+            let feed = WorkspaceFeed(workspaceID: workspaceID, startAfter: head, hub: self)
+            feeds[workspaceID] = feed
+            feed.start()
+            return feed
+        }
+        return feed.add(listener)
+    }
+
+    func unsubscribe(_ listener: any EventListener, workspaceID: String) {
+        feeds.withLock { feeds in
+            guard let feed = feeds[workspaceID] else { return }
+            if feed.remove(listener) == 0 {
+                feed.stop()
+                feeds.removeValue(forKey: workspaceID)
+            }
+        }
+    }
+
+    /// Something was committed in `workspaceID`: wake its feed.
+    func notify(workspaceID: String) {
+        let feed = feeds.withLock { $0[workspaceID] }
+        feed?.wake()
+    }
+
+    var listenerCount: Int {
+        feeds.withLock { $0.values.reduce(0) { $0 + $1.count } }
+    }
+}
+
+/// Receives a workspace's events in order. Implementations must not block: they queue.
+protocol EventListener: AnyObject, Sendable {
+    func offer(_ event: WorkspaceEvent)
+}
+
+/// The pump of one workspace.
+final class WorkspaceFeed: Sendable {
+    struct State {
+        var listeners: [ObjectIdentifier: any EventListener] = [:]
+        var delivered: Int64
+        var task: Task<Void, Never>?
+        var pendingWake = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    let workspaceID: String
+    unowned let hub: EventHub
+    let state: Mutex<State>
+
+    init(workspaceID: String, startAfter: Int64, hub: EventHub) {
+        self.workspaceID = workspaceID
+        self.hub = hub
+        self.state = Mutex(State(delivered: startAfter))
+    }
+
+    var count: Int { state.withLock { $0.listeners.count } }
+
+    func add(_ listener: any EventListener) -> Int64 {
+        state.withLock { state in
+            state.listeners[ObjectIdentifier(listener)] = listener
+            return state.delivered
+        }
+    }
+
+    func remove(_ listener: any EventListener) -> Int {
+        state.withLock { state in
+            state.listeners.removeValue(forKey: ObjectIdentifier(listener))
+            return state.listeners.count
+        }
+    }
+
+    func start() {
+        let task = Task { [self] in await self.run() }
+        state.withLock { $0.task = task }
+    }
+
+    func stop() {
+        let (task, waiter) = state.withLock { state -> (Task<Void, Never>?, CheckedContinuation<Void, Never>?) in
+            let waiter = state.waiter
+            state.waiter = nil
+            return (state.task, waiter)
+        }
+        task?.cancel()
+        waiter?.resume()
+    }
+
+    func wake() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pendingWake = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Waits for a wake-up or the poll interval, whichever comes first.
+    func sleep() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.pendingWake || Task.isCancelled {
+                            state.pendingWake = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: EventHub.pollInterval)
+                self.wake()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            await drain()
+            await sleep()
+        }
+    }
+
+    func drain() async {
+        while !Task.isCancelled {
+            let after = state.withLock { $0.delivered }
+            let workspaceID = self.workspaceID
+            let events: [WorkspaceEvent]
+            do {
+                events = try await hub.database.read { db in
+                    try await EventLog().read(workspaceID: workspaceID, after: after, limit: EventHub.batchSize, on: db)
+                }
+            } catch {
+                if Task.isCancelled { return }
+                hub.logger.warning("event feed read failed", metadata: ["workspace_id": .string(workspaceID)])
+                return
+            }
+            guard !events.isEmpty else { return }
+            // Offered under the feed's lock so a listener added concurrently sees either all of
+            // this batch live or none of it (and replays it): never half.
+            state.withLock { state in
+                state.delivered = events[events.count - 1].seq
+                for event in events {
+                    for listener in state.listeners.values { listener.offer(event) }
+                }
+            }
+            if events.count < EventHub.batchSize { return }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import ConclaveCore
+import ConclaveStore
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import Metrics
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One WebSocket client: first-frame authentication, `ready`, optional resume, then events out
+/// and `send` / `ping` in.
+struct RealtimeConnection {
+    static let authTimeout: Duration = .seconds(10)
+    static let maxInboundMessage = 64 * 1024
+    static let humanSocketsPerSession = 5
+    static let agentSocketsPerAgent = 20
+
+    let dependencies: ServerDependencies
+    let authenticator: AuthenticationMiddleware
+    let hub: EventHub
+    let registry: ConnectionRegistry
+
+    struct AuthFrame: Decodable {
+        let type: String
+        let token: String
+        let resume_from: String?
+        let mentions_only: Bool?
+    }
+
+    struct InboundFrame: Decodable {
+        let type: String
+        let channel_id: String?
+        let text: String?
+        let client_msg_id: String?
+        let thread_id: String?
+        let metadata: JSONValue?
+        let kind: String?
+    }
+
+    enum CloseCode {
+        static let unauthorized = WebSocketErrorCode.unknown(4401)
+        static let locked = WebSocketErrorCode.unknown(4423)
+        static let tooManyConnections = WebSocketErrorCode.unknown(4429)
+        static let tooSlow = WebSocketErrorCode.unknown(4408)
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, logger: Logger) async throws {
+        // Closing the socket ends the read below, so the deadline needs no other coordination.
+        let authenticated = AuthenticatedFlag()
+        let deadline = Task {
+            try await Task.sleep(for: Self.authTimeout)
+            if !authenticated.isSet { try? await outbound.close(CloseCode.unauthorized, reason: "authenticate within 10 seconds") }
+        }
+        defer { deadline.cancel() }
+        var messages = inbound.messages(maxSize: Self.maxInboundMessage).makeAsyncIterator()
+        guard let auth = Self.authFrame(try await messages.next()) else {
+            try await outbound.close(CloseCode.unauthorized, reason: "authenticate with the first frame")
+            return
+        }
+        let principal: Principal
+        do {
+            principal = try await authenticator.authenticate(auth.token, clientIP: clientIP)
+        } catch let problem as Problem where problem.status == 423 {
+            try await outbound.close(CloseCode.locked, reason: "agent paused")
+            return
+        } catch {
+            try await outbound.close(CloseCode.unauthorized, reason: "invalid credentials")
+            return
+        }
+        authenticated.set()
+        guard dependencies.rateLimiter.consume(dependencies.configuration.rateLimits["ws_connect"], key: principal.id).allowed else {
+            try await outbound.close(CloseCode.tooManyConnections, reason: "too many connection attempts")
+            return
+        }
+        let capKey = principal.sessionID ?? principal.id
+        let cap = principal.kind == .agent ? Self.agentSocketsPerAgent : Self.humanSocketsPerSession
+        guard registry.acquire(capKey, limit: cap) else {
+            try await outbound.close(CloseCode.tooManyConnections, reason: "too many open sockets")
+            return
+        }
+        defer { registry.release(capKey) }
+        Gauge(label: "conclave_open_sockets").record(registry.total)
+
+        var resume: StreamCursor?
+        var resumeFailed = false
+        if let text = auth.resume_from {
+            resume = StreamCursor.decode(text)
+            resumeFailed = resume == nil
+        }
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: auth.mentions_only ?? false)
+        var start: StreamCursor
+        do {
+            start = try await session.start(resume: resume)
+        } catch StreamSession.StartError.resumeFailed {
+            session.finish()
+            resumeFailed = true
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: auth.mentions_only ?? false)
+            start = try await session.start(resume: nil)
+        }
+        let stream = session
+        defer { stream.finish() }
+        if resumeFailed { try await send(["type": "resume_failed"], outbound) }
+        var ready: [String: JSONValue] = ["type": "ready", "principal_id": .string(principal.id), "cursor": .string(start.encoded)]
+        ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
+        try await send(.object(ready), outbound)
+
+        let writer = Task { try await self.writeEvents(stream, outbound: outbound) }
+        defer { writer.cancel() }
+        try await readFrames(&messages, principal: principal, outbound: outbound)
+    }
+
+    static func authFrame(_ message: WebSocketMessage?) -> AuthFrame? {
+        guard case .text(let text)? = message, text.utf8.count <= 8192,
+            let frame = try? JSONDecoder().decode(AuthFrame.self, from: Data(text.utf8)), frame.type == "auth"
+        else { return nil }
+        return frame
+    }
+
+    func writeEvents(_ session: StreamSession, outbound: WebSocketOutboundWriter) async throws {
+        while !Task.isCancelled {
+            let frames = await session.next()
+            if frames.isEmpty { return }
+            for frame in frames {
+                switch frame {
+                case .overflow:
+                    try await outbound.close(CloseCode.tooSlow, reason: "client is not reading fast enough")
+                    return
+                case .event(let json, let closesStream):
+                    try await outbound.writeTextMessage(json.canonicalString)
+                    if closesStream {
+                        try await outbound.close(CloseCode.locked, reason: "agent paused")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    func readFrames(_ messages: inout WebSocketInboundMessageStream.AsyncIterator, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
+        while let message = try await messages.next() {
+            guard case .text(let text) = message else {
+                try await outbound.close(.unacceptableData, reason: "text frames only")
+                return
+            }
+            guard let frame = try? JSONDecoder().decode(InboundFrame.self, from: Data(text.utf8)) else {
+                try await send(["type": "error", "status": 400, "title": "The frame is not a JSON object with a type."], outbound)
+                continue
+            }
+            switch frame.type {
+            case "ping":
+                try await send(["type": "pong"], outbound)
+            case "send":
+                try await handleSend(frame, principal: principal, outbound: outbound)
+            default:
+                try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
+            }
+        }
+    }
+
+    func handleSend(_ frame: InboundFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
+        let clientMsgID: JSONValue = frame.client_msg_id.map(JSONValue.string) ?? .null
+        do {
+            guard principal.scopes?.contains(Scope.messagesWrite.rawValue) ?? true else {
+                throw Problem.forbidden("This API key lacks the scope messages:write.")
+            }
+            guard let channelID = frame.channel_id, Identifier.isWellFormed(channelID, kind: .channel) else {
+                throw Problem.validation(field: "channel_id", "must be a channel id")
+            }
+            guard let text = frame.text else { throw Problem.validation(field: "text", "is required") }
+            let request = MessageService.SendRequest(
+                text: text, client_msg_id: frame.client_msg_id, thread_id: frame.thread_id, metadata: frame.metadata, kind: frame.kind
+            )
+            let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request)
+            try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)
+        } catch let problem as Problem {
+            var body: [String: JSONValue] = [
+                "type": "error", "client_msg_id": clientMsgID, "status": .int(Int64(problem.status)), "title": .string(problem.detail ?? problem.title),
+            ]
+            if !problem.errors.isEmpty {
+                body["errors"] = .array(problem.errors.map { ["field": .string($0.field), "message": .string($0.message)] })
+            }
+            try await send(.object(body), outbound)
+        } catch {
+            try await send(["type": "error", "client_msg_id": clientMsgID, "status": 500, "title": "The server could not send the message."], outbound)
+        }
+    }
+
+    func send(_ value: JSONValue, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.writeTextMessage(value.canonicalString)
+    }
+}
+
+/// Set once the first frame authenticated.
+final class AuthenticatedFlag: Sendable {
+    let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,186 @@
+import ConclaveCore
+import ConclaveStore
+import Synchronization
+
+/// One principal's live event stream across its workspaces, shared by the WebSocket and long-poll.
+///
+/// Events arrive from the hub per workspace in seq order. On resume, events between the client's
+/// cursor and the feed's position are replayed from the log first while live ones wait in a
+/// buffer; duplicates are dropped by seq, so every event is delivered exactly once and in order.
+/// The outbound queue is bounded: a reader that falls behind is cut off, never buffered without limit.
+final class StreamSession: EventListener {
+    enum Frame: Sendable {
+        case event(JSONValue, closesStream: Bool)
+        case overflow
+    }
+
+    enum StartError: Error { case resumeFailed }
+
+    struct State {
+        var filters: [String: EventFilter] = [:]
+        var positions: [String: Int64] = [:]
+        var replaying: Set<String> = []
+        var buffered: [String: [WorkspaceEvent]] = [:]
+        var queue: [Frame] = []
+        var overflowed = false
+        var finished = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    let principal: Principal
+    let hub: EventHub
+    let maxQueued: Int
+    let mentionsOnly: Bool
+    let state = Mutex(State())
+
+    init(principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool) {
+        self.principal = principal
+        self.hub = hub
+        self.maxQueued = maxQueued
+        self.mentionsOnly = mentionsOnly
+    }
+
+    var workspaceIDs: [String] { state.withLock { Array($0.filters.keys) } }
+
+    /// Subscribes to every workspace of the principal; returns the cursor the stream starts after.
+    /// With `resume`, events after it are queued first; a cursor this server cannot honour throws.
+    func start(resume: StreamCursor?) async throws -> StreamCursor {
+        let principal = self.principal
+        let memberships = try await hub.database.read { db -> [(String, Set<String>)] in
+            let workspaces = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
+            var result: [(String, Set<String>)] = []
+            for (workspace, _) in workspaces {
+                result.append((workspace.id, try await ChannelRepository().memberships(principalID: principal.id, workspaceID: workspace.id, on: db)))
+            }
+            return result
+        }
+        var start: [String: Int64] = [:]
+        var replayFrom: [String: (Int64, Int64)] = [:]
+        for (workspaceID, channels) in memberships {
+            state.withLock { state in
+                state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: [])
+                state.replaying.insert(workspaceID)
+            }
+            let feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
+            var from = feedPosition
+            if let resume, let position = resume.positions[workspaceID] {
+                guard position <= feedPosition else { throw StartError.resumeFailed }
+                from = position
+            }
+            start[workspaceID] = from
+            replayFrom[workspaceID] = (from, feedPosition)
+            state.withLock { $0.positions[workspaceID] = from }
+        }
+        for (workspaceID, (from, until)) in replayFrom {
+            try await replay(workspaceID: workspaceID, after: from, until: until)
+        }
+        return StreamCursor(positions: start)
+    }
+
+    func replay(workspaceID: String, after: Int64, until: Int64) async throws {
+        var cursor = after
+        while cursor < until {
+            let from = cursor
+            let events = try await hub.database.read { db in
+                try await EventLog().read(workspaceID: workspaceID, after: from, limit: EventHub.batchSize, on: db)
+            }
+            let relevant = events.filter { $0.seq <= until }
+            state.withLock { state in
+                for event in relevant { process(event, state: &state) }
+            }
+            guard let last = events.last, last.seq < until else { break }
+            cursor = last.seq
+        }
+        state.withLock { state in
+            state.replaying.remove(workspaceID)
+            for event in state.buffered.removeValue(forKey: workspaceID) ?? [] { process(event, state: &state) }
+        }
+    }
+
+    func offer(_ event: WorkspaceEvent) {
+        state.withLock { state in
+            if state.replaying.contains(event.workspaceID) {
+                state.buffered[event.workspaceID, default: []].append(event)
+                if state.buffered[event.workspaceID]!.count > maxQueued * 4 { overflow(&state) }
+            } else {
+                process(event, state: &state)
+            }
+        }
+    }
+
+    private func process(_ event: WorkspaceEvent, state: inout State) {
+        guard !state.overflowed, !state.finished, var filter = state.filters[event.workspaceID] else { return }
+        guard event.seq > state.positions[event.workspaceID] ?? 0 else { return }
+        state.positions[event.workspaceID] = event.seq
+        let admitted = filter.admit(event)
+        state.filters[event.workspaceID] = filter
+        guard admitted else { return }
+        let cursor = StreamCursor(positions: state.positions).encoded
+        let closes = event.type == "agent.paused" && principal.kind == .agent
+        guard state.queue.count < maxQueued else {
+            overflow(&state)
+            return
+        }
+        state.queue.append(.event(filter.render(event, cursor: cursor), closesStream: closes))
+        resumeWaiter(&state)
+    }
+
+    private func overflow(_ state: inout State) {
+        state.overflowed = true
+        state.queue = [.overflow]
+        resumeWaiter(&state)
+    }
+
+    private func resumeWaiter(_ state: inout State) {
+        if let waiter = state.waiter {
+            state.waiter = nil
+            waiter.resume()
+        }
+    }
+
+    /// Waits until frames are queued (or the stream ends) and takes up to `max` of them.
+    func next(max: Int = 64) async -> [Frame] {
+        while true {
+            let (frames, done): ([Frame], Bool) = state.withLock { state in
+                if !state.queue.isEmpty {
+                    let count = Swift.min(max, state.queue.count)
+                    let frames = Array(state.queue.prefix(count))
+                    state.queue.removeFirst(count)
+                    return (frames, false)
+                }
+                return ([], state.finished)
+            }
+            if !frames.isEmpty || done { return frames }
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Bool in
+                    if !state.queue.isEmpty || state.finished { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
+    }
+
+    /// Frames already queued, without waiting.
+    func takeQueued(max: Int) -> [Frame] {
+        state.withLock { state in
+            let count = Swift.min(max, state.queue.count)
+            let frames = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return frames
+        }
+    }
+
+    var cursor: StreamCursor { state.withLock { StreamCursor(positions: $0.positions) } }
+
+    /// Stops the stream: wakes a waiting reader and unsubscribes from every feed.
+    func finish() {
+        let workspaces = state.withLock { state -> [String] in
+            state.finished = true
+            resumeWaiter(&state)
+            return Array(state.filters.keys)
+        }
+        for workspaceID in workspaces { hub.unsubscribe(self, workspaceID: workspaceID) }
+    }
+}

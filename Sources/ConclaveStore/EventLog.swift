@@ -1,0 +1,98 @@
+import ConclaveCore
+import SQLKit
+
+/// One change in a workspace, as every delivery path (WebSocket, long-poll, webhooks) sees it.
+public struct WorkspaceEvent: Sendable, Equatable {
+    public var workspaceID: String
+    /// Position in the workspace's log: 1, 2, 3… in commit order.
+    public var seq: Int64
+    public var type: String
+    public var channelID: String?
+    public var messageID: String?
+    /// Who may see it: `channel` (members of `channelID`), `workspace` (every member), or
+    /// `principal:<id>` (one principal, e.g. `agent.paused`).
+    public var visibility: String
+    public var data: JSONValue
+    public var createdAt: Int64
+
+    public init(workspaceID: String, seq: Int64, type: String, channelID: String?, messageID: String?, visibility: String, data: JSONValue, createdAt: Int64) {
+        self.workspaceID = workspaceID
+        self.seq = seq
+        self.type = type
+        self.channelID = channelID
+        self.messageID = messageID
+        self.visibility = visibility
+        self.data = data
+        self.createdAt = createdAt
+    }
+}
+
+/// The durable per-workspace event log. An event is appended in the same transaction as the change
+/// it describes, so it exists exactly when the change does. Seqs are allocated by incrementing the
+/// workspace row, whose row lock orders concurrent appends: seq order is commit order, and a
+/// reader that has seen seq N has seen everything before it.
+public struct EventLog: Sendable {
+    public init() {}
+
+    @discardableResult
+    public func append(
+        workspaceID: String, type: String, channelID: String?, messageID: String? = nil, visibility: String, data: JSONValue,
+        now: Int64, on db: any SQLDatabase
+    ) async throws -> WorkspaceEvent {
+        guard let row = try await db.raw(
+            "UPDATE workspaces SET event_seq = event_seq + 1 WHERE id = \(bind: workspaceID) RETURNING event_seq"
+        ).first() else { throw StoreError.notFound }
+        let seq = try row.decode(column: "event_seq", as: Int64.self)
+        let event = WorkspaceEvent(
+            workspaceID: workspaceID, seq: seq, type: type, channelID: channelID, messageID: messageID, visibility: visibility, data: data,
+            createdAt: now
+        )
+        try await db.raw(
+            """
+            INSERT INTO events (workspace_id, seq, type, channel_id, message_id, visibility, data, created_at)
+            VALUES (\(bind: workspaceID), \(bind: seq), \(bind: type), \(bind: channelID), \(bind: messageID), \(bind: visibility),
+                    \(bind: data.canonicalString), \(bind: now))
+            """
+        ).run()
+        return event
+    }
+
+    /// Events after `seq` in order, at most `limit`.
+    public func read(workspaceID: String, after seq: Int64, limit: Int, on db: any SQLDatabase) async throws -> [WorkspaceEvent] {
+        try await db.raw(
+            """
+            SELECT * FROM events WHERE workspace_id = \(bind: workspaceID) AND seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)
+            """
+        ).all().map(Self.event(from:))
+    }
+
+    public func head(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw("SELECT event_seq FROM workspaces WHERE id = \(bind: workspaceID)").first()?.decode(column: "event_seq", as: Int64.self) ?? 0
+    }
+
+    /// The oldest seq still in the log (older ones were pruned); 0 when empty.
+    public func oldest(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw("SELECT MIN(seq) AS first FROM events WHERE workspace_id = \(bind: workspaceID)").first()?
+            .decode(column: "first", as: Int64?.self) ?? 0
+    }
+
+    /// Replaces the data of every event about a message (used when its text is erased).
+    public func scrub(messageID: String, data: JSONValue, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE events SET data = \(bind: data.canonicalString) WHERE message_id = \(bind: messageID)").run()
+    }
+
+    static func event(from row: any SQLRow) throws -> WorkspaceEvent {
+        let text = try row.decode(column: "data", as: String.self)
+        let data = (try? JSONValueParser.parse(text)) ?? .null
+        return WorkspaceEvent(
+            workspaceID: try row.decode(column: "workspace_id", as: String.self),
+            seq: try row.decode(column: "seq", as: Int64.self),
+            type: try row.decode(column: "type", as: String.self),
+            channelID: try row.decode(column: "channel_id", as: String?.self),
+            messageID: try row.decode(column: "message_id", as: String?.self),
+            visibility: try row.decode(column: "visibility", as: String.self),
+            data: data,
+            createdAt: try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+}

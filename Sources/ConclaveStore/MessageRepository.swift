@@ -1,0 +1,92 @@
+import SQLKit
+
+/// Messages. Deleting erases text and metadata in place (a tombstone keeps the seq); with SQLite's
+/// secure_delete the old bytes are overwritten, not just unlinked.
+public struct MessageRepository: Sendable {
+    public init() {}
+
+    public func insert(_ message: MessageRecord, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
+                                  reply_count, client_msg_id, created_at, edited_at, deleted_at)
+            VALUES (\(bind: message.id), \(bind: message.workspaceID), \(bind: message.channelID), \(bind: message.seq), \(bind: message.senderID),
+                    \(bind: message.senderKind), \(bind: message.kind), \(bind: message.text), \(bind: message.metadata),
+                    \(bind: message.mentions.joined(separator: " ")), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
+                    \(bind: message.createdAt), NULL, NULL)
+            """
+        ).run()
+        if let threadID = message.threadID {
+            try await db.raw("UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(bind: threadID)").run()
+        }
+    }
+
+    public func find(id: String, on db: any SQLDatabase) async throws -> MessageRecord? {
+        try await db.raw("SELECT * FROM messages WHERE id = \(bind: id)").first().map(Self.message(from:))
+    }
+
+    public func find(senderID: String, clientMsgID: String, on db: any SQLDatabase) async throws -> MessageRecord? {
+        try await db.raw("SELECT * FROM messages WHERE sender_id = \(bind: senderID) AND client_msg_id = \(bind: clientMsgID)").first()
+            .map(Self.message(from:))
+    }
+
+    /// A page of a channel in seq order: after `afterSeq` ascending, or before `beforeSeq` (the
+    /// newest `limit` before it, returned ascending).
+    public func list(
+        channelID: String, afterSeq: Int64?, beforeSeq: Int64?, threadID: String?, limit: Int, on db: any SQLDatabase
+    ) async throws -> [MessageRecord] {
+        var query = SQLQueryString("SELECT * FROM messages WHERE channel_id = \(bind: channelID)")
+        if let afterSeq { query.appendInterpolation(" AND seq > \(bind: afterSeq)" as SQLQueryString) }
+        if let beforeSeq { query.appendInterpolation(" AND seq < \(bind: beforeSeq)" as SQLQueryString) }
+        if let threadID { query.appendInterpolation(" AND (thread_id = \(bind: threadID) OR id = \(bind: threadID))" as SQLQueryString) }
+        let descending = beforeSeq != nil && afterSeq == nil
+        query.appendInterpolation(SQLQueryString(descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC"))
+        query.appendInterpolation(" LIMIT \(bind: limit)" as SQLQueryString)
+        let rows = try await db.raw(query).all().map(Self.message(from:))
+        return descending ? rows.reversed() : rows
+    }
+
+    public func edit(id: String, text: String, mentions: [String], now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE messages SET text = \(bind: text), mentions = \(bind: mentions.joined(separator: " ")), edited_at = \(bind: now) WHERE id = \(bind: id)"
+        ).run()
+    }
+
+    public func erase(id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, deleted_at = \(bind: now) WHERE id = \(bind: id)"
+        ).run()
+    }
+
+    /// Messages after `seq` not sent by the principal: the unread count.
+    public func unreadCount(channelID: String, afterSeq: Int64, excluding principalID: String, on db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw(
+            """
+            SELECT COUNT(*) AS unread FROM messages
+            WHERE channel_id = \(bind: channelID) AND seq > \(bind: afterSeq) AND sender_id <> \(bind: principalID) AND deleted_at IS NULL
+            """
+        ).first()?.decode(column: "unread", as: Int64.self) ?? 0
+    }
+
+    static func message(from row: any SQLRow) throws -> MessageRecord {
+        let mentions = try row.decode(column: "mentions", as: String.self)
+        return MessageRecord(
+            id: try row.decode(column: "id", as: String.self),
+            workspaceID: try row.decode(column: "workspace_id", as: String.self),
+            channelID: try row.decode(column: "channel_id", as: String.self),
+            seq: try row.decode(column: "seq", as: Int64.self),
+            senderID: try row.decode(column: "sender_id", as: String.self),
+            senderKind: try row.decode(column: "sender_kind", as: String.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            text: try row.decode(column: "text", as: String?.self),
+            metadata: try row.decode(column: "metadata", as: String?.self),
+            mentions: mentions.split(separator: " ").map(String.init),
+            threadID: try row.decode(column: "thread_id", as: String?.self),
+            replyCount: try row.decode(column: "reply_count", as: Int64.self),
+            clientMsgID: try row.decode(column: "client_msg_id", as: String?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            editedAt: try row.decode(column: "edited_at", as: Int64?.self),
+            deletedAt: try row.decode(column: "deleted_at", as: Int64?.self)
+        )
+    }
+}
