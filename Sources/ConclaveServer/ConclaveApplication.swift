@@ -22,6 +22,7 @@ public struct ServerDependencies: Sendable {
     public let keys: ServerKeys
     public let passwords: PasswordHashingPool
     let hub: EventHub
+    let events: EventNotifier
 
     public init(
         configuration: ConclaveConfiguration,
@@ -45,6 +46,7 @@ public struct ServerDependencies: Sendable {
         self.keys = try ServerKeys(masterKey: secrets.masterKey)
         self.passwords = try PasswordHashingPool(hasher: passwordHasher)
         self.hub = EventHub(database: database, logger: logger)
+        self.events = EventNotifier(hub: hub, database: database)
     }
 
     /// Appends an audit entry inside the caller's write transaction.
@@ -140,6 +142,7 @@ public func buildApplication(
         logger: dependencies.logger
     )
     app.addServices(DatabaseService(database: dependencies.database))
+    app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
     let database = dependencies.database
     app.beforeServerStarts {
         try await Migrator(database: database).migrate()

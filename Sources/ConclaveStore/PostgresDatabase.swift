@@ -99,3 +99,30 @@ extension PostgresDatabase {
         }
     }
 }
+
+extension PostgresDatabase {
+    /// Holds one pooled connection listening on `channel` and hands each payload to `receive`,
+    /// until cancelled. Reconnects after a failure.
+    public func listen(channel: String, _ receive: @escaping @Sendable (String) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        for try await notification in notifications {
+                            receive(notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// `pg_notify` outside any transaction; best effort (listeners also poll).
+    public func notify(channel: String, payload: String) async {
+        _ = try? await read { db in try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run() }
+    }
+}

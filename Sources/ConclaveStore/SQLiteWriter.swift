@@ -145,6 +145,9 @@ final class SQLiteWriter: Sendable {
             }
             if idle { continuation.resume() }
         }
+        // Fold the WAL into the database and truncate it, so erased rows (deleted messages) leave
+        // no old page images behind in the -wal file once the server has stopped.
+        try? await execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try? await connection.close()
     }
 }

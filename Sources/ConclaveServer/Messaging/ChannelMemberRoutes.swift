@@ -58,7 +58,7 @@ struct ChannelMemberRoutes {
             }
             try await addMember(body.member_id, to: grant.channel, on: db)
         }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return JSONResponse.make(["channel_id": .string(channelID), "member_id": .string(body.member_id)], status: .created)
     }
 
@@ -74,7 +74,7 @@ struct ChannelMemberRoutes {
             }
         }
         try await dependencies.database.write { db in try await removeMember(memberID, from: grant.channel, on: db) }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return Response(status: .noContent)
     }
 
@@ -85,7 +85,7 @@ struct ChannelMemberRoutes {
         guard !grant.channel.isPrivate else { throw Problem.notFound }
         if grant.isMember { return JSONResponse.make(MessageJSON.channel(grant.channel)) }
         try await dependencies.database.write { db in try await addMember(principal.id, to: grant.channel, on: db) }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return JSONResponse.make(MessageJSON.channel(grant.channel))
     }
 
@@ -95,7 +95,7 @@ struct ChannelMemberRoutes {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard grant.isMember else { throw Problem.notFound }
         try await dependencies.database.write { db in try await removeMember(principal.id, from: grant.channel, on: db) }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return Response(status: .noContent)
     }
 }

@@ -73,7 +73,7 @@ struct ChannelRoutes {
             )
             return channel
         }
-        dependencies.hub.notify(workspaceID: workspaceID)
+        dependencies.events.published(workspaceID: workspaceID)
         return JSONResponse.make(MessageJSON.channel(channel), status: .created)
     }
 
@@ -131,7 +131,7 @@ struct ChannelRoutes {
             )
             return channel
         }
-        dependencies.hub.notify(workspaceID: channel.workspaceID)
+        dependencies.events.published(workspaceID: channel.workspaceID)
         return JSONResponse.make(MessageJSON.channel(channel))
     }
 
@@ -154,7 +154,7 @@ struct ChannelRoutes {
                 on: db
             )
         }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return Response(status: .noContent)
     }
 
@@ -176,7 +176,7 @@ struct ChannelRoutes {
             )
             return marker
         }
-        dependencies.hub.notify(workspaceID: grant.channel.workspaceID)
+        dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return JSONResponse.make(["channel_id": .string(channelID), "last_read_seq": .int(marker)])
     }
 }

@@ -47,7 +47,7 @@ struct DMRoutes {
             )
             return (channel, true)
         }
-        if created { dependencies.hub.notify(workspaceID: workspaceID) }
+        if created { dependencies.events.published(workspaceID: workspaceID) }
         guard case .object(var json) = MessageJSON.channel(channel) else { throw Problem.internalError }
         json["member_ids"] = .array(members.sorted().map(JSONValue.string))
         return JSONResponse.make(.object(json), status: created ? .created : .ok)

@@ -87,7 +87,7 @@ struct MessageService {
             )
             return SendResult(message: message, created: true)
         }
-        if result.created { dependencies.hub.notify(workspaceID: channel.workspaceID) }
+        if result.created { dependencies.events.published(workspaceID: channel.workspaceID) }
         return result
     }
 
@@ -110,7 +110,7 @@ struct MessageService {
             )
             return updated
         }
-        dependencies.hub.notify(workspaceID: updated.workspaceID)
+        dependencies.events.published(workspaceID: updated.workspaceID)
         return updated
     }
 
@@ -144,7 +144,7 @@ struct MessageService {
                 )
             }
         }
-        dependencies.hub.notify(workspaceID: message.workspaceID)
+        dependencies.events.published(workspaceID: message.workspaceID)
     }
 
     func visibleMessage(_ principal: Principal, messageID: String) async throws -> MessageRecord {

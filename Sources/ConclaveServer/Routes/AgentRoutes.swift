@@ -150,7 +150,7 @@ struct AgentRoutes {
             guard let updated = try await AgentRepository().find(id: agent.id, on: db) else { throw Problem.notFound }
             return updated
         }
-        dependencies.hub.notify(workspaceID: agent.workspaceID)
+        dependencies.events.published(workspaceID: agent.workspaceID)
         return JSONResponse.make(Self.json(updated))
     }
 
