@@ -88,15 +88,15 @@ public struct ChannelRepository: Sendable {
     }
 
     /// The channels of a workspace a principal belongs to (the stream's visibility set).
-    public func memberships(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws -> Set<String> {
-        Set(
-            try await db.raw(
-                """
-                SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
-                WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
-                """
-            ).all().map { try $0.decode(column: "channel_id", as: String.self) }
+    public func memberships(principalID: String, workspaceID: String, kind: String? = nil, on db: any SQLDatabase) async throws -> Set<String> {
+        var query = SQLQueryString(
+            """
+            SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
+            WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
+            """
         )
+        if let kind { query.appendInterpolation(" AND c.kind = \(bind: kind)" as SQLQueryString) }
+        return Set(try await db.raw(query).all().map { try $0.decode(column: "channel_id", as: String.self) })
     }
 
     public func readMarker(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Int64? {

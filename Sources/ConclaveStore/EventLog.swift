@@ -81,6 +81,16 @@ public struct EventLog: Sendable {
         try await db.raw("UPDATE events SET data = \(bind: data.canonicalString) WHERE message_id = \(bind: messageID)").run()
     }
 
+    /// Erases message content from every event of a deleted channel (its messages go by cascade).
+    public func scrubChannel(channelID: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE events SET data = \(bind: JSONValue.object(["deleted": true, "channel_id": .string(channelID)]).canonicalString)
+            WHERE channel_id = \(bind: channelID) AND message_id IS NOT NULL
+            """
+        ).run()
+    }
+
     static func event(from row: any SQLRow) throws -> WorkspaceEvent {
         let text = try row.decode(column: "data", as: String.self)
         let data = (try? JSONValueParser.parse(text)) ?? .null

@@ -143,6 +143,7 @@ struct ChannelRoutes {
         try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             try await ChannelRepository().delete(id: channelID, on: db)
+            try await EventLog().scrubChannel(channelID: channelID, on: db)
             try await EventLog().append(
                 workspaceID: grant.channel.workspaceID, type: "channel.updated", channelID: channelID,
                 visibility: grant.channel.isPrivate ? "channel" : "workspace",

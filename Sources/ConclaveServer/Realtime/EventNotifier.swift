@@ -26,7 +26,11 @@ struct EventNotificationListener: Service {
     let database: any Database
 
     func run() async throws {
-        guard let postgres = database as? PostgresDatabase else { return }
+        guard let postgres = database as? PostgresDatabase else {
+            // Nothing to listen to, but a service that returns early stops the whole group.
+            try await gracefulShutdown()
+            return
+        }
         let hub = self.hub
         try await cancelWhenGracefulShutdown {
             await postgres.listen(channel: EventNotifier.channel) { workspaceID in hub.notify(workspaceID: workspaceID) }

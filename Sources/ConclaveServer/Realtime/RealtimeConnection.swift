@@ -107,6 +107,8 @@ struct RealtimeConnection {
 
         let writer = Task { try await self.writeEvents(stream, outbound: outbound) }
         defer { writer.cancel() }
+        let replay = Task { try await stream.replayPending() }
+        defer { replay.cancel() }
         try await readFrames(&messages, principal: principal, outbound: outbound)
     }
 

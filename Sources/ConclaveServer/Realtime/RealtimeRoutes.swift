@@ -67,6 +67,7 @@ struct RealtimeRoutes {
         } catch StreamSession.StartError.resumeFailed {
             throw Problem(status: 410, title: "Gone", detail: "The cursor is too old or unknown; refetch with the REST API and start again without 'after'.")
         }
+        try await session.replayPending(stopAt: Self.maxEventsPerPoll)
         var frames = session.takeQueued(max: Self.maxEventsPerPoll)
         if frames.isEmpty, wait > 0 {
             let waitSeconds = wait

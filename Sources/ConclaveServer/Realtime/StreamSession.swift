@@ -21,6 +21,7 @@ final class StreamSession: EventListener {
         var positions: [String: Int64] = [:]
         var replaying: Set<String> = []
         var buffered: [String: [WorkspaceEvent]] = [:]
+        var pendingReplay: [String: Int64] = [:]
         var queue: [Frame] = []
         var overflowed = false
         var finished = false
@@ -42,23 +43,28 @@ final class StreamSession: EventListener {
 
     var workspaceIDs: [String] { state.withLock { Array($0.filters.keys) } }
 
-    /// Subscribes to every workspace of the principal; returns the cursor the stream starts after.
-    /// With `resume`, events after it are queued first; a cursor this server cannot honour throws.
+    /// Subscribes to every workspace of the principal and returns the cursor the stream starts
+    /// after. With `resume`, the events after it are replayed by `replayPending`; live events wait
+    /// in a buffer meanwhile. A cursor this server cannot honour throws `resumeFailed`.
     func start(resume: StreamCursor?) async throws -> StreamCursor {
         let principal = self.principal
-        let memberships = try await hub.database.read { db -> [(String, Set<String>)] in
+        let memberships = try await hub.database.read { db -> [(String, Set<String>, Set<String>)] in
             let workspaces = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
-            var result: [(String, Set<String>)] = []
+            var result: [(String, Set<String>, Set<String>)] = []
+            let channels = ChannelRepository()
             for (workspace, _) in workspaces {
-                result.append((workspace.id, try await ChannelRepository().memberships(principalID: principal.id, workspaceID: workspace.id, on: db)))
+                result.append((
+                    workspace.id,
+                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, on: db),
+                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: "dm", on: db)
+                ))
             }
             return result
         }
         var start: [String: Int64] = [:]
-        var replayFrom: [String: (Int64, Int64)] = [:]
-        for (workspaceID, channels) in memberships {
+        for (workspaceID, channels, dms) in memberships {
             state.withLock { state in
-                state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: [])
+                state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: dms)
                 state.replaying.insert(workspaceID)
             }
             let feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
@@ -68,32 +74,60 @@ final class StreamSession: EventListener {
                 from = position
             }
             start[workspaceID] = from
-            replayFrom[workspaceID] = (from, feedPosition)
-            state.withLock { $0.positions[workspaceID] = from }
-        }
-        for (workspaceID, (from, until)) in replayFrom {
-            try await replay(workspaceID: workspaceID, after: from, until: until)
+            state.withLock { state in
+                state.positions[workspaceID] = from
+                state.pendingReplay[workspaceID] = feedPosition
+            }
         }
         return StreamCursor(positions: start)
     }
 
-    func replay(workspaceID: String, after: Int64, until: Int64) async throws {
-        var cursor = after
-        while cursor < until {
-            let from = cursor
-            let events = try await hub.database.read { db in
-                try await EventLog().read(workspaceID: workspaceID, after: from, limit: EventHub.batchSize, on: db)
-            }
-            let relevant = events.filter { $0.seq <= until }
-            state.withLock { state in
-                for event in relevant { process(event, state: &state) }
-            }
-            guard let last = events.last, last.seq < until else { break }
-            cursor = last.seq
+    /// Replays what `start` left pending, with back-pressure: it waits while the queue is half
+    /// full, so a long backlog streams to a reading client instead of overflowing. With `stopAt`
+    /// (long-poll) it stops once that many frames are queued; the client continues from the last
+    /// cursor it received.
+    func replayPending(stopAt: Int? = nil) async throws {
+        let pending = state.withLock { state -> [String: Int64] in
+            let pending = state.pendingReplay
+            state.pendingReplay = [:]
+            return pending
         }
-        state.withLock { state in
-            state.replaying.remove(workspaceID)
-            for event in state.buffered.removeValue(forKey: workspaceID) ?? [] { process(event, state: &state) }
+        for (workspaceID, until) in pending.sorted(by: { $0.key < $1.key }) {
+            var cursor = state.withLock { $0.positions[workspaceID] ?? until }
+            while cursor < until {
+                if try await waitForRoom(stopAt: stopAt) == false { return }
+                let from = cursor
+                let events = try await hub.database.read { db in
+                    try await EventLog().read(workspaceID: workspaceID, after: from, limit: 100, on: db)
+                }
+                let relevant = events.filter { $0.seq <= until }
+                state.withLock { state in
+                    for event in relevant { process(event, state: &state) }
+                }
+                guard let last = events.last, last.seq < until else { break }
+                cursor = last.seq
+            }
+            state.withLock { state in
+                state.replaying.remove(workspaceID)
+                for event in state.buffered.removeValue(forKey: workspaceID) ?? [] { process(event, state: &state) }
+            }
+        }
+    }
+
+    /// False when the replay should stop (long-poll has enough, or the stream ended).
+    private func waitForRoom(stopAt: Int?) async throws -> Bool {
+        while true {
+            let (count, done) = state.withLock { ($0.queue.count, $0.finished || $0.overflowed) }
+            if done { return false }
+            if let stopAt {
+                if count >= stopAt {
+                    finish()
+                    return false
+                }
+                return true
+            }
+            if count < maxQueued / 2 { return true }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
