@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Auth cost benchmark against the real release server on loopback.
+#
+#   bench/run-auth.sh [seconds-per-scenario]     (default 10)
+#
+# Scenarios (wrk, 1 thread, 16 connections, loopback only, bounded by time):
+#   health     GET /health, no auth, no database (the floor)
+#   anonymous  GET /api/v1/me without credentials (middleware + 401, no database)
+#   api-key    GET /api/v1/me with an agent's API key (HMAC + one indexed lookup, then the route)
+#   jwt        GET /api/v1/me with an access token (signature + session row, then the route)
+#   login      POST /api/v1/auth/login (argon2id m=19MiB t=2 p=1 on the bounded hashing pool)
+# Prints wrk's summary per scenario and the server's peak RSS. Needs: wrk, python3, a release build
+# (swift build -c release). Rate limits are raised for the run so they do not dominate.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SECONDS_PER=${1:-10}
+BIN="${CONCLAVE_BIN:-$ROOT/.build/release/conclave}"
+[ -x "$BIN" ] || BIN="$ROOT/.build-release/release/conclave"
+[ -x "$BIN" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+
+DATA="$(mktemp -d)"
+LOG="$DATA/server.log"
+PID=""
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"' EXIT
+# 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+export CONCLAVE_DATA_DIR="$DATA/data" CONCLAVE_PORT=0 CONCLAVE_LOG_LEVEL=warning
+export CONCLAVE_RATE_LIMITS="login=1000000/1m,api=1000000/1m,api_anonymous=1000000/1m"
+export BENCH_EMAIL=bench@example.com BENCH_PASSWORD="bench-password-$(date +%s%N)"
+OWNER=$(echo "$BENCH_PASSWORD" | "$BIN" admin create-owner --email "$BENCH_EMAIL" --workspace Bench --password-stdin)
+WS=$(echo "$OWNER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["workspace_id"])')
+"$BIN" serve >"$LOG" 2>&1 &
+PID=$!
+for _ in $(seq 100); do grep -q "conclave listening on" "$LOG" && break; sleep 0.1; done
+URL=$(grep -o "http://[0-9.:]*" "$LOG" | head -1)
+
+TOKEN=$(curl -s "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+AGENT=$(curl -s "$URL/api/v1/workspaces/$WS/agents" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"bench-agent"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+KEY=$(curl -s "$URL/api/v1/workspaces/$WS/agents/$AGENT/keys" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"bench","scopes":["messages:read"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+
+run() {
+    local name=$1; shift
+    echo "### $name"
+    wrk -t1 -c16 -d"${SECONDS_PER}s" --latency "$@" | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|requests in"
+}
+echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -sr)"
+echo "binary: $BIN"
+run health "$URL/health"
+run anonymous "$URL/api/v1/me"
+run api-key -H "Authorization: Bearer $KEY" "$URL/api/v1/me"
+run jwt -H "Authorization: Bearer $TOKEN" "$URL/api/v1/me"
+run login -s "$ROOT/bench/login.lua" "$URL/api/v1/auth/login"
+echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MiB"}')"
