@@ -8,7 +8,8 @@
 #   anonymous  GET /api/v1/me without credentials (middleware + 401, no database)
 #   api-key    GET /api/v1/me with an agent's API key (HMAC + one indexed lookup, then the route)
 #   jwt        GET /api/v1/me with an access token (signature + session row, then the route)
-#   login      POST /api/v1/auth/login (argon2id m=19MiB t=2 p=1 on the bounded hashing pool)
+#   login      POST /api/v1/auth/login (argon2id m=19MiB t=2 p=1 on the bounded hashing pool), 16
+#              connections, then one connection (the latency of a single login)
 # Prints wrk's summary per scenario and the server's peak RSS. Needs: wrk, python3, a release build
 # (swift build -c release). Rate limits are raised for the run so they do not dominate.
 set -euo pipefail
@@ -44,7 +45,7 @@ KEY=$(curl -s "$URL/api/v1/workspaces/$WS/agents/$AGENT/keys" -H "authorization:
 run() {
     local name=$1; shift
     echo "### $name"
-    wrk -t1 -c16 -d"${SECONDS_PER}s" --latency "$@" | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|requests in"
+    wrk -t1 -c"${CONNECTIONS:-16}" -d"${SECONDS_PER}s" --latency "$@" | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|requests in"
 }
 echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -sr)"
 echo "binary: $BIN"
@@ -53,4 +54,5 @@ run anonymous "$URL/api/v1/me"
 run api-key -H "Authorization: Bearer $KEY" "$URL/api/v1/me"
 run jwt -H "Authorization: Bearer $TOKEN" "$URL/api/v1/me"
 run login -s "$ROOT/bench/login.lua" "$URL/api/v1/auth/login"
+CONNECTIONS=1 run login-one-at-a-time -s "$ROOT/bench/login.lua" "$URL/api/v1/auth/login"
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MiB"}')"
