@@ -23,6 +23,7 @@ public struct ServerDependencies: Sendable {
     public let passwords: PasswordHashingPool
     let hub: EventHub
     let events: EventNotifier
+    let credentials: CredentialCaches
 
     public init(
         configuration: ConclaveConfiguration,
@@ -47,6 +48,7 @@ public struct ServerDependencies: Sendable {
         self.passwords = try PasswordHashingPool(hasher: passwordHasher)
         self.hub = EventHub(database: database, logger: logger)
         self.events = EventNotifier(hub: hub, database: database)
+        self.credentials = CredentialCaches(database: database)
     }
 
     /// Appends an audit entry inside the caller's write transaction.
@@ -77,7 +79,11 @@ public func buildRouters(
     let authenticator = AuthenticationMiddleware(
         tokens: dependencies.tokens,
         database: dependencies.database,
-        apiKeys: APIKeyAuthenticator(hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, usageThrottle: UsageThrottle())
+        sessions: dependencies.credentials.sessions,
+        apiKeys: APIKeyAuthenticator(
+            hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, cache: dependencies.credentials.keys,
+            usageThrottle: UsageThrottle()
+        )
     )
     router.add(middleware: authenticator)
     let realtime = RealtimeRoutes(dependencies: dependencies, authenticator: authenticator)
@@ -143,6 +149,7 @@ public func buildApplication(
     )
     app.addServices(DatabaseService(database: dependencies.database))
     app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
+    app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
     let database = dependencies.database
     app.beforeServerStarts {
         try await Migrator(database: database).migrate()

@@ -103,17 +103,24 @@ extension PostgresDatabase {
 extension PostgresDatabase {
     /// Holds one pooled connection listening on `channel` and hands each payload to `receive`,
     /// until cancelled. Reconnects after a failure.
-    public func listen(channel: String, _ receive: @escaping @Sendable (String) -> Void) async {
+    public func listen(
+        channel: String,
+        onListening: @escaping @Sendable () -> Void = {},
+        onLost: @escaping @Sendable () -> Void = {},
+        _ receive: @escaping @Sendable (String) -> Void
+    ) async {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: channel) { notifications in
+                        onListening()
                         for try await notification in notifications {
                             receive(notification.payload)
                         }
                     }
                 }
             } catch {
+                onLost()
                 if Task.isCancelled { return }
                 logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
                 try? await Task.sleep(for: .seconds(1))

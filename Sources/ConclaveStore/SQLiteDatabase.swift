@@ -100,6 +100,12 @@ public final class SQLiteDatabase: Database {
         }
     }
 
+    /// Folds the WAL into the database file and truncates it, so an erased row's old page images
+    /// do not linger in `-wal` (with secure_delete the database file itself keeps no copy).
+    public func checkpoint() async {
+        _ = try? await readers[0].query("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     public func run() async throws {
         try await gracefulShutdownFriendlySleep()
     }

@@ -13,13 +13,22 @@ struct APIKeyAuthenticator: Sendable {
 
     let hasher: KeyedHasher
     let database: any Database
+    let cache: CredentialCache<CredentialCaches.CachedKey>
     let usageThrottle: UsageThrottle
 
     func authenticate(_ key: String, clientIP: String) async throws -> Principal {
         guard APIKeyFormat.isWellFormed(key) else { throw Problem.unauthorized("The API key is not valid.") }
         let hash = hasher.hexDigest(key)
-        guard let (record, agentStatus) = try await database.read({ db in try await APIKeyRepository().findForAuthentication(hash: hash, on: db) })
-        else { throw Problem.unauthorized("The API key is not valid.") }
+        var cached = cache.lookup(hash)
+        if cached == nil {
+            let generation = cache.generation
+            if let (record, status) = try await database.read({ db in try await APIKeyRepository().findForAuthentication(hash: hash, on: db) }) {
+                cached = CredentialCaches.CachedKey(record: record, agentStatus: status)
+                cache.store(cached!, for: hash, readAt: generation)
+            }
+        }
+        guard let record = cached?.record else { throw Problem.unauthorized("The API key is not valid.") }
+        let agentStatus = cached?.agentStatus
         let now = Clock.milliseconds()
         guard record.revokedAt == nil else { throw Problem.unauthorized("The API key has been revoked.") }
         if let expiresAt = record.expiresAt, expiresAt <= now { throw Problem.unauthorized("The API key has expired.") }

@@ -17,6 +17,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let tokens: AccessTokenService
     let database: any Database
+    let sessions: CredentialCache<SessionRecord>
     let apiKeys: APIKeyAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -40,7 +41,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem.unauthorized("The access token is not valid.")
         }
         let sessionID = claims.sid
-        let session = try await database.read { db in try await SessionRepository().find(id: sessionID, on: db) }
+        var session = sessions.lookup(sessionID)
+        if session == nil {
+            let generation = sessions.generation
+            session = try await database.read { db in try await SessionRepository().find(id: sessionID, on: db) }
+            if let session { sessions.store(session, for: sessionID, readAt: generation) }
+        }
         guard let session, session.userID == claims.sub.value, session.isActive(at: Clock.milliseconds()) else {
             throw Problem.unauthorized("The session has ended.")
         }

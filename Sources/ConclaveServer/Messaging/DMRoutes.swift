@@ -27,7 +27,25 @@ struct DMRoutes {
             throw Problem.validation(field: "member_ids", "must name 1 to 15 other users or agents")
         }
         let dmKey = members.sorted().joined(separator: ",")
-        let (channel, created) = try await dependencies.database.write { db -> (ChannelRecord, Bool) in
+        let opened: (ChannelRecord, Bool)
+        do {
+            opened = try await create(workspaceID: workspaceID, dmKey: dmKey, members: members, principal: principal)
+        } catch StoreError.conflict {
+            // Both sides opened the DM at once; the other insert won.
+            guard let existing = try await dependencies.database.read({ db in
+                try await ChannelRepository().findDM(workspaceID: workspaceID, dmKey: dmKey, on: db)
+            }) else { throw StoreError.conflict }
+            opened = (existing, false)
+        }
+        let (channel, created) = opened
+        if created { dependencies.events.published(workspaceID: workspaceID) }
+        guard case .object(var json) = MessageJSON.channel(channel) else { throw Problem.internalError }
+        json["member_ids"] = .array(members.sorted().map(JSONValue.string))
+        return JSONResponse.make(.object(json), status: created ? .created : .ok)
+    }
+
+    private func create(workspaceID: String, dmKey: String, members: Set<String>, principal: Principal) async throws -> (ChannelRecord, Bool) {
+        try await dependencies.database.write { db -> (ChannelRecord, Bool) in
             let channels = ChannelRepository()
             if let existing = try await channels.findDM(workspaceID: workspaceID, dmKey: dmKey, on: db) { return (existing, false) }
             for member in members where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
@@ -47,9 +65,5 @@ struct DMRoutes {
             )
             return (channel, true)
         }
-        if created { dependencies.events.published(workspaceID: workspaceID) }
-        guard case .object(var json) = MessageJSON.channel(channel) else { throw Problem.internalError }
-        json["member_ids"] = .array(members.sorted().map(JSONValue.string))
-        return JSONResponse.make(.object(json), status: created ? .created : .ok)
     }
 }

@@ -60,7 +60,26 @@ struct MessageService {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
         let mentions = MessageJSON.mentions(in: request.text)
-        let result = try await dependencies.database.write { db -> SendResult in
+        let result: SendResult
+        do {
+            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, mentions: mentions)
+        } catch StoreError.conflict {
+            // A concurrent retry with the same client_msg_id won the insert: answer with its message.
+            guard let clientMsgID = request.client_msg_id,
+                let existing = try await dependencies.database.read({ db in
+                    try await MessageRepository().find(senderID: principal.id, clientMsgID: clientMsgID, on: db)
+                })
+            else { throw StoreError.conflict }
+            return SendResult(message: existing, created: false)
+        }
+        if result.created { dependencies.events.published(workspaceID: channel.workspaceID) }
+        return result
+    }
+
+    private func insert(
+        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, mentions: [String]
+    ) async throws -> SendResult {
+        try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
             let messages = MessageRepository()
             if let clientMsgID = request.client_msg_id,
@@ -87,8 +106,6 @@ struct MessageService {
             )
             return SendResult(message: message, created: true)
         }
-        if result.created { dependencies.events.published(workspaceID: channel.workspaceID) }
-        return result
     }
 
     func edit(_ principal: Principal, messageID: String, text: String) async throws -> MessageRecord {
@@ -145,6 +162,7 @@ struct MessageService {
             }
         }
         dependencies.events.published(workspaceID: message.workspaceID)
+        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
     }
 
     func visibleMessage(_ principal: Principal, messageID: String) async throws -> MessageRecord {

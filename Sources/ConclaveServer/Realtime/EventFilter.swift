@@ -8,9 +8,18 @@ struct EventFilter: Sendable {
     let mentionsOnly: Bool
     var channels: Set<String>
     var dmChannels: Set<String>
+    /// Set when the principal left or was removed from the workspace: nothing after that is delivered.
+    var removed = false
 
     /// Whether to deliver `event`; updates the membership set as a side effect.
     mutating func admit(_ event: WorkspaceEvent) -> Bool {
+        guard !removed else { return false }
+        if event.type == "member.left", event.channelID == nil, event.data["member_id"]?.stringValue == principal.id {
+            removed = true
+            channels.removeAll()
+            dmChannels.removeAll()
+            return true
+        }
         learn(event)
         let visible: Bool
         switch event.visibility {

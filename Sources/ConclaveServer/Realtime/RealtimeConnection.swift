@@ -105,11 +105,41 @@ struct RealtimeConnection {
         ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
         try await send(.object(ready), outbound)
 
-        let writer = Task { try await self.writeEvents(stream, outbound: outbound) }
+        let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: dependencies.credentials.sessions.generation)
+        let writer = Task { try await self.writeEvents(stream, check: check, outbound: outbound) }
         defer { writer.cancel() }
         let replay = Task { try await stream.replayPending() }
         defer { replay.cancel() }
+        let watcher = Task { await self.closeWhenRevoked(check, outbound: outbound) }
+        defer { watcher.cancel() }
         try await readFrames(&messages, principal: principal, outbound: outbound)
+    }
+
+    /// Revocation reaches open sockets too: whenever any credential changes (here or, via NOTIFY,
+    /// on another server) the socket's own credential is checked again, before the next frame is
+    /// written and promptly when idle, and the socket is closed if it no longer authenticates.
+    func credentialStillValid(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async -> Bool {
+        let current = dependencies.credentials.sessions.generation
+        guard check.needsCheck(generation: current) else { return true }
+        do {
+            _ = try await authenticator.authenticate(check.token, clientIP: check.clientIP)
+        } catch let problem as Problem where problem.status == 423 {
+            // A paused agent: its agent.paused event, already ordered before anything newer in the
+            // log, is delivered and then closes the socket (4423).
+        } catch {
+            try? await outbound.close(CloseCode.unauthorized, reason: "credentials revoked")
+            return false
+        }
+        check.validated(generation: current)
+        return true
+    }
+
+    func closeWhenRevoked(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            if Task.isCancelled { return }
+            if await !credentialStillValid(check, outbound: outbound) { return }
+        }
     }
 
     static func authFrame(_ message: WebSocketMessage?) -> AuthFrame? {
@@ -119,10 +149,11 @@ struct RealtimeConnection {
         return frame
     }
 
-    func writeEvents(_ session: StreamSession, outbound: WebSocketOutboundWriter) async throws {
+    func writeEvents(_ session: StreamSession, check: CredentialCheck, outbound: WebSocketOutboundWriter) async throws {
         while !Task.isCancelled {
             let frames = await session.next()
             if frames.isEmpty { return }
+            guard await credentialStillValid(check, outbound: outbound) else { return }
             for frame in frames {
                 switch frame {
                 case .overflow:
@@ -198,4 +229,27 @@ final class AuthenticatedFlag: Sendable {
     let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set() { value.store(true, ordering: .releasing) }
+}
+
+/// The credential a socket authenticated with, and the cache generation it was last checked at.
+final class CredentialCheck: Sendable {
+    let token: String
+    let clientIP: String
+    let checked: Mutex<UInt64>
+
+    init(token: String, clientIP: String, generation: UInt64) {
+        self.token = token
+        self.clientIP = clientIP
+        self.checked = Mutex(generation)
+    }
+
+    /// True while the credential has not been validated at `generation` (the writer and the idle
+    /// watcher may both validate; neither writes a frame on the strength of the other's pending check).
+    func needsCheck(generation: UInt64) -> Bool {
+        checked.withLock { $0 != generation }
+    }
+
+    func validated(generation: UInt64) {
+        checked.withLock { $0 = generation }
+    }
 }

@@ -116,6 +116,7 @@ struct APIKeyRoutes {
                 on: db
             )
         }
+        dependencies.credentials.credentialsChanged()
         return Response(status: .noContent)
     }
 }

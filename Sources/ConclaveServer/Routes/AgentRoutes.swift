@@ -151,6 +151,7 @@ struct AgentRoutes {
             return updated
         }
         dependencies.events.published(workspaceID: agent.workspaceID)
+        if updated.status != agent.status { dependencies.credentials.credentialsChanged() }
         return JSONResponse.make(Self.json(updated))
     }
 
@@ -169,6 +170,7 @@ struct AgentRoutes {
                 on: db
             )
         }
+        dependencies.credentials.credentialsChanged()
         return Response(status: .noContent)
     }
 }

@@ -208,6 +208,8 @@ struct AuthRoutes {
             }
         }
         guard case .refreshed(let userID, let sessionID, let refreshToken) = outcome else {
+            // A reused token may just have revoked a session: drop cached session state.
+            dependencies.credentials.credentialsChanged()
             throw Problem.unauthorized("The refresh token is not valid.").withRateLimitHeaders(limit)
         }
         let pair = try await issuer.pair(userID: userID, sessionID: sessionID, refreshToken: refreshToken)
@@ -231,6 +233,7 @@ struct AuthRoutes {
                 on: db
             )
         }
+        dependencies.credentials.credentialsChanged()
         return Response(status: .noContent)
     }
 
@@ -262,6 +265,7 @@ struct AuthRoutes {
             )
             return revoked
         }
+        dependencies.credentials.credentialsChanged()
         return JSONResponse.make(["sessions_revoked": .int(Int64(revoked.count))])
     }
 }

@@ -100,6 +100,12 @@ struct MemberRoutes {
                 throw Problem.conflict("The last owner cannot leave; make someone else owner or delete the workspace.")
             }
             try await repository.removeMember(memberID, from: workspaceID, on: db)
+            try await ChannelRepository().removeMemberships(principalID: memberID, workspaceID: workspaceID, on: db)
+            // Open streams of the removed principal stop receiving this workspace at this point.
+            try await EventLog().append(
+                workspaceID: workspaceID, type: "member.left", channelID: nil, visibility: "workspace",
+                data: ["member_id": .string(memberID), "workspace_id": .string(workspaceID)], now: Clock.milliseconds(), on: db
+            )
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "user" : "agent", ip: clientIP),
@@ -111,6 +117,7 @@ struct MemberRoutes {
                 on: db
             )
         }
+        dependencies.events.published(workspaceID: workspaceID)
         return Response(status: .noContent)
     }
 }

@@ -50,6 +50,7 @@ struct SessionRoutes {
                 on: db
             )
         }
+        dependencies.credentials.credentialsChanged()
         return Response(status: .noContent)
     }
 }

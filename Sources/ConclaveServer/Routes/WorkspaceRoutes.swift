@@ -128,6 +128,7 @@ struct WorkspaceRoutes {
                 on: db
             )
         }
+        dependencies.credentials.credentialsChanged()
         return Response(status: .noContent)
     }
 }
