@@ -8,6 +8,8 @@
 #   anonymous  GET /api/v1/me without credentials (middleware + 401, no database)
 #   api-key    GET /api/v1/me with an agent's API key (HMAC + one indexed lookup, then the route)
 #   jwt        GET /api/v1/me with an access token (signature + session row, then the route)
+#   same-route-*  GET /api/v1/ws over plain HTTP (426, no route work) without credentials, with the
+#              key, with the JWT: the differences are the cost of authentication alone
 #   login      POST /api/v1/auth/login (argon2id m=19MiB t=2 p=1 on the bounded hashing pool), 16
 #              connections, then one connection (the latency of a single login)
 # Prints wrk's summary per scenario and the server's peak RSS. Needs: wrk, python3, a release build
@@ -53,6 +55,11 @@ run health "$URL/health"
 run anonymous "$URL/api/v1/me"
 run api-key -H "Authorization: Bearer $KEY" "$URL/api/v1/me"
 run jwt -H "Authorization: Bearer $TOKEN" "$URL/api/v1/me"
+# Same route, same work, only the credential differs: GET /api/v1/ws over plain HTTP answers 426
+# after the middleware chain, so the difference between these three rows is the cost of auth.
+run same-route-no-auth "$URL/api/v1/ws"
+run same-route-api-key -H "Authorization: Bearer $KEY" "$URL/api/v1/ws"
+run same-route-jwt -H "Authorization: Bearer $TOKEN" "$URL/api/v1/ws"
 run login -s "$ROOT/bench/login.lua" "$URL/api/v1/auth/login"
 CONNECTIONS=1 run login-one-at-a-time -s "$ROOT/bench/login.lua" "$URL/api/v1/auth/login"
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MiB"}')"

@@ -142,7 +142,9 @@ final class WorkspaceFeed: Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: EventHub.pollInterval)
+                // Only a timer that ran out may wake the feed: a cancelled one (the feed woke
+                // first) must not leave a pending wake behind, or the next sleep returns at once.
+                guard (try? await Task.sleep(for: EventHub.pollInterval)) != nil else { return }
                 self.wake()
             }
             await group.next()

@@ -136,7 +136,8 @@ struct RealtimeConnection {
 
     func closeWhenRevoked(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
+            // Idle sockets only: every frame is preceded by the same check in the writer.
+            try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
             if await !credentialStillValid(check, outbound: outbound) { return }
         }
