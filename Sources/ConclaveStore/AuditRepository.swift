@@ -73,7 +73,7 @@ public struct AuditRepository: Sendable {
 
     static func record(from row: any SQLRow) throws -> AuditRecord {
         let detailsText = try row.decode(column: "details", as: String.self)
-        let details = (try? JSONDecoder().decode(JSONValue.self, from: Data(detailsText.utf8))) ?? .string(detailsText)
+        let details = (try? JSONValueParser.parse(detailsText)) ?? .string(detailsText)
         return AuditRecord(
             id: try row.decode(column: "id", as: String.self),
             chain: try row.decode(column: "chain", as: String.self),
