@@ -3,6 +3,7 @@ import ConclaveSecurity
 import ConclaveStore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -116,25 +117,31 @@ public func buildRouters(
     let webSocketRouter = Router(context: AppRequestContext.self)
     webSocketRouter.add(middleware: envelope)
     realtime.registerWebSocket(on: webSocketRouter)
+    if configuration.testWebSocketEcho {
+        WebSocketEchoRoute().register(on: webSocketRouter)
+    }
     return (router, webSocketRouter)
 }
 
 /// Builds the application: the router, the database service, migrations before the first request,
-/// and the ready line once the socket is bound.
+/// and the ready line once the socket is bound. With `certificates` the one port speaks only
+/// TLS 1.3 (HTTPS and WSS); SIGHUP reloads the certificate.
 public func buildApplication(
     _ dependencies: ServerDependencies,
+    certificates: TLSCertificateStore? = nil,
     onListening: @escaping @Sendable (String) async -> Void = { Console.line("conclave listening on \($0)") }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let configuration = dependencies.configuration
     let (router, webSocketRouter) = buildRouters(dependencies)
-    let scheme = configuration.tlsEnabled ? "https" : "http"
+    let scheme = certificates == nil ? "http" : "https"
     let host = configuration.host
+    let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+        webSocketRouter: webSocketRouter,
+        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true))
+    )
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: webSocketRouter,
-            configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
-        ),
+        server: try certificates.map { try .tls(plain, tlsConfiguration: $0.serverConfiguration()) } ?? plain,
         configuration: .init(
             address: .hostname(host, port: configuration.port),
             serverName: nil,
@@ -150,6 +157,7 @@ public func buildApplication(
     app.addServices(DatabaseService(database: dependencies.database))
     app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
     app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
+    app.addServices(TLSReloadService(store: certificates, logger: dependencies.logger))
     let database = dependencies.database
     app.beforeServerStarts {
         try await Migrator(database: database).migrate()

@@ -25,6 +25,16 @@ struct Serve: AsyncParsableCommand {
         }
         try CommandEnvironment.prepareDataDirectory(configuration)
 
+        var certificates: TLSCertificateStore?
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            do {
+                certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
+            } catch {
+                Console.error("conclave: \(error.description)")
+                throw ExitCode(2)
+            }
+        }
+
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -50,7 +60,7 @@ struct Serve: AsyncParsableCommand {
                 metricsRegistry: registry,
                 logger: logger
             )
-            let app = buildApplication(dependencies)
+            let app = try buildApplication(dependencies, certificates: certificates)
             // SIGTERM and SIGINT start a graceful shutdown: stop accepting, finish in-flight requests, exit 0.
             try await app.runService()
             await database.shutdown()

@@ -25,6 +25,10 @@ public struct ConclaveConfiguration: Sendable {
     public var rateLimits: RateLimitPolicy
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// PEM CA bundle; when set, every TLS client must present a certificate it signed (mutual TLS).
+    public var tlsClientCAPath: String?
+    /// Serves the test-only WebSocket echo route (conformance suites); never in production.
+    public var testWebSocketEcho: Bool
     public var publicURL: String
     public var metricsToken: String?
     public var webauthnUserVerification: UserVerification
@@ -40,7 +44,7 @@ public struct ConclaveConfiguration: Sendable {
         _ env: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigurationError) -> ConclaveConfiguration {
-        var reader = EnvironmentReader(env: env)
+        let reader = EnvironmentReader(env: env)
         let host = try reader.string("CONCLAVE_HOST", default: "127.0.0.1")
         guard !host.isEmpty, !host.contains(" ") else { throw ConfigurationError(variable: "CONCLAVE_HOST", reason: "not a host name or address") }
         let port = try reader.integer("CONCLAVE_PORT", default: 8750, range: 0...65535, what: "a port number (0-65535)")
@@ -106,6 +110,11 @@ public struct ConclaveConfiguration: Sendable {
                 reason: "CONCLAVE_TLS_CERT and CONCLAVE_TLS_KEY must be set together"
             )
         }
+        let tlsClientCAPath = reader.optional("CONCLAVE_TLS_CLIENT_CA")
+        if tlsClientCAPath != nil, tlsCertificatePath == nil {
+            throw ConfigurationError(variable: "CONCLAVE_TLS_CLIENT_CA", reason: "needs CONCLAVE_TLS_CERT and CONCLAVE_TLS_KEY (mutual TLS is TLS)")
+        }
+        let testWebSocketEcho = try reader.boolean("CONCLAVE_TEST_WS_ECHO", default: false)
         let scheme = tlsCertificatePath == nil ? "http" : "https"
         let publicURL = try reader.string("CONCLAVE_PUBLIC_URL", default: "\(scheme)://localhost:\(port == 0 ? 8750 : port)")
         guard let components = URLComponents(string: publicURL), ["http", "https"].contains(components.scheme ?? ""),
@@ -145,6 +154,8 @@ public struct ConclaveConfiguration: Sendable {
             rateLimits: rateLimits,
             tlsCertificatePath: tlsCertificatePath,
             tlsKeyPath: tlsKeyPath,
+            tlsClientCAPath: tlsClientCAPath,
+            testWebSocketEcho: testWebSocketEcho,
             publicURL: publicURL,
             metricsToken: metricsToken,
             webauthnUserVerification: userVerification,

@@ -43,6 +43,9 @@ public struct Doctor: Sendable {
         findings.append(listenerFinding())
         findings += secretFindings()
         findings += fileModeFindings()
+        if configuration.testWebSocketEcho {
+            findings.append(Finding(severity: .fatal, check: "test-routes", message: "CONCLAVE_TEST_WS_ECHO is on: a test-only WebSocket echo route is served"))
+        }
         if configuration.corsAllowsAny {
             findings.append(Finding(severity: .warn, check: "cors", message: "CONCLAVE_CORS_ORIGINS is '*': any web origin may call the API"))
         } else {
@@ -65,10 +68,12 @@ public struct Doctor: Sendable {
 
     func listenerFinding() -> Finding {
         if configuration.tlsEnabled {
-            for path in [configuration.tlsCertificatePath, configuration.tlsKeyPath].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+            let paths = [configuration.tlsCertificatePath, configuration.tlsKeyPath, configuration.tlsClientCAPath].compactMap { $0 }
+            for path in paths where !FileManager.default.isReadableFile(atPath: path) {
                 return Finding(severity: .fatal, check: "listener", message: "TLS file \(path) is not readable")
             }
-            return Finding(severity: .ok, check: "listener", message: "TLS 1.3 on \(configuration.host)")
+            let mutual = configuration.tlsClientCAPath == nil ? "" : ", client certificates required"
+            return Finding(severity: .ok, check: "listener", message: "TLS 1.3 on \(configuration.host)\(mutual)")
         }
         if isLoopbackListener {
             return Finding(severity: .ok, check: "listener", message: "plaintext on loopback \(configuration.host) only")
