@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer. The client IP is derived from it (see `ClientAddressResolver`).
     public let remoteAddress: SocketAddress?
+    /// The connection, so a WebSocket can be cut off when a close handshake cannot get through.
+    let channel: any Channel
     public var requestID: String = ""
     /// The client's IP as the server believes it: the socket peer, or X-Forwarded-For from a trusted proxy.
     public var clientIP: String = ""
@@ -25,6 +27,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 }
 

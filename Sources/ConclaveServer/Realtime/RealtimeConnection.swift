@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 import Synchronization
 
 /// One WebSocket client: first-frame authentication, `ready`, optional resume, then events out
@@ -45,7 +46,22 @@ struct RealtimeConnection {
         static let tooSlow = WebSocketErrorCode.unknown(4408)
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, logger: Logger) async throws {
+    func run(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, clientIP: String, logger: Logger
+    ) async throws {
+        // A shutdown says goodbye (1001) to every socket, and cuts off one whose client stopped
+        // reading, where the close frame would wait forever behind a full socket buffer.
+        let closer = SocketCloser(outbound: outbound, channel: channel)
+        try await withGracefulShutdownHandler {
+            try await serve(inbound: inbound, outbound: outbound, closer: closer, clientIP: clientIP, logger: logger)
+        } onGracefulShutdown: {
+            Task { await closer.close(.goingAway, reason: "server shutting down") }
+        }
+    }
+
+    func serve(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, closer: SocketCloser, clientIP: String, logger: Logger
+    ) async throws {
         // Closing the socket ends the read below, so the deadline needs no other coordination.
         let authenticated = AuthenticatedFlag()
         let deadline = Task {
@@ -106,7 +122,7 @@ struct RealtimeConnection {
         try await send(.object(ready), outbound)
 
         let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: dependencies.credentials.sessions.generation)
-        let writer = Task { try await self.writeEvents(stream, check: check, outbound: outbound) }
+        let writer = Task { try await self.writeEvents(stream, check: check, outbound: outbound, closer: closer) }
         defer { writer.cancel() }
         let replay = Task { try await stream.replayPending() }
         defer { replay.cancel() }
@@ -150,7 +166,7 @@ struct RealtimeConnection {
         return frame
     }
 
-    func writeEvents(_ session: StreamSession, check: CredentialCheck, outbound: WebSocketOutboundWriter) async throws {
+    func writeEvents(_ session: StreamSession, check: CredentialCheck, outbound: WebSocketOutboundWriter, closer: SocketCloser) async throws {
         while !Task.isCancelled {
             let frames = await session.next()
             if frames.isEmpty { return }
@@ -158,7 +174,7 @@ struct RealtimeConnection {
             for frame in frames {
                 switch frame {
                 case .overflow:
-                    try await outbound.close(CloseCode.tooSlow, reason: "client is not reading fast enough")
+                    await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough")
                     return
                 case .event(let json, let closesStream):
                     try await outbound.writeTextMessage(json.canonicalString)

@@ -3,6 +3,7 @@ import ConclaveStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import HummingbirdWebSocket
 import NIOCore
 
@@ -30,7 +31,8 @@ struct RealtimeRoutes {
             },
             onUpgrade: { inbound, outbound, context in
                 try await connection.run(
-                    inbound: inbound, outbound: outbound, clientIP: context.requestContext.clientIP, logger: context.logger
+                    inbound: inbound, outbound: outbound, channel: context.requestContext.channel,
+                    clientIP: context.requestContext.clientIP, logger: context.logger
                 )
             }
         )
@@ -74,7 +76,8 @@ struct RealtimeRoutes {
             frames = await withTaskGroup(of: [StreamSession.Frame]?.self) { group in
                 group.addTask { await session.next(max: Self.maxEventsPerPoll) }
                 group.addTask {
-                    try? await Task.sleep(for: .seconds(waitSeconds))
+                    // A shutdown answers waiting polls at once (with their cursor) instead of holding it up.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(waitSeconds)) }
                     return nil
                 }
                 let first = await group.next() ?? nil

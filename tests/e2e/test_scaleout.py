@@ -1,0 +1,96 @@
+"""Scale-out: two `conclave serve` processes on one PostgreSQL database deliver each other's events
+to their sockets (LISTEN/NOTIFY carries the wake-up; each server reads the log from its own
+cursor), a revocation on one server reaches the other's sockets and requests, and a server whose
+LISTEN connection is killed still delivers (it reads the log, so a lost notification loses
+nothing). PostgreSQL only: SQLite is one process's file."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from conftest import BACKEND, Server, create_owner, psql
+from helpers_messaging import (API, MESSAGING_SERVER_ENV, UNAUTHORIZED, channel_name, create_channel_ok, is_event,
+                               open_stream, post_ok, wait_closed)
+
+pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="several servers share one database only on PostgreSQL")
+
+
+@pytest.fixture
+def pair(make_server):
+    """Server A and server B on A's database, with the same signing and master keys."""
+    shared = dict(MESSAGING_SERVER_ENV,
+                  CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
+    a = make_server(shared)
+    b = make_server(dict(shared, CONCLAVE_DATABASE_URL=a.database_url))
+    return a, b
+
+
+def test_a_message_posted_on_one_server_reaches_a_socket_on_the_other(pair):
+    a, b = pair
+    owner = create_owner(a, "scale@example.com", "Scale")
+    with a.client() as c:
+        ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("scale"))["id"]
+
+    on_b, _, _ = open_stream(b, owner["access_token"])
+    on_a, _, _ = open_stream(a, owner["access_token"])
+    try:
+        with a.client() as c:
+            sent = post_ok(c, owner["headers"], ch, "from A")
+        started = time.monotonic()
+        got = on_b.wait_for(is_event("message.created", id=sent["id"]), timeout=10, what="A's message on B")
+        assert got["data"]["text"] == "from A"
+        assert time.monotonic() - started < 5
+
+        # The other way round, sent over B's socket.
+        on_b.send({"type": "send", "channel_id": ch, "text": "from B", "client_msg_id": "b-1"})
+        ack = on_b.wait_for(lambda f: f.get("type") == "ack", what="ack on B")
+        got = on_a.wait_for(is_event("message.created", id=ack["message"]["id"]), timeout=10, what="B's message on A")
+        assert got["data"]["text"] == "from B"
+
+        # Both servers hand out the same gapless seqs from the one log.
+        with b.client() as c:
+            seqs = [m["seq"] for m in c.get(f"{API}/channels/{ch}/messages", headers=owner["headers"]).json()["data"]]
+        assert sorted(seqs) == [1, 2]
+    finally:
+        on_a.close()
+        on_b.close()
+
+
+def test_logout_on_one_server_closes_sockets_and_refuses_requests_on_the_other(pair):
+    a, b = pair
+    owner = create_owner(a, "revoke@example.com", "Revoke")
+    on_b, _, _ = open_stream(b, owner["access_token"])
+    try:
+        with b.client() as c:
+            assert c.get(f"{API}/me", headers=owner["headers"]).status_code == 200  # now cached on B
+        with a.client() as c:
+            assert c.post(f"{API}/auth/logout", headers=owner["headers"]).status_code in (200, 204)
+        code, _ = wait_closed(on_b.conn, timeout=10)
+        assert code == UNAUTHORIZED
+        with b.client() as c:
+            assert c.get(f"{API}/me", headers=owner["headers"]).status_code == 401
+    finally:
+        on_b.close()
+
+
+def test_a_server_whose_listen_connection_dies_still_delivers(pair):
+    a, b = pair
+    owner = create_owner(a, "listen@example.com", "Listen")
+    with a.client() as c:
+        ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("listen"))["id"]
+    on_b, _, _ = open_stream(b, owner["access_token"])
+    try:
+        # Kill every LISTEN session on the database (A's and B's): NOTIFYs sent now reach nobody.
+        killed = psql(a.database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                      "WHERE datname = current_database() AND query ILIKE 'LISTEN%'").stdout.strip()
+        assert int(killed) >= 1, "no LISTEN session found to kill"
+        with a.client() as c:
+            sent = post_ok(c, owner["headers"], ch, "while nobody listens")
+        got = on_b.wait_for(is_event("message.created", id=sent["id"]), timeout=15, what="the message on B")
+        assert got["data"]["text"] == "while nobody listens"
+        assert a.running and b.running
+    finally:
+        on_b.close()
