@@ -135,9 +135,12 @@ public func buildApplication(
     let (router, webSocketRouter) = buildRouters(dependencies)
     let scheme = certificates == nil ? "http" : "https"
     let host = configuration.host
+    // The WebSocket layer pings every `period` and closes a socket whose pong has not arrived by the
+    // next ping, so 10 s gives the contract's bound (no pong within 10 s → closed), pinging more
+    // often than its every-30-s minimum.
     let plain = HTTPServerBuilder.http1WebSocketUpgrade(
         webSocketRouter: webSocketRouter,
-        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true))
+        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(10)), validateUTF8: true))
     )
     var app = Application(
         router: router,

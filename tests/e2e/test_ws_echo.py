@@ -36,8 +36,12 @@ def raw_upgrade(server, path: str) -> socket.socket:
 def masked_frame(opcode: int, payload: bytes) -> bytes:
     mask = os.urandom(4)
     body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    assert len(payload) < 126
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + body
+    assert len(payload) < 65536
+    if len(payload) < 126:
+        length = bytes([0x80 | len(payload)])
+    else:
+        length = bytes([0x80 | 126]) + struct.pack(">H", len(payload))
+    return bytes([0x80 | opcode]) + length + mask + body
 
 
 def read_close_code(sock: socket.socket) -> int | None:
