@@ -30,6 +30,11 @@ public struct MessageRepository: Sendable {
             .map(Self.message(from:))
     }
 
+    /// Frees a client_msg_id whose idempotency window has passed, so the sender may use it again.
+    public func releaseClientMsgID(messageID: String, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE messages SET client_msg_id = NULL WHERE id = \(bind: messageID)").run()
+    }
+
     /// A page of a channel in seq order: after `afterSeq` ascending, or before `beforeSeq` (the
     /// newest `limit` before it, returned ascending).
     public func list(

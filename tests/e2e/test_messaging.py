@@ -308,6 +308,23 @@ def test_client_msg_id_makes_posting_idempotent(server, team, general, client):
     assert seqs == list(range(1, len(seqs) + 1)), f"a retry burned a seq: {seqs}"
 
 
+def test_client_msg_id_window_is_24_hours(server, team, general, client):
+    ch = general["id"]
+    cid = unique("window")
+    first = post_ok(client, h(team, "member"), ch, "yesterday's", client_msg_id=cid)
+    # Age the message past the 24 h window (created_at is milliseconds since the epoch).
+    server.sql(f"UPDATE messages SET created_at = created_at - {25 * 3600 * 1000} WHERE id = '{first['id']}'")
+    r = post(client, h(team, "member"), ch, "today's", client_msg_id=cid)
+    assert r.status_code == 201, f"after 24 h the id names a new message: {r.status_code} {r.text}"
+    second = r.json()
+    assert second["id"] != first["id"] and second["text"] == "today's"
+    # The new message now owns the id; the old one is still there.
+    again = post(client, h(team, "member"), ch, "retry", client_msg_id=cid)
+    assert again.status_code == 200 and again.json()["id"] == second["id"], again.text
+    texts = {m["id"]: m["text"] for m in list_messages(client, h(team, "member"), ch)}
+    assert texts[first["id"]] == "yesterday's" and texts[second["id"]] == "today's"
+
+
 def test_text_length_limits(server, team, general, client):
     ch = general["id"]
     for text in ("", "x" * 40_001, "é" * 40_001):

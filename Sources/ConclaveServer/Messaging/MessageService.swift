@@ -7,6 +7,8 @@ import SQLKit
 /// Each change and its event commit in one transaction; the caller is answered after the commit.
 struct MessageService {
     static let maxMetadataBytes = 16 * 1024
+    /// A client_msg_id repeats its message for 24 h (contract), then names a new one.
+    static let clientMsgIDWindowMilliseconds: Int64 = 24 * 3600 * 1000
 
     let dependencies: ServerDependencies
 
@@ -85,7 +87,11 @@ struct MessageService {
             if let clientMsgID = request.client_msg_id,
                 let existing = try await messages.find(senderID: principal.id, clientMsgID: clientMsgID, on: db)
             {
-                return SendResult(message: existing, created: false)
+                if existing.createdAt > now - Self.clientMsgIDWindowMilliseconds {
+                    return SendResult(message: existing, created: false)
+                }
+                // Past its window the id names a new message; the old one stays, without the id.
+                try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
             if let threadID = request.thread_id {
                 guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil else {
