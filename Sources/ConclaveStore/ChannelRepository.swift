@@ -76,6 +76,28 @@ public struct ChannelRepository: Sendable {
         ).first() != nil
     }
 
+    /// A channel with the principal's workspace role and channel membership, in one statement:
+    /// the check before every read and send. Nil when the channel does not exist.
+    public func access(
+        channelID: String, principalID: String, on db: any SQLDatabase
+    ) async throws -> (channel: ChannelRecord, workspaceRole: String?, isMember: Bool)? {
+        let row = try await db.raw(
+            """
+            SELECT c.*, m.role AS access_role, cm.principal_id AS access_member
+            FROM channels c
+            LEFT JOIN memberships m ON m.workspace_id = c.workspace_id AND m.principal_id = \(bind: principalID)
+            LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.principal_id = \(bind: principalID)
+            WHERE c.id = \(bind: channelID)
+            """
+        ).first()
+        guard let row else { return nil }
+        return (
+            try Self.channel(from: row),
+            try row.decode(column: "access_role", as: String?.self),
+            try row.decode(column: "access_member", as: String?.self) != nil
+        )
+    }
+
     public func isMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
         try await db.raw(
             "SELECT 1 AS one FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"

@@ -97,6 +97,10 @@ final class SQLiteWriter: Sendable {
             for job in batch { job.fail(error) }
             return
         }
+        if batch.count == 1 {
+            await commitAlone(batch[0])
+            return
+        }
         var answers: [@Sendable () -> Void] = []
         var stillPending: [Job] = []
         for job in batch {
@@ -127,6 +131,23 @@ final class SQLiteWriter: Sendable {
         } catch {
             try? await execute("ROLLBACK")
             for job in stillPending { job.fail(error) }
+        }
+    }
+
+    /// A job with the transaction to itself needs no savepoint: its failure rolls back only itself.
+    private func commitAlone(_ job: Job) async {
+        switch await job.run(connection.sql()) {
+        case .success(let answer):
+            do {
+                try await execute("COMMIT")
+                answer()
+            } catch {
+                try? await execute("ROLLBACK")
+                job.fail(error)
+            }
+        case .failure(let error):
+            try? await execute("ROLLBACK")
+            job.fail(error)
         }
     }
 

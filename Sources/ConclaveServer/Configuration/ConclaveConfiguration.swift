@@ -35,6 +35,9 @@ public struct ConclaveConfiguration: Sendable {
     public var webhookAllowPrivate: Bool
     public var logLevel: Logger.Level
     public var maxMessageLength: Int
+    /// Concurrent WebSockets per human session and per agent; the next one is closed with 4429.
+    public var socketsPerSession: Int
+    public var socketsPerAgent: Int
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
     public var corsAllowsAny: Bool { corsOrigins.contains("*") }
@@ -138,6 +141,12 @@ public struct ConclaveConfiguration: Sendable {
         let maxMessageLength = try reader.integer(
             "CONCLAVE_MAX_MESSAGE_LENGTH", default: 40_000, range: 1...200_000, what: "a number of characters"
         )
+        let socketsPerSession = try reader.integer(
+            "CONCLAVE_WS_SOCKETS_PER_SESSION", default: 5, range: 1...1000, what: "a number of sockets (1-1000)"
+        )
+        let socketsPerAgent = try reader.integer(
+            "CONCLAVE_WS_SOCKETS_PER_AGENT", default: 20, range: 1...10_000, what: "a number of sockets (1-10000)"
+        )
         return ConclaveConfiguration(
             host: host,
             port: port,
@@ -161,7 +170,9 @@ public struct ConclaveConfiguration: Sendable {
             webauthnUserVerification: userVerification,
             webhookAllowPrivate: webhookAllowPrivate,
             logLevel: logLevel,
-            maxMessageLength: maxMessageLength
+            maxMessageLength: maxMessageLength,
+            socketsPerSession: socketsPerSession,
+            socketsPerAgent: socketsPerAgent
         )
     }
 

@@ -19,13 +19,12 @@ struct ChannelAccess {
     }
 
     func require(_ principal: Principal, channelID: String, for need: Need) async throws -> Grant {
-        let (channel, role, isMember) = try await dependencies.database.read { db -> (ChannelRecord?, Role?, Bool) in
-            guard let channel = try await ChannelRepository().find(id: channelID, on: db) else { return (nil, nil, false) }
-            let role = try await WorkspaceRepository().role(of: principal.id, in: channel.workspaceID, on: db)
-            let isMember = try await ChannelRepository().isMember(channelID: channelID, principalID: principal.id, on: db)
-            return (channel, role, isMember)
+        let found = try await dependencies.database.read { db in
+            try await ChannelRepository().access(channelID: channelID, principalID: principal.id, on: db)
         }
-        guard let channel, let role else { throw Problem.notFound }
+        guard let found, let role = found.workspaceRole.flatMap(Role.init(rawValue:)) else { throw Problem.notFound }
+        let channel = found.channel
+        let isMember = found.isMember
         let readsPublicWithoutJoining = !channel.isPrivate && [.owner, .admin, .member].contains(role)
         guard isMember || readsPublicWithoutJoining else { throw Problem.notFound }
         switch need {

@@ -23,6 +23,8 @@ struct MessageService {
     struct SendResult: Sendable {
         let message: MessageRecord
         let created: Bool
+        /// The event the send appended (nil for a replay), handed to the hub after the commit.
+        var event: WorkspaceEvent? = nil
     }
 
     func validate(_ request: SendRequest) throws -> String? {
@@ -74,7 +76,7 @@ struct MessageService {
             else { throw StoreError.conflict }
             return SendResult(message: existing, created: false)
         }
-        if result.created { dependencies.events.published(workspaceID: channel.workspaceID) }
+        if result.created { dependencies.events.published(workspaceID: channel.workspaceID, events: result.event.map { [$0] } ?? []) }
         return result
     }
 
@@ -106,11 +108,11 @@ struct MessageService {
                 editedAt: nil, deletedAt: nil
             )
             try await messages.insert(message, on: db)
-            try await EventLog().append(
+            let event = try await EventLog().append(
                 workspaceID: channel.workspaceID, type: "message.created", channelID: channel.id, messageID: message.id, visibility: "channel",
                 data: MessageJSON.message(message), now: now, on: db
             )
-            return SendResult(message: message, created: true)
+            return SendResult(message: message, created: true, event: event)
         }
     }
 

@@ -52,6 +52,14 @@ final class EventHub: Sendable {
         feed?.wake()
     }
 
+    /// Events this server has just committed. When they directly follow what the feed has
+    /// delivered they go out at once, without reading them back; otherwise (an earlier commit's
+    /// events have not arrived yet) the feed reads the log as for any other wake-up.
+    func deliver(_ events: [WorkspaceEvent], workspaceID: String) {
+        guard let feed = feeds.withLock({ $0[workspaceID] }) else { return }
+        if !feed.offerIfNext(events) { feed.wake() }
+    }
+
     var listenerCount: Int {
         feeds.withLock { $0.values.reduce(0) { $0 + $1.count } }
     }
@@ -95,6 +103,18 @@ final class WorkspaceFeed: Sendable {
         state.withLock { state in
             state.listeners.removeValue(forKey: ObjectIdentifier(listener))
             return state.listeners.count
+        }
+    }
+
+    /// Offers `events` if they continue the delivered sequence; true when nothing is missing.
+    func offerIfNext(_ events: [WorkspaceEvent]) -> Bool {
+        state.withLock { state in
+            guard let first = events.first, first.seq <= state.delivered + 1 else { return events.isEmpty }
+            for event in events where event.seq > state.delivered {
+                state.delivered = event.seq
+                for listener in state.listeners.values { listener.offer(event) }
+            }
+            return true
         }
     }
 
@@ -176,9 +196,10 @@ final class WorkspaceFeed: Sendable {
             guard !events.isEmpty else { return }
             // Offered under the feed's lock so a listener added concurrently sees either all of
             // this batch live or none of it (and replays it): never half.
+            // Events handed over directly by this server's commits may already be out: skip them.
             state.withLock { state in
-                state.delivered = events[events.count - 1].seq
-                for event in events {
+                for event in events where event.seq > state.delivered {
+                    state.delivered = event.seq
                     for listener in state.listeners.values { listener.offer(event) }
                 }
             }

@@ -12,8 +12,12 @@ struct EventNotifier: Sendable {
     let hub: EventHub
     let database: any Database
 
-    func published(workspaceID: String) {
-        hub.notify(workspaceID: workspaceID)
+    func published(workspaceID: String, events: [WorkspaceEvent] = []) {
+        if events.isEmpty {
+            hub.notify(workspaceID: workspaceID)
+        } else {
+            hub.deliver(events, workspaceID: workspaceID)
+        }
         if let postgres = database as? PostgresDatabase {
             Task { await postgres.notify(channel: Self.channel, payload: workspaceID) }
         }

@@ -14,8 +14,6 @@ import Synchronization
 struct RealtimeConnection {
     static let authTimeout: Duration = .seconds(10)
     static let maxInboundMessage = 64 * 1024
-    static let humanSocketsPerSession = 5
-    static let agentSocketsPerAgent = 20
 
     let dependencies: ServerDependencies
     let authenticator: AuthenticationMiddleware
@@ -90,7 +88,8 @@ struct RealtimeConnection {
             return
         }
         let capKey = principal.sessionID ?? principal.id
-        let cap = principal.kind == .agent ? Self.agentSocketsPerAgent : Self.humanSocketsPerSession
+        let configuration = dependencies.configuration
+        let cap = principal.kind == .agent ? configuration.socketsPerAgent : configuration.socketsPerSession
         guard registry.acquire(capKey, limit: cap) else {
             try await outbound.close(CloseCode.tooManyConnections, reason: "too many open sockets")
             return
