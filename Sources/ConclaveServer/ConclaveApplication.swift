@@ -161,6 +161,9 @@ public func buildApplication(
     app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
     app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
     app.addServices(TLSReloadService(store: certificates, logger: dependencies.logger))
+    app.addServices(
+        EventRetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
+    )
     let database = dependencies.database
     app.beforeServerStarts {
         try await Migrator(database: database).migrate()

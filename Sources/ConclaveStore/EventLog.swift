@@ -70,6 +70,47 @@ public struct EventLog: Sendable {
         try await db.raw("SELECT event_seq FROM workspaces WHERE id = \(bind: workspaceID)").first()?.decode(column: "event_seq", as: Int64.self) ?? 0
     }
 
+    /// The last seq removed by retention (0 if none): a stream cannot resume from before it.
+    public func prunedThrough(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw("SELECT events_pruned_through FROM workspaces WHERE id = \(bind: workspaceID)").first()?
+            .decode(column: "events_pruned_through", as: Int64.self) ?? 0
+    }
+
+    /// Workspaces with events that may have outlived the retention window.
+    public func workspacesToPrune(on db: any SQLDatabase) async throws -> [(id: String, prunedThrough: Int64, head: Int64)] {
+        try await db.raw("SELECT id, events_pruned_through, event_seq FROM workspaces WHERE event_seq > events_pruned_through").all().map {
+            (
+                try $0.decode(column: "id", as: String.self), try $0.decode(column: "events_pruned_through", as: Int64.self),
+                try $0.decode(column: "event_seq", as: Int64.self)
+            )
+        }
+    }
+
+    /// The newest seq in (`after`, `head`] created before `cutoff`, found by binary search over
+    /// the gapless seqs (created_at grows with seq), so it costs log2(n) point reads, not a scan.
+    public func lastSeq(
+        workspaceID: String, createdBefore cutoff: Int64, after: Int64, head: Int64, on db: any SQLDatabase
+    ) async throws -> Int64 {
+        var low = after  // known old enough (or the floor)
+        var high = head + 1  // known too new (or past the end)
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            let createdAt = try await db.raw(
+                "SELECT created_at FROM events WHERE workspace_id = \(bind: workspaceID) AND seq = \(bind: middle)"
+            ).first()?.decode(column: "created_at", as: Int64.self)
+            if let createdAt, createdAt < cutoff { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// Removes events `from`...`through` of a workspace and records how far the log is pruned.
+    public func prune(workspaceID: String, through seq: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM events WHERE workspace_id = \(bind: workspaceID) AND seq <= \(bind: seq)").run()
+        try await db.raw(
+            "UPDATE workspaces SET events_pruned_through = \(bind: seq) WHERE id = \(bind: workspaceID) AND events_pruned_through < \(bind: seq)"
+        ).run()
+    }
+
     /// The oldest seq still in the log (older ones were pruned); 0 when empty.
     public func oldest(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
         try await db.raw("SELECT MIN(seq) AS first FROM events WHERE workspace_id = \(bind: workspaceID)").first()?

@@ -38,6 +38,8 @@ public struct ConclaveConfiguration: Sendable {
     /// Concurrent WebSockets per human session and per agent; the next one is closed with 4429.
     public var socketsPerSession: Int
     public var socketsPerAgent: Int
+    /// How long the event log keeps events for resuming streams.
+    public var eventRetentionHours: Int
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
     public var corsAllowsAny: Bool { corsOrigins.contains("*") }
@@ -147,6 +149,9 @@ public struct ConclaveConfiguration: Sendable {
         let socketsPerAgent = try reader.integer(
             "CONCLAVE_WS_SOCKETS_PER_AGENT", default: 20, range: 1...10_000, what: "a number of sockets (1-10000)"
         )
+        let eventRetentionHours = try reader.integer(
+            "CONCLAVE_EVENT_RETENTION_HOURS", default: 168, range: 1...87_600, what: "a number of hours (1-87600)"
+        )
         return ConclaveConfiguration(
             host: host,
             port: port,
@@ -172,7 +177,8 @@ public struct ConclaveConfiguration: Sendable {
             logLevel: logLevel,
             maxMessageLength: maxMessageLength,
             socketsPerSession: socketsPerSession,
-            socketsPerAgent: socketsPerAgent
+            socketsPerAgent: socketsPerAgent,
+            eventRetentionHours: eventRetentionHours
         )
     }
 

@@ -71,6 +71,9 @@ final class StreamSession: EventListener {
             var from = feedPosition
             if let resume, let position = resume.positions[workspaceID] {
                 guard position <= feedPosition else { throw StartError.resumeFailed }
+                // Events after the cursor were removed by retention: they cannot be replayed.
+                let prunedThrough = try await hub.database.read { db in try await EventLog().prunedThrough(workspaceID: workspaceID, on: db) }
+                guard position >= prunedThrough else { throw StartError.resumeFailed }
                 from = position
             }
             start[workspaceID] = from

@@ -16,5 +16,6 @@ public enum Migrations {
         Migration0005Channels(),
         Migration0006WebAuthn(),
         Migration0007Messaging(),
+        Migration0008EventRetention(),
     ]
 }

@@ -1,0 +1,47 @@
+import ConclaveStore
+import Logging
+import ServiceLifecycle
+
+/// Keeps the event log to its retention window (CONCLAVE_EVENT_RETENTION_HOURS): five seconds
+/// after start and every ten minutes, removes each workspace's events older than the window, in
+/// bounded chunks so no write holds the database for long. A stream resuming from before the pruned point gets
+/// `resume_failed` (410 for long-poll) and refetches with REST; messages themselves are kept.
+struct EventRetentionService: Service {
+    static let interval: Duration = .seconds(600)
+    /// The first pass waits for start-up (migrations run before the listener opens).
+    static let firstDelay: Duration = .seconds(5)
+    static let chunk: Int64 = 5000
+
+    let database: any Database
+    let retentionHours: Int
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.firstDelay) }
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await pruneOnce(now: Clock.milliseconds())
+            } catch {
+                logger.warning("event log pruning failed; retrying later", metadata: ["error_type": .string(String(describing: type(of: error)))])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
+        }
+    }
+
+    func pruneOnce(now: Int64) async throws {
+        let cutoff = now - Int64(retentionHours) * 3_600_000
+        let log = EventLog()
+        let workspaces = try await database.read { db in try await log.workspacesToPrune(on: db) }
+        for workspace in workspaces {
+            let target = try await database.read { db in
+                try await log.lastSeq(workspaceID: workspace.id, createdBefore: cutoff, after: workspace.prunedThrough, head: workspace.head, on: db)
+            }
+            var done = workspace.prunedThrough
+            while done < target, !Task.isShuttingDownGracefully {
+                let through = min(target, done + Self.chunk)
+                try await database.write { db in try await log.prune(workspaceID: workspace.id, through: through, on: db) }
+                done = through
+            }
+        }
+    }
+}
