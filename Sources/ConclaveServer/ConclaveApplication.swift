@@ -138,10 +138,16 @@ public func buildApplication(
     // The WebSocket layer pings every `period` and closes a socket whose pong has not arrived by the
     // next ping, so 10 s gives the contract's bound (no pong within 10 s → closed), pinging more
     // often than its every-30-s minimum.
-    let plain = HTTPServerBuilder.http1WebSocketUpgrade(
-        webSocketRouter: webSocketRouter,
-        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(10)), validateUTF8: true))
+    let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(idleTimeout: .seconds(75)),
+        ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(10)), validateUTF8: true)
     )
+    let webSocketResponder = webSocketRouter.buildResponder()
+    let plain = HTTPServerBuilder { responder in
+        FirstRequestGuard(
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration)
+        )
+    }
     var app = Application(
         router: router,
         server: try certificates.map { try .tls(plain, tlsConfiguration: $0.serverConfiguration()) } ?? plain,

@@ -315,22 +315,12 @@ def test_te_with_content_length_as_first_request_smuggles_nothing(server):
     assert "/api/v1/auth/login" not in routes and "unmatched" not in routes, routes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: an HTTP parse error in the FIRST request of a connection (Transfer-Encoding with "
-    "Content-Length, a duplicated Content-Length, a malformed header name) gets no response and the "
-    "connection is never closed; the WebSocket-upgrade pipeline (hummingbird-websocket's "
-    "NIOTypedHTTPServerUpgradeHandler) swallows the error. RFC 9112 §6.1 wants 400 and a close."))
 def test_te_with_content_length_as_first_request_is_answered_400_and_closed(server):
     data, closed = raw_exchange(server.host, server.port, te_and_cl_request(), wait=5)
     assert data.startswith(b"HTTP/1.1 400 "), data
     assert closed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: a request whose Transfer-Encoding does not end in chunked (e.g. `Transfer-Encoding: "
-    "foo`) is answered 500 and logged as 'unhandled error' (NIOHTTP1.HTTPParserError thrown while the "
-    "route reads the body); RFC 9112 §6.3 wants 400. RequestEnvelopeMiddleware.problem(for:) should "
-    "map HTTPParserError to 400."))
 def test_unknown_transfer_coding_is_400_not_500(server):
     request = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                b"Transfer-Encoding: foo\r\n\r\n{}")

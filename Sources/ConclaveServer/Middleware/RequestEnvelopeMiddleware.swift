@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import NIOHTTP1
 
 /// The outermost layer: gives each request an id and a client IP, turns every error into an
 /// RFC 9457 problem that reveals nothing internal, adds the security headers to every response
@@ -59,6 +60,10 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
             return problem
         case is NIOTooManyBytesError:
             return .contentTooLarge
+        case is HTTPParserError:
+            // Met while reading the body (an unknown transfer coding, a broken chunk): the
+            // client's request, not the server, is at fault.
+            return .badRequest("The request is not valid HTTP/1.1.")
         case let storeError as StoreError:
             return storeError == .conflict ? .conflict("The resource already exists.") : .notFound
         case let httpError as HTTPError:

@@ -1,0 +1,131 @@
+import ConclaveCore
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Wraps the HTTP/1.1 + WebSocket-upgrade child channel to cover its first request, which the
+/// upgrade negotiation reads before Hummingbird's own HTTP handling exists:
+///
+/// - a request that is not valid HTTP/1.1 (Transfer-Encoding with Content-Length, a duplicated
+///   Content-Length, a malformed header) is answered 400 with `Connection: close` and closed —
+///   the negotiation would otherwise neither answer nor close it;
+/// - a connection that has not sent a complete request head within `headTimeout` is closed, so an
+///   idle or trickling client (slowloris) cannot hold a socket forever.
+///
+/// Once the first request head has been decoded the guard removes itself; from then on
+/// Hummingbird (HTTP, including its own 400 for later malformed requests) or the WebSocket layer
+/// owns the connection.
+struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    static var headTimeout: TimeAmount { .seconds(30) }
+
+    let base: Base
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let writer = RawResponseWriter()
+            let operations = channel.pipeline.syncOperations
+            // The writer sits in front of the HTTP encoder so its bytes go to the socket (or TLS) as they are.
+            let encoder = try operations.handler(type: HTTPResponseEncoder.self)
+            try operations.addHandler(writer, position: .before(encoder))
+            try operations.addHandler(FirstRequestWatcher(writer: writer, timeout: Self.headTimeout))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Writes a fixed response straight to the transport and closes. The first response the
+/// server itself writes (an HTTP answer, or the 101 of a WebSocket upgrade) passes through here
+/// and ends the guard.
+final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private var context: ChannelHandlerContext?
+    weak var watcher: FirstRequestWatcher?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        // Removal only after passing the write on: a removed context forwards nothing.
+        watcher?.finish()
+    }
+
+    func badRequestAndClose() {
+        guard let context else { return }
+        let body = #"{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is not valid HTTP/1.1."}"#
+        let head = "HTTP/1.1 400 Bad Request\r\n"
+            + "Content-Type: application/problem+json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n"
+            + "Connection: close\r\n"
+            + "X-Content-Type-Options: nosniff\r\n"
+            + "X-Frame-Options: DENY\r\n"
+            + "Referrer-Policy: no-referrer\r\n"
+            + "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n"
+            + "Cross-Origin-Resource-Policy: same-origin\r\n"
+            + "X-Request-Id: \(Identifier.generate(.request))\r\n"
+            + "Cache-Control: no-store\r\n\r\n"
+        let buffer = context.channel.allocator.buffer(string: head + body)
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// Watches the pipeline's far end until the first request head arrives or the first response
+/// goes out, whichever is first.
+final class FirstRequestWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let writer: RawResponseWriter
+    let timeout: TimeAmount
+    private var context: ChannelHandlerContext?
+    private var deadline: Scheduled<Void>?
+    private var done = false
+
+    init(writer: RawResponseWriter, timeout: TimeAmount) {
+        self.writer = writer
+        self.timeout = timeout
+        writer.watcher = self
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+        finish()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !done, error is HTTPParserError {
+            done = true
+            deadline?.cancel()
+            writer.badRequestAndClose()
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func finish() {
+        guard !done, let context else { return }
+        done = true
+        deadline?.cancel()
+        let pipeline = context.pipeline.syncOperations
+        try? pipeline.removeHandler(context: context)
+        if let writerContext = try? pipeline.context(handler: writer) {
+            try? pipeline.removeHandler(context: writerContext)
+        }
+    }
+}
