@@ -172,7 +172,11 @@ public func buildApplication(
     )
     let database = dependencies.database
     app.beforeServerStarts {
-        try await Migrator(database: database).migrate()
+        // A shutdown while the database is still out of reach ends the wait instead of hanging.
+        try await cancelWhenGracefulShutdown {
+            if let postgres = database as? PostgresDatabase { try await postgres.waitUntilReachable() }
+            try await Migrator(database: database).migrate()
+        }
     }
     return app
 }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresKit
 import PostgresNIO
@@ -10,14 +11,27 @@ public final class PostgresDatabase: Database {
     public let kind = DatabaseKind.postgres
     let client: PostgresClient
     let logger: Logger
+    /// The same endpoint for one-off probe connections, whose errors the pool does not surface.
+    let probeConfiguration: PostgresConnection.Configuration
 
     public init(settings: DatabaseLocation.PostgresSettings, logger: Logger, maxConnections: Int = 20) throws {
         let tls: PostgresClient.Configuration.TLS
+        let probeTLS: PostgresConnection.Configuration.TLS
         switch settings.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(try .makeClientConfiguration())
-        case .require: tls = .require(try .makeClientConfiguration())
+        case .disable:
+            tls = .disable
+            probeTLS = .disable
+        case .prefer:
+            tls = .prefer(try .makeClientConfiguration())
+            probeTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require:
+            tls = .require(try .makeClientConfiguration())
+            probeTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
+        self.probeConfiguration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: probeTLS
+        )
         var configuration = PostgresClient.Configuration(
             host: settings.host,
             port: settings.port,
@@ -85,6 +99,50 @@ public final class PostgresDatabase: Database {
 
     public func run() async throws {
         await client.run()
+    }
+
+    /// Returns once one connection succeeds. Until then every failed attempt is logged (the pool
+    /// retries silently), with the kind of failure and never the connection string, backing off
+    /// up to 10 s between attempts. Cancellation (a shutdown) ends the wait.
+    public func waitUntilReachable() async throws {
+        var delay: Duration = .milliseconds(250)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probeConfiguration, id: 0, logger: logger
+                ).get()
+                try? await connection.close()
+                if attempt > 1 { logger.notice("database reachable", metadata: ["attempts": .stringConvertible(attempt)]) }
+                return
+            } catch {
+                logger.warning(
+                    "database not reachable; retrying",
+                    metadata: ["reason": .string(Self.failureKind(error)), "attempt": .stringConvertible(attempt)]
+                )
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    /// A description of a connection failure that names its kind and no secret.
+    static func failureKind(_ error: any Error) -> String {
+        let underlying = (error as? PSQLError)?.underlying ?? error
+        let type = String(reflecting: Swift.type(of: underlying))
+        if underlying is NIOSSLError || type.contains("SSL") || type.contains("BoringSSL") {
+            return "TLS handshake failed (\(type)): the server certificate was refused or TLS is not offered"
+        }
+        if let psql = error as? PSQLError {
+            switch psql.code {
+            case .sslUnsupported: return "TLS required by sslmode but not offered by the server"
+            case .server: return "the server refused the connection (\(psql.serverInfo?[.sqlState] ?? "no SQLSTATE"))"
+            case .connectionError: return "connection failed (\(type))"
+            default: return "connection failed (\(psql.code))"
+            }
+        }
+        return "connection failed (\(type))"
     }
 
     public func shutdown() async {}

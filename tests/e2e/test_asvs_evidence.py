@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import struct
@@ -1007,10 +1008,6 @@ def test_the_postgres_client_refuses_an_untrusted_server_certificate(make_server
         fake.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: when the database's TLS certificate is refused, `conclave serve` retries about six "
-    "handshakes a second and logs nothing (not even at debug), never becomes ready, and does not exit "
-    "on SIGTERM (it waits on the migration); ASVS V16.3.4 asks for backend TLS failures to be logged"))
 def test_a_refused_database_certificate_is_logged(make_server, tmp_path):
     fake = FakePostgres(CA("Untrusted database CA"), tmp_path)
     srv = make_server(start=False)
@@ -1027,3 +1024,26 @@ def test_a_refused_database_certificate_is_logged(make_server, tmp_path):
     warnings = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert any(w.get("level") in ("warning", "error", "critical") and
                any(word in json.dumps(w).lower() for word in ("tls", "certificate", "ssl")) for w in warnings), output[-2000:]
+
+
+def test_an_unreachable_database_is_logged_and_sigterm_still_stops_the_server(make_server):
+    """V16.3.4: while the database cannot be reached, each failed attempt is logged (without the
+    connection string), and a SIGTERM during the wait stops the server promptly."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    srv = make_server(start=False)
+    url = f"postgres://conclave:secret-pw@127.0.0.1:{port}/conclave?sslmode=disable"
+    proc = subprocess.Popen([CONCLAVE_BIN, "serve"], env=srv.env({"CONCLAVE_DATABASE_URL": url}), cwd=srv.root,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    warnings = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(w.get("msg") == "database not reachable; retrying" for w in warnings), output[-2000:]
+    assert "secret-pw" not in output
+    assert "conclave listening" not in output

@@ -18,10 +18,13 @@ struct EventRetentionService: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.firstDelay) }
-        while !Task.isShuttingDownGracefully {
+        // Cancellation (the group stopping after another service failed) ends the loop as well as
+        // a graceful shutdown: a cancelled sleep returns at once and would otherwise spin.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await pruneOnce(now: Clock.milliseconds())
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("event log pruning failed; retrying later", metadata: ["error_type": .string(String(describing: type(of: error)))])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
@@ -37,7 +40,7 @@ struct EventRetentionService: Service {
                 try await log.lastSeq(workspaceID: workspace.id, createdBefore: cutoff, after: workspace.prunedThrough, head: workspace.head, on: db)
             }
             var done = workspace.prunedThrough
-            while done < target, !Task.isShuttingDownGracefully {
+            while done < target, !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let through = min(target, done + Self.chunk)
                 try await database.write { db in try await log.prune(workspaceID: workspace.id, through: through, on: db) }
                 done = through
