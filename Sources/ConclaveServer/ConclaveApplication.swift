@@ -168,7 +168,7 @@ public func buildApplication(
     app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
     app.addServices(TLSReloadService(store: certificates, logger: dependencies.logger))
     app.addServices(
-        EventRetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
+        RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )
     let database = dependencies.database
     app.beforeServerStarts {

@@ -46,4 +46,9 @@ public struct MFARepository: Sendable {
             """
         ).first() != nil
     }
+
+    /// Challenges that can no longer be used (expired) are deleted.
+    public func purgeExpired(now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM mfa_challenges WHERE expires_at < \(bind: now)").run()
+    }
 }

@@ -1,6 +1,7 @@
 """Event-log retention (CONCLAVE_EVENT_RETENTION_HOURS): events older than the window are removed
 from the log (messages stay), and a stream that would resume from before the removed part gets
-`resume_failed` (long-poll: 410) instead of a silent gap; a cursor inside the window still replays."""
+`resume_failed` (long-poll: 410) instead of a silent gap; a cursor inside the window still replays.
+Idempotency records older than their 24 h are removed by the same pass."""
 
 from __future__ import annotations
 
@@ -23,13 +24,19 @@ def test_events_past_the_window_are_pruned_and_old_cursors_fail(make_server):
         middle = stream.wait_for(lambda f: f.get("type") == "event" and f["data"].get("id") == old[-1]["id"])["cursor"]
         stream.close()
         new = [post_ok(c, owner["headers"], ch, f"new {i}") for i in range(3)]
+        r = c.post(f"{API}/workspaces/{ws}/channels", json={"name": channel_name("idem")},
+                   headers={**owner["headers"], "Idempotency-Key": "retention-1"})
+        assert r.status_code == 201, r.text
     total = int(server.sql_rows(f"SELECT count(*) FROM events WHERE workspace_id = '{ws}'")[0][0])
 
     # Age everything up to the middle cursor's event past the window, then restart (pruning runs
     # a few seconds after start, and every ten minutes).
     server.stop()
-    server.sql(f"UPDATE events SET created_at = created_at - {2 * 3600 * 1000} WHERE workspace_id = '{ws}' AND message_id IN "
-               f"({', '.join(repr(m['id']) for m in old)}) OR (workspace_id = '{ws}' AND type = 'channel.created')")
+    boundary = int(server.sql_rows(f"SELECT seq FROM events WHERE workspace_id = '{ws}' AND message_id = '{old[-1]['id']}' "
+                                   f"AND type = 'message.created'")[0][0])
+    server.sql(f"UPDATE events SET created_at = created_at - {2 * 3600 * 1000} WHERE workspace_id = '{ws}' AND seq <= {boundary}")
+    server.sql(f"UPDATE idempotency_keys SET created_at = created_at - {25 * 3600 * 1000}")
+    assert int(server.sql_rows("SELECT count(*) FROM idempotency_keys")[0][0]) >= 1
     server.start()
     deadline = time.monotonic() + 20
     while True:
@@ -38,7 +45,9 @@ def test_events_past_the_window_are_pruned_and_old_cursors_fail(make_server):
             break
         assert time.monotonic() < deadline, "nothing was pruned"
         time.sleep(0.5)
-    assert left == 3, f"{left} events left, want the 3 inside the window"
+    assert left == total - boundary, f"{left} of {total} events left; the {boundary} aged ones should be gone"
+    # Idempotency records past their 24 h went in the same pass.
+    assert int(server.sql_rows("SELECT count(*) FROM idempotency_keys")[0][0]) == 0
 
     with server.client() as c:
         login = c.post(f"{API}/auth/login", json={"email": owner["email"], "password": owner["password"]}).json()

@@ -2,11 +2,12 @@ import ConclaveStore
 import Logging
 import ServiceLifecycle
 
-/// Keeps the event log to its retention window (CONCLAVE_EVENT_RETENTION_HOURS): five seconds
-/// after start and every ten minutes, removes each workspace's events older than the window, in
-/// bounded chunks so no write holds the database for long. A stream resuming from before the pruned point gets
-/// `resume_failed` (410 for long-poll) and refetches with REST; messages themselves are kept.
-struct EventRetentionService: Service {
+/// Removes what has outlived its purpose, five seconds after start and every ten minutes:
+/// events older than CONCLAVE_EVENT_RETENTION_HOURS (in bounded chunks, so no write holds the
+/// database for long; a stream resuming from before the pruned point gets `resume_failed`, 410
+/// for long-poll, and refetches with REST; messages themselves are kept), idempotency records
+/// past their 24 h, and expired MFA challenges.
+struct RetentionService: Service {
     static let interval: Duration = .seconds(600)
     /// The first pass waits for start-up (migrations run before the listener opens).
     static let firstDelay: Duration = .seconds(5)
@@ -32,6 +33,10 @@ struct EventRetentionService: Service {
     }
 
     func pruneOnce(now: Int64) async throws {
+        try await database.write { db in
+            try await IdempotencyRepository().purge(before: now - 24 * 3_600_000, on: db)
+            try await MFARepository().purgeExpired(now: now, on: db)
+        }
         let cutoff = now - Int64(retentionHours) * 3_600_000
         let log = EventLog()
         let workspaces = try await database.read { db in try await log.workspacesToPrune(on: db) }
