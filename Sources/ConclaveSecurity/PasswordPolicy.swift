@@ -43,6 +43,8 @@ public struct PasswordPolicy: Sendable {
     /// Words shorter than this are not checked as context words, or "al" in a username would
     /// forbid "always".
     public static let minimumContextWordLength = 4
+    /// Always context words, whoever the account: the service's own name.
+    public static let serviceWords = ["conclave"]
 
     /// Creates a policy; defaults are 8 and 128 characters.
     public init(minimumLength: Int = 8, maximumLength: Int = 128) {
@@ -53,7 +55,8 @@ public struct PasswordPolicy: Sendable {
     /// Returns every rule `password` breaks; empty means acceptable.
     ///
     /// - Parameter contextWords: account-specific words the password must not contain
-    ///   (ASVS V6.2.11), e.g. username, email local part, "conclave"; compared case-insensitively.
+    ///   (ASVS V6.2.11), e.g. name, email (whose local part is checked too), workspace name; the
+    ///   service name is always checked. Compared case-insensitively.
     public func violations(for password: String, contextWords: [String] = []) -> [Violation] {
         var result: [Violation] = []
         let length = password.unicodeScalars.count
@@ -66,7 +69,11 @@ public struct PasswordPolicy: Sendable {
         }
         let folded = password.lowercased()
         if CommonPasswords.all.contains(folded) { result.append(.commonPassword) }
-        let containsContextWord = contextWords.contains { word in
+        // An email address counts whole and by its local part ("alice" of alice@example.com).
+        let words = contextWords.flatMap { word in
+            word.contains("@") ? [word, String(word.prefix { $0 != "@" })] : [word]
+        } + Self.serviceWords
+        let containsContextWord = words.contains { word in
             let foldedWord = word.lowercased()
             return foldedWord.unicodeScalars.count >= Self.minimumContextWordLength && folded.contains(foldedWord)
         }

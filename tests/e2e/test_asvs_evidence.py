@@ -703,10 +703,6 @@ def test_passwords_containing_the_account_email_or_name_are_refused(signup_serve
         assert_problem(r, 422)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: the 422 message says a password must not contain 'the service name', but "
-    "'conclave' is in no context-word list (PasswordRules.validate / InviteRoutes.accept / "
-    "OwnerProvisioning.validate pass only the email and name), so 'conclave-…' is accepted"))
 def test_passwords_containing_the_service_name_are_refused(signup_server):
     srv = signup_server
     owner = create_owner(srv, f"svc-{secrets.token_hex(3)}@example.com", "Svc")

@@ -26,7 +26,7 @@ public enum OwnerProvisioning {
     public static func validate(email: String, workspaceName: String, password: String) throws(ProvisioningError) {
         if let message = Validation.email(email) { throw .invalid("--email \(message)") }
         if let message = Validation.displayName(workspaceName) { throw .invalid("--workspace \(message)") }
-        let violations = PasswordPolicy().violations(for: password, contextWords: [email])
+        let violations = PasswordPolicy().violations(for: password, contextWords: [email, workspaceName])
         if let first = violations.first { throw .invalid("password \(first.message)") }
     }
 
