@@ -40,7 +40,7 @@ public struct AuthenticatorData: Sendable, Equatable {
             position += idLength
             let decoded: (value: CBORValue, consumed: Int)
             do {
-                decoded = try Self.cbor.decodePrefix(raw[position...])
+                decoded = try COSEKey.cbor.decodePrefix(raw[position...])
             } catch {
                 throw .malformedAuthenticatorData
             }

@@ -9,7 +9,9 @@ public enum COSEKey: Sendable, Equatable {
     /// kty 1 (OKP), alg -8, crv 6 (Ed25519).
     case ed25519(Curve25519.Signing.PublicKey)
 
-    private static let cbor = CBORDecoder(limits: .init(maxDepth: 4, maxItems: 64, allowFloats: false))
+    /// The decoder for every COSE key: stored ones (`init(bytes:)`) and the one in authenticator
+    /// data at registration, so a key accepted at registration always loads again at sign-in.
+    static let cbor = CBORDecoder(limits: .init(maxDepth: 4, maxItems: 64, allowFloats: false))
 
     /// Parses a stored COSE key (the `publicKeyBytes` saved at registration).
     public init(bytes: some DataProtocol) throws(WebAuthnError) {

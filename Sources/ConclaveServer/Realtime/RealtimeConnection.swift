@@ -20,23 +20,6 @@ struct RealtimeConnection {
     let hub: EventHub
     let registry: ConnectionRegistry
 
-    struct AuthFrame: Decodable {
-        let type: String
-        let token: String
-        let resume_from: String?
-        let mentions_only: Bool?
-    }
-
-    struct InboundFrame: Decodable {
-        let type: String
-        let channel_id: String?
-        let text: String?
-        let client_msg_id: String?
-        let thread_id: String?
-        let metadata: JSONValue?
-        let kind: String?
-    }
-
     enum CloseCode {
         static let unauthorized = WebSocketErrorCode.unknown(4401)
         static let locked = WebSocketErrorCode.unknown(4423)
@@ -158,11 +141,9 @@ struct RealtimeConnection {
         }
     }
 
-    static func authFrame(_ message: WebSocketMessage?) -> AuthFrame? {
-        guard case .text(let text)? = message, text.utf8.count <= 8192,
-            let frame = try? JSONDecoder().decode(AuthFrame.self, from: Data(text.utf8)), frame.type == "auth"
-        else { return nil }
-        return frame
+    static func authFrame(_ message: WebSocketMessage?) -> RealtimeAuthFrame? {
+        guard case .text(let text)? = message else { return nil }
+        return try? RealtimeAuthFrame.parse(text)
     }
 
     func writeEvents(_ session: StreamSession, check: CredentialCheck, outbound: WebSocketOutboundWriter, closer: SocketCloser) async throws {
@@ -192,22 +173,22 @@ struct RealtimeConnection {
                 try await outbound.close(.unacceptableData, reason: "text frames only")
                 return
             }
-            guard let frame = try? JSONDecoder().decode(InboundFrame.self, from: Data(text.utf8)) else {
+            guard let frame = try? RealtimeClientFrame.parse(text) else {
                 try await send(["type": "error", "status": 400, "title": "The frame is not a JSON object with a type."], outbound)
                 continue
             }
-            switch frame.type {
-            case "ping":
+            switch frame {
+            case .ping:
                 try await send(["type": "pong"], outbound)
-            case "send":
-                try await handleSend(frame, principal: principal, outbound: outbound)
-            default:
+            case .send(let request):
+                try await handleSend(request, principal: principal, outbound: outbound)
+            case .unknown:
                 try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
             }
         }
     }
 
-    func handleSend(_ frame: InboundFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
+    func handleSend(_ frame: RealtimeSendFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
         let clientMsgID: JSONValue = frame.client_msg_id.map(JSONValue.string) ?? .null
         do {
             guard principal.scopes?.contains(Scope.messagesWrite.rawValue) ?? true else {

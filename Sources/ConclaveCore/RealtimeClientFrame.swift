@@ -1,0 +1,90 @@
+import Foundation
+
+/// A client → server frame of the real-time protocol (`GET /api/v1/ws`) after authentication,
+/// parsed from the text of one WebSocket message. Pure, so it is unit-tested and fuzzed
+/// (Fuzz/Sources/FuzzRealtimeFrame) without a server.
+public enum RealtimeClientFrame: Sendable, Equatable {
+    /// `{"type": "ping"}`.
+    case ping
+    /// `{"type": "send", …}`: the fields are checked by the message service, not here.
+    case send(RealtimeSendFrame)
+    /// A JSON object whose `type` this server does not know.
+    case unknown(type: String)
+
+    /// Why a frame's text is not a frame.
+    public enum ParseError: Error, Sendable, Equatable {
+        /// Not a JSON object with a string `type`, or a known field holds the wrong JSON type.
+        case notAJSONObjectWithType
+    }
+
+    /// Parses one text message. Every field a frame may carry is type-checked whatever the type.
+    public static func parse(_ text: String) throws(ParseError) -> RealtimeClientFrame {
+        guard let frame = try? JSONDecoder().decode(TypedFrame<RealtimeSendFrame>.self, from: Data(text.utf8)) else {
+            throw .notAJSONObjectWithType
+        }
+        switch frame.type {
+        case "ping": return .ping
+        case "send": return .send(frame.fields)
+        default: return .unknown(type: frame.type)
+        }
+    }
+}
+
+/// The fields of a `send` frame, named as on the wire; all optional here.
+public struct RealtimeSendFrame: Sendable, Equatable, Decodable {
+    public let channel_id: String?
+    public let text: String?
+    public let client_msg_id: String?
+    public let thread_id: String?
+    public let metadata: JSONValue?
+    public let kind: String?
+}
+
+/// A JSON object with a string `type` and the other fields of `Fields`, read from the same object.
+private struct TypedFrame<Fields: Decodable>: Decodable {
+    let type: String
+    let fields: Fields
+
+    private enum CodingKeys: String, CodingKey {
+        case type
+    }
+
+    init(from decoder: any Decoder) throws {
+        type = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .type)
+        fields = try Fields(from: decoder)
+    }
+}
+
+/// The first frame a WebSocket client sends:
+/// `{"type": "auth", "token", "resume_from"?, "mentions_only"?}`.
+public struct RealtimeAuthFrame: Sendable, Equatable, Decodable {
+    /// Longer first frames are refused before they are parsed.
+    public static let maxBytes = 8192
+
+    /// An access JWT or an API key (checked by the caller).
+    public let token: String
+    /// A stream cursor to resume after (`StreamCursorCodec`).
+    public let resume_from: String?
+    /// Deliver only events that mention the principal.
+    public let mentions_only: Bool?
+
+    /// Why a first frame is not an auth frame (the server closes with 4401 whichever it is).
+    public enum ParseError: Error, Sendable, Equatable {
+        /// Over `maxBytes` of UTF-8.
+        case tooLarge
+        /// Not a JSON object with string `type` and `token` and correctly typed optional fields.
+        case malformed
+        /// A well-formed frame whose `type` is not `auth`.
+        case notAuth
+    }
+
+    /// Parses the text of the first message.
+    public static func parse(_ text: String) throws(ParseError) -> RealtimeAuthFrame {
+        guard text.utf8.count <= maxBytes else { throw .tooLarge }
+        guard let frame = try? JSONDecoder().decode(TypedFrame<RealtimeAuthFrame>.self, from: Data(text.utf8)) else {
+            throw .malformed
+        }
+        guard frame.type == "auth" else { throw .notAuth }
+        return frame.fields
+    }
+}
