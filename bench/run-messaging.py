@@ -266,7 +266,7 @@ class Server:
                         CONCLAVE_PORT="0", CONCLAVE_LOG_LEVEL="warning", CONCLAVE_RATE_LIMITS=RATE_LIMITS)
         self.env.pop("CONCLAVE_DATABASE_URL", None)
         self.email = "bench@example.com"
-        self.password = "bench-" + secrets.token_urlsafe(18)
+        self.password = "Pw-" + secrets.token_urlsafe(18)  # no context word (email, service name)
 
     def start(self) -> None:
         Server.live.append(self)
