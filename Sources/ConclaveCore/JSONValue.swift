@@ -47,6 +47,18 @@ extension JSONValue: Codable {
     }
 }
 
+extension JSONValue {
+    /// Whether any string in it, key or value, holds U+0000 (which PostgreSQL text cannot store).
+    public var containsNULCharacter: Bool {
+        switch self {
+        case .null, .bool, .int, .double: false
+        case .string(let text): text.utf8.contains(0)
+        case .array(let items): items.contains { $0.containsNULCharacter }
+        case .object(let members): members.contains { $0.key.utf8.contains(0) || $0.value.containsNULCharacter }
+        }
+    }
+}
+
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
 {

@@ -66,6 +66,16 @@ extension Problem {
         Problem(status: 403, title: "Forbidden", detail: detail)
     }
 
+    /// A proof a signed-in caller had to give again (the current password, a TOTP or backup code)
+    /// was wrong: 403, with the field named so a client can point at it. Not 422: the request is
+    /// valid, the caller did not prove it may do this. (Not 401 either: the session is fine.)
+    public static func proofRefused(field: String, _ message: String) -> Problem {
+        Problem(
+            status: 403, title: "Forbidden", detail: "The \(field) given is not correct.",
+            errors: [FieldError(field: field, message: message)]
+        )
+    }
+
     public static let notFound = Problem(status: 404, title: "Not Found", detail: "The resource does not exist or is not visible to you.")
 
     public static func methodNotAllowed(allowed: [String]) -> Problem {

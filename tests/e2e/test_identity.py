@@ -316,7 +316,8 @@ def test_password_change_refuses_weak_password_and_wrong_current(server, new_per
     remember("password", new)
     r = client.post(f"{API}/auth/password", headers=p["headers"],
                     json={"current_password": wrong, "new_password": new})
-    body = assert_problem(r, 422)
+    # A wrong proof is a refusal (403) naming the field, not a validation error.
+    body = assert_problem(r, 403)
     assert "current_password" in field_errors(body), body
 
     # Nothing changed: the old password still logs in and the other session still works.

@@ -247,10 +247,10 @@ def test_confirm_enables_totp_and_login_then_needs_a_second_factor(server, new_p
         enrolled = enroll(c, person["headers"])
         auth = Authenticator(enrolled["secret"])
 
-        # A wrong code: 422 on `code`, and TOTP stays off.
-        for wrong in (auth.wrong(), "abcdef", ""):
+        # A wrong code: 403 on `code` (a malformed one: 422), and TOTP stays off.
+        for wrong, status in ((auth.wrong(), 403), ("abcdef", 422), ("", 422)):
             r = confirm(c, person["headers"], wrong)
-            body = assert_problem(r, 422)
+            body = assert_problem(r, status)
             assert "code" in field_errors(body), f"confirm with {wrong!r}: no field error on `code`: {body}"
         assert_totp_off(c, person, "after a refused confirm")
 
@@ -286,7 +286,7 @@ def test_window_is_plus_minus_one_step(server, new_person):
         now = current_step()
         for delta in (-2, +2):
             r = confirm(c, person["headers"], auth.at_step(now + delta))
-            body = assert_problem(r, 422)
+            body = assert_problem(r, 403)
             assert "code" in field_errors(body), body
         check_backup_codes(confirm(c, person["headers"], auth.at_step(now + 1)))
 
@@ -424,7 +424,7 @@ def test_disable_totp(server, new_person, client):
     auth = person["auth"]
     c = client
     r = c.request("DELETE", f"{API}/auth/totp", json={"code": auth.wrong()}, headers=person["headers"])
-    body = assert_problem(r, 422)
+    body = assert_problem(r, 403)
     assert "code" in field_errors(body), body
     begin_login(c, person)  # still on
 

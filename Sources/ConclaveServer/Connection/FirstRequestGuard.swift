@@ -13,9 +13,9 @@ import NIOHTTP1
 /// - a connection that has not sent a complete request head within `headTimeout` is closed, so an
 ///   idle or trickling client (slowloris) cannot hold a socket forever.
 ///
-/// Once the first request head has been decoded the guard removes itself; from then on
-/// Hummingbird (HTTP, including its own 400 for later malformed requests) or the WebSocket layer
-/// owns the connection.
+/// Once the first request head has been decoded the watch ends; from then on Hummingbird (HTTP)
+/// or the WebSocket layer owns the connection, and Hummingbird's bare 400 for a later malformed
+/// request is given the problem body and headers every other response has.
 struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     static var headTimeout: TimeAmount { .seconds(30) }
@@ -39,26 +39,41 @@ struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
     }
 }
 
-/// Writes a fixed response straight to the transport and closes. The first response the
-/// server itself writes (an HTTP answer, or the 101 of a WebSocket upgrade) passes through here
-/// and ends the guard.
+/// Sits in front of the HTTP encoder for the connection's whole life. It writes the 400 for a
+/// malformed first request straight to the transport; it rewrites Hummingbird's bare 400 for a
+/// malformed later request (no body, no headers: recognisable because every response of ours
+/// carries a Content-Type) into the same problem document, in its place in the response order;
+/// and the first response that passes (an HTTP answer, or a WebSocket upgrade's 101) ends the
+/// first-request watch.
 final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     private var context: ChannelHandlerContext?
     weak var watcher: FirstRequestWatcher?
+    private static let bareBadRequest = Array("HTTP/1.1 400 ".utf8)
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
-        // Removal only after passing the write on: a removed context forwards nothing.
+        let buffer = unwrapOutboundIn(data)
+        if Self.isBareBadRequest(buffer) {
+            context.write(wrapOutboundOut(Self.badRequest(allocator: context.channel.allocator)), promise: promise)
+        } else {
+            context.write(data, promise: promise)
+        }
         watcher?.finish()
     }
 
-    func badRequestAndClose() {
-        guard let context else { return }
+    static func isBareBadRequest(_ buffer: ByteBuffer) -> Bool {
+        guard buffer.readableBytes >= bareBadRequest.count,
+            buffer.getBytes(at: buffer.readerIndex, length: bareBadRequest.count) == bareBadRequest,
+            let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes)
+        else { return false }
+        return !text.lowercased().contains("content-type:")
+    }
+
+    static func badRequest(allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = #"{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is not valid HTTP/1.1."}"#
         let head = "HTTP/1.1 400 Bad Request\r\n"
             + "Content-Type: application/problem+json\r\n"
@@ -71,8 +86,14 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
             + "Cross-Origin-Resource-Policy: same-origin\r\n"
             + "X-Request-Id: \(Identifier.generate(.request))\r\n"
             + "Cache-Control: no-store\r\n\r\n"
-        let buffer = context.channel.allocator.buffer(string: head + body)
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        return allocator.buffer(string: head + body)
+    }
+
+    func badRequestAndClose() {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(Self.badRequest(allocator: context.channel.allocator))).whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }
 
@@ -122,10 +143,6 @@ final class FirstRequestWatcher: ChannelInboundHandler, RemovableChannelHandler 
         guard !done, let context else { return }
         done = true
         deadline?.cancel()
-        let pipeline = context.pipeline.syncOperations
-        try? pipeline.removeHandler(context: context)
-        if let writerContext = try? pipeline.context(handler: writer) {
-            try? pipeline.removeHandler(context: writerContext)
-        }
+        try? context.pipeline.syncOperations.removeHandler(context: context)
     }
 }

@@ -36,6 +36,12 @@ struct MessageService {
         if let clientMsgID = request.client_msg_id, clientMsgID.isEmpty || clientMsgID.utf8.count > 128 {
             errors.append(FieldError(field: "client_msg_id", message: "must be 1 to 128 characters"))
         }
+        // REST bodies are refused for a NUL anywhere before they get here (RequestDecoding); a
+        // WebSocket `send` frame is not, and PostgreSQL cannot store the character.
+        let nul = "must not contain the NUL character (U+0000)"
+        if request.text.utf8.contains(0) { errors.append(FieldError(field: "text", message: nul)) }
+        if request.client_msg_id?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
+        if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
         if let kind = request.kind, kind != "message", kind != "notice" {
             errors.append(FieldError(field: "kind", message: "must be message or notice"))
         }

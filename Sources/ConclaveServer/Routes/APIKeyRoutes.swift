@@ -48,9 +48,9 @@ struct APIKeyRoutes {
         }
         var expiresAt: Int64?
         if let text = body.expires_at {
-            if let date = try? Date(text, strategy: .iso8601) {
-                expiresAt = Clock.milliseconds(date)
-                if date <= Date() { errors.append(FieldError(field: "expires_at", message: "must be in the future")) }
+            if let milliseconds = RFC3339.milliseconds(text) {
+                expiresAt = milliseconds
+                if milliseconds <= Clock.milliseconds() { errors.append(FieldError(field: "expires_at", message: "must be in the future")) }
             } else {
                 errors.append(FieldError(field: "expires_at", message: "must be an RFC 3339 timestamp"))
             }

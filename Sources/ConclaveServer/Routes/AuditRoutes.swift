@@ -23,6 +23,9 @@ struct AuditRoutes {
         let query = request.uri.queryParameters
         let action = query.get("action").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         let actor = query.get("actor").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+        for (name, value) in [("action", action), ("actor", actor)] where value?.utf8.contains(0) == true {
+            throw Problem.validation(field: name, "must not contain the NUL character (U+0000)")
+        }
         let startAfter = afterSeq
         let rows = try await dependencies.database.read { db in
             try await AuditRepository().list(

@@ -245,7 +245,7 @@ struct AuthRoutes {
         guard body.current_password.utf8.count <= PasswordHasher.maxPasswordBytes,
             try await dependencies.passwords.verify(body.current_password, encoded: user.passwordHash)
         else {
-            throw Problem.validation(field: "current_password", "is incorrect")
+            throw Problem.proofRefused(field: "current_password", "is incorrect")
         }
         try PasswordRules.validate(body.new_password, field: "new_password", context: [user.email ?? "", user.name])
         let hash = try await dependencies.passwords.hash(body.new_password)

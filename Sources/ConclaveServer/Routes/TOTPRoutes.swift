@@ -45,6 +45,10 @@ struct TOTPRoutes {
     func confirm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try await currentUser(context)
         let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+        let digits = body.code.utf8.filter { $0 != UInt8(ascii: " ") }
+        guard digits.count == 6, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw Problem.validation(field: "code", "must be the 6-digit code from the authenticator app")
+        }
         guard !user.totpEnabled else { throw Problem.conflict("TOTP is already enabled.") }
         guard user.totpSecret != nil else { throw Problem.conflict("Start with POST /api/v1/auth/totp/enroll.") }
         let factor = SecondFactor(keys: dependencies.keys)
@@ -60,7 +64,7 @@ struct TOTPRoutes {
             )
             return true
         }
-        guard confirmed else { throw Problem.validation(field: "code", "is not a valid current code") }
+        guard confirmed else { throw Problem.proofRefused(field: "code", "is not a valid current code") }
         return JSONResponse.make(["backup_codes": .array(codes.map(JSONValue.string))])
     }
 
@@ -80,7 +84,7 @@ struct TOTPRoutes {
             )
             return true
         }
-        guard removed else { throw Problem.validation(field: "code", "is not a valid current code") }
+        guard removed else { throw Problem.proofRefused(field: "code", "is not a valid current code") }
         return Response(status: .noContent)
     }
 }

@@ -19,7 +19,12 @@ struct Page {
             limit = 50
         }
         if let cursor = query.get("cursor"), !cursor.isEmpty {
-            guard cursor.utf8.count <= 256, let data = Base64URL.decode(cursor), let text = String(data: data, encoding: .utf8) else {
+            // Every cursor this server makes encodes printable ASCII (an id or a number; the spec's
+            // pattern admits 0x20-0x7F); anything else, a NUL above all, is not one of ours and
+            // never reaches the database.
+            guard cursor.utf8.count <= 256, let data = Base64URL.decode(cursor), data.allSatisfy({ (0x20...0x7F).contains($0) }),
+                let text = String(data: data, encoding: .utf8)
+            else {
                 throw Problem.badRequest("The cursor is not valid.")
             }
             after = text

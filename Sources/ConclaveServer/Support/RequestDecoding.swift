@@ -30,12 +30,59 @@ extension Request {
             throw Problem.badRequest("The request body is not valid JSON.")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: bytes)
+            let value = try JSONDecoder().decode(T.self, from: bytes)
+            if let field = Self.pathOfNULCharacter(in: value) {
+                throw Problem.validation(field: field, "must not contain the NUL character (U+0000)")
+            }
+            return value
         } catch let error as DecodingError {
             throw Self.problem(for: error)
         } catch let problem as Problem {
             throw problem
         }
+    }
+
+    /// The path of the first string the route reads (a field of the decoded request, at any
+    /// depth, keys of free-form objects included) that holds U+0000, if any. No field accepts it:
+    /// PostgreSQL cannot store it in text (and SQLite would keep what PostgreSQL refuses), so it is
+    /// refused here, once for every route, instead of failing in the database. Unknown fields are
+    /// ignored, as everywhere.
+    static func pathOfNULCharacter(in value: Any, path: String = "body", depth: Int = 0) -> String? {
+        guard depth < 32 else { return nil }
+        switch value {
+        case let text as String:
+            return text.utf8.contains(0) ? path : nil
+        case let json as JSONValue:
+            return json.containsNULCharacter ? path : nil
+        default:
+            break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional:
+            return mirror.children.first.flatMap { pathOfNULCharacter(in: $0.value, path: path, depth: depth + 1) }
+        case .collection, .set:
+            for (index, child) in mirror.children.enumerated() {
+                if let found = pathOfNULCharacter(in: child.value, path: path + "[\(index)]", depth: depth + 1) { return found }
+            }
+        case .dictionary:
+            for child in mirror.children {
+                let pair = Array(Mirror(reflecting: child.value).children)
+                guard pair.count == 2 else { continue }
+                if let key = pair[0].value as? String, key.utf8.contains(0) { return path }
+                let label = (pair[0].value as? String).map { path + "." + $0 } ?? path
+                if let found = pathOfNULCharacter(in: pair[1].value, path: label, depth: depth + 1) { return found }
+            }
+        case .struct, .class:
+            for child in mirror.children {
+                guard let label = child.label else { continue }
+                let name = path == "body" ? label : path + "." + label
+                if let found = pathOfNULCharacter(in: child.value, path: name, depth: depth + 1) { return found }
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     static func isJSON(_ contentType: String) -> Bool {
