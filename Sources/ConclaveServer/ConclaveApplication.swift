@@ -145,7 +145,8 @@ public func buildApplication(
     let webSocketResponder = webSocketRouter.buildResponder()
     let plain = HTTPServerBuilder { responder in
         FirstRequestGuard(
-            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration)
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+            tlsEnabled: certificates != nil
         )
     }
     var app = Application(

@@ -280,3 +280,22 @@ def test_mismatched_key_exits_2(make_server, ca):
     assert proc.returncode == 2, proc.stderr
     assert "does not match" in proc.stderr
     assert "PRIVATE KEY" not in proc.stderr + proc.stdout
+
+
+def test_a_malformed_first_request_over_tls_gets_the_same_security_headers(make_server, ca):
+    """The 400 written beneath the router for a request that is not valid HTTP/1.1 carries the
+    headers every response carries, HSTS included."""
+    server, _, _ = tls_server(make_server, ca)
+    request = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    with socket.create_connection((server.host, server.port), timeout=10) as raw:
+        with client_context(ca).wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(request)
+            answer = b""
+            while chunk := tls.recv(4096):
+                answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode().lower()
+    assert head.startswith("http/1.1 400 "), head
+    for header in ("strict-transport-security: max-age=63072000; includesubdomains", "x-content-type-options: nosniff",
+                   "x-frame-options: deny", "content-security-policy: default-src 'none'", "x-request-id: req_"):
+        assert header in head, f"{header!r} missing from {head!r}"

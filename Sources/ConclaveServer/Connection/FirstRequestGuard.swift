@@ -1,4 +1,5 @@
 import ConclaveCore
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -21,10 +22,11 @@ struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
     static var headTimeout: TimeAmount { .seconds(30) }
 
     let base: Base
+    let tlsEnabled: Bool
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let writer = RawResponseWriter()
+            let writer = RawResponseWriter(tlsEnabled: tlsEnabled)
             let operations = channel.pipeline.syncOperations
             // The writer sits in front of the HTTP encoder so its bytes go to the socket (or TLS) as they are.
             let encoder = try operations.handler(type: HTTPResponseEncoder.self)
@@ -50,7 +52,12 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
     private var context: ChannelHandlerContext?
     weak var watcher: FirstRequestWatcher?
+    let tlsEnabled: Bool
     private static let bareBadRequest = Array("HTTP/1.1 400 ".utf8)
+
+    init(tlsEnabled: Bool) {
+        self.tlsEnabled = tlsEnabled
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -58,7 +65,7 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let buffer = unwrapOutboundIn(data)
         if Self.isBareBadRequest(buffer) {
-            context.write(wrapOutboundOut(Self.badRequest(allocator: context.channel.allocator)), promise: promise)
+            context.write(wrapOutboundOut(badRequest(allocator: context.channel.allocator)), promise: promise)
         } else {
             context.write(data, promise: promise)
         }
@@ -73,25 +80,22 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
         return !text.lowercased().contains("content-type:")
     }
 
-    static func badRequest(allocator: ByteBufferAllocator) -> ByteBuffer {
+    func badRequest(allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = #"{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is not valid HTTP/1.1."}"#
-        let head = "HTTP/1.1 400 Bad Request\r\n"
+        var head = "HTTP/1.1 400 Bad Request\r\n"
             + "Content-Type: application/problem+json\r\n"
             + "Content-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n"
-            + "X-Content-Type-Options: nosniff\r\n"
-            + "X-Frame-Options: DENY\r\n"
-            + "Referrer-Policy: no-referrer\r\n"
-            + "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n"
-            + "Cross-Origin-Resource-Policy: same-origin\r\n"
-            + "X-Request-Id: \(Identifier.generate(.request))\r\n"
-            + "Cache-Control: no-store\r\n\r\n"
+        for (name, value) in SecurityHeaders.fields(tlsEnabled: tlsEnabled) {
+            head += "\(name.rawName): \(value)\r\n"
+        }
+        head += "X-Request-Id: \(Identifier.generate(.request))\r\n" + "Cache-Control: no-store\r\n\r\n"
         return allocator.buffer(string: head + body)
     }
 
     func badRequestAndClose() {
         guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(Self.badRequest(allocator: context.channel.allocator))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(badRequest(allocator: context.channel.allocator))).whenComplete { _ in
             context.close(promise: nil)
         }
     }

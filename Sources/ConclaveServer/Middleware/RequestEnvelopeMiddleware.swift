@@ -90,18 +90,31 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
     }
 
     func applyHeaders(to response: inout Response, request: Request, requestID: String) {
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.xFrameOptions] = "DENY"
-        response.headers[.referrerPolicy] = "no-referrer"
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-        response.headers[.crossOriginResourcePolicy] = "same-origin"
+        for (name, value) in SecurityHeaders.fields(tlsEnabled: tlsEnabled) {
+            response.headers[name] = value
+        }
         response.headers[.xRequestID] = requestID
         if response.headers[.cacheControl] == nil {
             response.headers[.cacheControl] = "no-store"
         }
+    }
+}
+
+/// The security headers every response carries (contract, Conventions). One list for the
+/// middleware and for the responses written beneath the router (`FirstRequestGuard`).
+enum SecurityHeaders {
+    static func fields(tlsEnabled: Bool) -> [(HTTPField.Name, String)] {
+        var fields: [(HTTPField.Name, String)] = [
+            (.xContentTypeOptions, "nosniff"),
+            (.xFrameOptions, "DENY"),
+            (.referrerPolicy, "no-referrer"),
+            (.contentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+            (.crossOriginResourcePolicy, "same-origin"),
+        ]
         if tlsEnabled {
-            response.headers[.strictTransportSecurity] = "max-age=63072000; includeSubDomains"
+            fields.append((.strictTransportSecurity, "max-age=63072000; includeSubDomains"))
         }
+        return fields
     }
 }
 
