@@ -169,6 +169,18 @@ def ws_connect(server: Server, *, sock: socket.socket | None = None, max_queue=2
                    ping_interval=None, close_timeout=5, max_size=16 * 2**20, max_queue=max_queue)
 
 
+def non_reading_stream(server: Server, token: str) -> "Stream":
+    """An authenticated socket with a tiny receive buffer whose client reads nothing after
+    `ready` (its library queue holds one frame), so the server's writes back up quickly."""
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect((server.host, server.port))
+    stream = Stream(ws_connect(server, sock=raw, max_queue=1))
+    stream.send({"type": "auth", "token": token})
+    assert stream.recv(timeout=10)["type"] == "ready"
+    return stream
+
+
 class Stream:
     """One WebSocket with JSON frames, and a log of everything it received."""
 

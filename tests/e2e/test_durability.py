@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import threading
 import time
 
@@ -19,7 +18,7 @@ import httpx
 
 from conftest import create_owner
 from helpers_messaging import (API, MESSAGING_SERVER_ENV, Stream, channel_name, create_channel_ok, list_messages,
-                               ws_connect)
+                               non_reading_stream, ws_connect)
 
 
 def _rest_sender(base_url: str, headers: dict, ch: str, tag: str, stop: threading.Event, acked: dict, lock: threading.Lock):
@@ -117,15 +116,7 @@ def test_sigterm_with_clients_that_stopped_reading_exits_promptly(make_server):
         ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("stuck"))["id"]
 
     # Sockets that authenticate, then never read again, with tiny receive buffers.
-    stuck: list[Stream] = []
-    for _ in range(4):
-        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        raw.connect((server.host, server.port))
-        stream = Stream(ws_connect(server, sock=raw, max_queue=1))
-        stream.send({"type": "auth", "token": owner["access_token"]})
-        assert stream.recv(timeout=10)["type"] == "ready"
-        stuck.append(stream)
+    stuck = [non_reading_stream(server, owner["access_token"]) for _ in range(4)]
 
     # Enough traffic to fill their socket buffers, not enough to hit the 4408 queue bound.
     filler = "x" * 8000

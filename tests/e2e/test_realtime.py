@@ -27,7 +27,7 @@ from helpers_agents import create_agent_ok, create_key_ok, fake_key
 from helpers_identity import bearer, create_invite_ok, login_ok, signup_via_invite
 from helpers_messaging import (API, LOCKED, MESSAGING_SERVER_ENV, TOO_MANY, TOO_SLOW, UNAUTHORIZED, UNSUPPORTED_DATA,
                                Stream, add_member_ok, agent_key, build_team, channel_name, close_info,
-                               create_channel_ok, health_ok, is_event, list_messages, message_events, open_stream,
+                               create_channel_ok, health_ok, is_event, list_messages, message_events, non_reading_stream, open_stream,
                                post_ok, summarize, uid, unique, wait_closed, ws_connect, ws_url)
 
 
@@ -701,12 +701,7 @@ def test_slow_reader_is_closed_with_4408(make_server):
         ch = create_channel_ok(c, boss["headers"], boss["workspace_id"], channel_name("firehose"))
 
     # the slow socket: a tiny receive buffer, and a client that stops reading after one frame
-    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect((srv.host, srv.port))
-    slow = Stream(ws_connect(srv, sock=raw, max_queue=1))
-    slow.send({"type": "auth", "token": boss["access_token"]})
-    assert slow.recv(timeout=10)["type"] == "ready"
+    slow = non_reading_stream(srv, boss["access_token"])
 
     fast = Stream(ws_connect(srv, max_queue=None))
     fast.send({"type": "auth", "token": boss["access_token"]})
