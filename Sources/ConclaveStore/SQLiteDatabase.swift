@@ -1,52 +1,49 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import SQLKit
-import SQLiteKit
-import SQLiteNIO
 import Synchronization
 
 /// The embedded backend: one SQLite file in WAL mode, one writer connection that groups
-/// concurrent write transactions into a single commit, and a few reader connections.
+/// concurrent write transactions into a single commit, and a few reader connections, each
+/// connection on a thread of its own (`SQLiteThread`).
 public final class SQLiteDatabase: Database {
     public let kind = DatabaseKind.sqlite
     public let path: String
     let writer: SQLiteWriter
-    let readers: [SQLiteConnection]
+    let readers: [SQLiteReader]
     let readerCursor = ReaderCursor()
     let shutdownStarted = Atomic<Bool>(false)
 
     public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
         try Self.createPrivateFile(at: path)
-        let threadPool = NIOThreadPool.singleton
-        let writerConnection = try await SQLiteConnection.open(
-            storage: .file(path: path),
-            threadPool: threadPool,
-            logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any()
-        )
+        let writerConnection = try SQLiteDirectConnection(path: path)
+        var readers: [SQLiteReader] = []
         do {
-            try await configure(writerConnection, writer: true)
-            var readers: [SQLiteConnection] = []
+            // busy_timeout first so that the journal_mode change waits for other connections.
+            for pragma in connectionPragmas + ["PRAGMA journal_mode = WAL"] {
+                _ = try writerConnection.execute(pragma)
+            }
             for _ in 0..<max(1, readerCount) {
-                let reader = try await SQLiteConnection.open(
-                    storage: .file(path: path),
-                    threadPool: threadPool,
-                    logger: logger,
-                    on: MultiThreadedEventLoopGroup.singleton.any()
-                )
+                let reader = try SQLiteReader(path: path, logger: logger)
                 readers.append(reader)
-                try await configure(reader, writer: false)
+                for pragma in connectionPragmas { _ = try reader.connection.execute(pragma) }
             }
             return SQLiteDatabase(path: path, writer: SQLiteWriter(connection: writerConnection, logger: logger), readers: readers)
         } catch {
-            try? await writerConnection.close()
+            writerConnection.close()
+            for reader in readers { await reader.close() }
             throw error
         }
     }
 
-    init(path: String, writer: SQLiteWriter, readers: [SQLiteConnection]) {
+    static let connectionPragmas = [
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA secure_delete = ON",
+        "PRAGMA synchronous = FULL",
+    ]
+
+    init(path: String, writer: SQLiteWriter, readers: [SQLiteReader]) {
         self.path = path
         self.writer = writer
         self.readers = readers
@@ -63,25 +60,10 @@ public final class SQLiteDatabase: Database {
         close(fd)
     }
 
-    static func configure(_ connection: SQLiteConnection, writer: Bool) async throws {
-        // busy_timeout first so that the journal_mode change waits for other connections.
-        for pragma in [
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA secure_delete = ON",
-            "PRAGMA synchronous = FULL",
-        ] {
-            _ = try await connection.query(pragma)
-        }
-        if writer {
-            _ = try await connection.query("PRAGMA journal_mode = WAL")
-        }
-    }
-
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let reader = readers[readerCursor.next(count: readers.count)]
         do {
-            return try await body(reader.sql())
+            return try await reader.read(body)
         } catch {
             throw StoreErrorMapping.map(error)
         }
@@ -103,7 +85,7 @@ public final class SQLiteDatabase: Database {
     /// Folds the WAL into the database file and truncates it, so an erased row's old page images
     /// do not linger in `-wal` (with secure_delete the database file itself keeps no copy).
     public func checkpoint() async {
-        _ = try? await readers[0].query("PRAGMA wal_checkpoint(TRUNCATE)")
+        _ = try? await readers[0].read { db in try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
     }
 
     public func run() async throws {
@@ -114,7 +96,7 @@ public final class SQLiteDatabase: Database {
         guard shutdownStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         await writer.close()
         for reader in readers {
-            try? await reader.close()
+            await reader.close()
         }
     }
 }

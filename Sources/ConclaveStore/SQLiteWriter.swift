@@ -1,7 +1,5 @@
 import Logging
 import SQLKit
-import SQLiteKit
-import SQLiteNIO
 import Synchronization
 
 /// The single writer of an SQLite database, with group commit.
@@ -11,6 +9,10 @@ import Synchronization
 /// progress wait and then share the next transaction: one fsync for many writes. Each write runs
 /// inside its own SAVEPOINT, so one failing write rolls back alone and never takes its neighbours
 /// with it. A caller is answered only after the COMMIT that contains its write has returned.
+///
+/// Batches run on one dedicated thread (`SQLiteThread`) over a connection of our own with
+/// prepared statements (`SQLiteDirectConnection`): a statement is a direct call, not a round trip
+/// through a thread pool.
 final class SQLiteWriter: Sendable {
     /// A batch is capped so one transaction never holds the write lock for long.
     static let maxBatch = 256
@@ -30,14 +32,18 @@ final class SQLiteWriter: Sendable {
 
     enum WriterError: Error { case closed }
 
-    let connection: SQLiteConnection
+    let connection: SQLiteDirectConnection
+    let thread: SQLiteThread
     let logger: Logger
     let state = Mutex(State())
 
-    init(connection: SQLiteConnection, logger: Logger) {
+    init(connection: SQLiteDirectConnection, logger: Logger) {
         self.connection = connection
+        self.thread = SQLiteThread()
         self.logger = logger
     }
+
+    private var db: any SQLDatabase { SQLiteDirectSQLDatabase(connection: connection, logger: logger) }
 
     func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -62,7 +68,7 @@ final class SQLiteWriter: Sendable {
             switch action {
             case .reject: job.fail(WriterError.closed)
             case .queued: break
-            case .startDrain: Task { await self.drain() }
+            case .startDrain: Task(executorPreference: thread) { await self.drain() }
             }
         }
     }
@@ -89,9 +95,9 @@ final class SQLiteWriter: Sendable {
     }
 
     private func commit(_ batch: [Job]) async {
-        let db = connection.sql()
+        let db = self.db
         do {
-            try await execute("BEGIN IMMEDIATE")
+            try execute("BEGIN IMMEDIATE")
         } catch {
             logger.error("sqlite BEGIN failed", metadata: ["error": "\(String(describing: type(of: error)))"])
             for job in batch { job.fail(error) }
@@ -105,7 +111,7 @@ final class SQLiteWriter: Sendable {
         var stillPending: [Job] = []
         for job in batch {
             do {
-                try await execute("SAVEPOINT conclave_write")
+                try execute("SAVEPOINT conclave_write")
             } catch {
                 job.fail(error)
                 continue
@@ -113,46 +119,46 @@ final class SQLiteWriter: Sendable {
             switch await job.run(db) {
             case .success(let answer):
                 do {
-                    try await execute("RELEASE conclave_write")
+                    try execute("RELEASE conclave_write")
                     answers.append(answer)
                     stillPending.append(job)
                 } catch {
                     job.fail(error)
                 }
             case .failure(let error):
-                try? await execute("ROLLBACK TO conclave_write")
-                try? await execute("RELEASE conclave_write")
+                try? execute("ROLLBACK TO conclave_write")
+                try? execute("RELEASE conclave_write")
                 job.fail(error)
             }
         }
         do {
-            try await execute("COMMIT")
+            try execute("COMMIT")
             for answer in answers { answer() }
         } catch {
-            try? await execute("ROLLBACK")
+            try? execute("ROLLBACK")
             for job in stillPending { job.fail(error) }
         }
     }
 
     /// A job with the transaction to itself needs no savepoint: its failure rolls back only itself.
     private func commitAlone(_ job: Job) async {
-        switch await job.run(connection.sql()) {
+        switch await job.run(db) {
         case .success(let answer):
             do {
-                try await execute("COMMIT")
+                try execute("COMMIT")
                 answer()
             } catch {
-                try? await execute("ROLLBACK")
+                try? execute("ROLLBACK")
                 job.fail(error)
             }
         case .failure(let error):
-            try? await execute("ROLLBACK")
+            try? execute("ROLLBACK")
             job.fail(error)
         }
     }
 
-    private func execute(_ sql: String) async throws {
-        _ = try await connection.query(sql)
+    private func execute(_ sql: String) throws {
+        _ = try connection.execute(sql)
     }
 
     /// Refuses new writes, waits for queued ones to commit, then closes the connection.
@@ -168,7 +174,11 @@ final class SQLiteWriter: Sendable {
         }
         // Fold the WAL into the database and truncate it, so erased rows (deleted messages) leave
         // no old page images behind in the -wal file once the server has stopped.
-        try? await execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        try? await connection.close()
+        let connection = self.connection
+        await Task(executorPreference: thread) {
+            _ = try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
+        }.value
+        await thread.shutdown()
     }
 }
