@@ -26,19 +26,34 @@ extension Request {
                 throw Problem.unsupportedMediaType
             }
         }
-        guard (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
-            throw Problem.badRequest("The request body is not valid JSON.")
-        }
+        let value: T
         do {
-            let value = try JSONDecoder().decode(T.self, from: bytes)
-            if let field = Self.pathOfNULCharacter(in: value) {
-                throw Problem.validation(field: field, "must not contain the NUL character (U+0000)")
+            value = try JSONDecoder().decode(T.self, from: bytes)
+        } catch {
+            // Only a failed decode needs telling malformed JSON (400) from the wrong shape (422);
+            // the happy path parses the body once.
+            guard (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
+                throw Problem.badRequest("The request body is not valid JSON.")
             }
-            return value
-        } catch let error as DecodingError {
-            throw Self.problem(for: error)
-        } catch let problem as Problem {
-            throw problem
+            if let error = error as? DecodingError { throw Self.problem(for: error) }
+            throw error
+        }
+        if Self.mayEncodeNUL(bytes), let field = Self.pathOfNULCharacter(in: value) {
+            throw Problem.validation(field: field, "must not contain the NUL character (U+0000)")
+        }
+        return value
+    }
+
+    /// A JSON text can carry U+0000 only as the escape `\u0000` (a raw NUL byte is not valid
+    /// JSON), so a body without that sequence needs no walk over the decoded value.
+    static func mayEncodeNUL(_ bytes: Data) -> Bool {
+        let escape = Array(#"\u0000"#.utf8)
+        return bytes.withUnsafeBytes { raw in
+            guard raw.count >= escape.count else { return false }
+            for start in 0...(raw.count - escape.count) where raw[start] == escape[0] {
+                if (1..<escape.count).allSatisfy({ raw[start + $0] == escape[$0] }) { return true }
+            }
+            return false
         }
     }
 
