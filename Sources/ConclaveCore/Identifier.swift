@@ -1,3 +1,5 @@
+import Foundation
+
 /// The type prefixes of Conclave's opaque identifiers (`usr_…`, `ws_…`).
 public enum IdentifierKind: String, Sendable, CaseIterable {
     case user = "usr"
@@ -17,19 +19,55 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
 /// Generation and validation of prefixed identifiers.
 ///
 /// The random part is 20 base62 characters (about 119 bits) drawn from the system CSPRNG, so an
-/// identifier is unguessable even where an authorization check would be missing.
+/// identifier is unguessable even where an authorization check would be missing. Message ids
+/// also start with 8 characters of the creation time in milliseconds, so they sort by time and
+/// a new message lands at the end of every index keyed by its id instead of on a random page
+/// (one dirty page per batch of sends, not one per message); the time they reveal is the
+/// message's own `created_at`.
 public enum Identifier {
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
     static let randomLength = 20
+    /// 62^8 ms is about 6,900 years: enough for a fixed-width, sortable time prefix.
+    static let timeLength = 8
 
     public static func generate(_ kind: IdentifierKind) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(randomLength)
-        for _ in 0..<randomLength {
-            bytes.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))])
+        var symbols = [UInt8]()
+        symbols.reserveCapacity(timeLength + randomLength)
+        if kind == .message {
+            appendTime(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)), into: &symbols)
         }
-        return kind.rawValue + "_" + String(decoding: bytes, as: UTF8.self)
+        appendRandom(count: randomLength, into: &symbols)
+        return kind.rawValue + "_" + String(decoding: symbols, as: UTF8.self)
+    }
+
+    /// The current time in milliseconds as `timeLength` base62 symbols, most significant first
+    /// (the alphabet is in ASCII order, so the text sorts like the number).
+    static func appendTime(milliseconds: Int64, into symbols: inout [UInt8]) {
+        var value = UInt64(max(0, milliseconds))
+        var digits = [UInt8](repeating: alphabet[0], count: timeLength)
+        for index in stride(from: timeLength - 1, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value % 62)]
+            value /= 62
+        }
+        symbols.append(contentsOf: digits)
+    }
+
+    /// Unbiased base62 symbols from the CSPRNG: each random byte below 248 (= 4 × 62) gives one
+    /// symbol, the rest are discarded. Eight bytes per draw, not one draw per symbol: every draw
+    /// is a system call.
+    static func appendRandom(count: Int, into symbols: inout [UInt8]) {
+        var generator = SystemRandomNumberGenerator()
+        var remaining = count
+        while remaining > 0 {
+            var word = generator.next()
+            for _ in 0..<8 where remaining > 0 {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                guard byte < 248 else { continue }
+                symbols.append(alphabet[Int(byte % 62)])
+                remaining -= 1
+            }
+        }
     }
 
     /// Whether `value` matches the contract's path-ID shape `^[a-z]{2,4}_[A-Za-z0-9]{10,40}$`.
