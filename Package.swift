@@ -35,6 +35,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(name: "CSQLiteConfig"),
         .target(
             name: "ConclaveCore",
             dependencies: [],
@@ -55,6 +56,7 @@ let package = Package(
             dependencies: [
                 "ConclaveCore",
                 "ConclaveSecurity",
+                "CSQLiteConfig",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

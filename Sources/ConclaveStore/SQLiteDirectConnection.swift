@@ -1,3 +1,4 @@
+import CSQLiteConfig
 import NIOCore
 import SQLiteNIO
 import Synchronization
@@ -61,6 +62,12 @@ private final class RawConnection {    /// Distinct statements kept prepared; pa
         }
         handle = opened
         sqlite_nio_sqlite3_extended_result_codes(opened, 1)
+        // Statements are cached: they must not be re-planned for every new bound value.
+        let planner = conclave_sqlite_enable_qpsg(UnsafeMutableRawPointer(opened))
+        guard planner == SQLITE_OK else {
+            close()
+            throw SQLiteStatementError(code: planner, message: "cannot configure the connection")
+        }
     }
 
     deinit {
