@@ -518,6 +518,23 @@ def test_socket_of_a_revoked_session_stops(server, team, general, client, stream
                         f"{summarize(leaked)}")
 
 
+def test_idle_socket_of_a_revoked_key_is_closed_without_waiting_for_traffic(server, team, client, streams):
+    """Revocation reaches a socket that is sent nothing at all: it is closed (4401) within
+    seconds of the DELETE, not at its next event (nothing else would ever wake it)."""
+    agent = create_agent_ok(client, h(team, "owner"), team["ws"], "Quiet Listener")
+    created = create_key_ok(client, h(team, "owner"), team["ws"], agent["id"], ["messages:read"])
+    s, _, _ = connect_as(server, streams, created["key"])
+    r = client.delete(f"{API}/workspaces/{team['ws']}/agents/{agent['id']}/keys/{created['id']}", headers=h(team, "owner"))
+    assert r.status_code in (200, 204), f"revoke: {r.status_code} {r.text}"
+    started = time.monotonic()
+    code, raw = wait_closed(s.conn, timeout=10)
+    elapsed = time.monotonic() - started
+    assert code == UNAUTHORIZED, f"idle socket of a revoked key: {close_info(s.conn)}, want 4401"
+    assert elapsed < 3, f"the idle socket of a revoked key stayed open {elapsed:.1f} s"
+    frames = [json.loads(x) for x in raw if isinstance(x, str)]
+    assert not [f for f in frames if f.get("type") == "event"], f"it was not idle, so this proves nothing: {frames}"
+
+
 # ======================================================================================
 # Client frames
 # ======================================================================================

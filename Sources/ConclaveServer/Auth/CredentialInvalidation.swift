@@ -12,6 +12,8 @@ struct CredentialCaches: Sendable {
 
     let sessions = CredentialCache<SessionRecord>()
     let keys = CredentialCache<CachedKey>()
+    /// Fires after every invalidation, so open sockets re-check without polling.
+    let changes = CredentialChangeSignal()
     let database: any Database
 
     init(database: any Database) {
@@ -23,12 +25,19 @@ struct CredentialCaches: Sendable {
     func setEnabled(_ enabled: Bool) {
         sessions.setEnabled(enabled)
         keys.setEnabled(enabled)
+        changes.signal()
+    }
+
+    /// Drops what this server cached (a revocation here or, through NOTIFY, on another server).
+    func invalidateLocally() {
+        sessions.invalidateAll()
+        keys.invalidateAll()
+        changes.signal()
     }
 
     /// Call after committing anything that can revoke access.
     func credentialsChanged() {
-        sessions.invalidateAll()
-        keys.invalidateAll()
+        invalidateLocally()
         if let postgres = database as? PostgresDatabase {
             Task { await postgres.notify(channel: Self.channel, payload: "") }
         }
@@ -51,8 +60,7 @@ struct CredentialInvalidationListener: Service {
                 onListening: { caches.setEnabled(true) },
                 onLost: { caches.setEnabled(false) }
             ) { _ in
-                caches.sessions.invalidateAll()
-                caches.keys.invalidateAll()
+                caches.invalidateLocally()
             }
         }
     }

@@ -133,11 +133,13 @@ struct RealtimeConnection {
     }
 
     func closeWhenRevoked(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async {
+        // Idle sockets only: every frame is preceded by the same check in the writer. Taking the
+        // version before the first check means a change made after it always wakes the wait.
+        let changes = dependencies.credentials.changes
         while !Task.isCancelled {
-            // Idle sockets only: every frame is preceded by the same check in the writer.
-            try? await Task.sleep(for: .seconds(1))
-            if Task.isCancelled { return }
+            let seen = changes.version
             if await !credentialStillValid(check, outbound: outbound) { return }
+            await changes.wait(after: seen)
         }
     }
 
