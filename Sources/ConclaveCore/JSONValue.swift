@@ -76,6 +76,7 @@ extension JSONValue {
     /// The canonical UTF-8 serialization.
     public var canonicalBytes: [UInt8] {
         var out = [UInt8]()
+        out.reserveCapacity(256)
         write(into: &out)
         return out
     }
@@ -105,15 +106,24 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (index, key) in keys.enumerated() {
+            let sorted = members.sorted { JSONValue.precedes($0.key, $1.key) }
+            for (index, member) in sorted.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(key, into: &out)
+                JSONValue.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &out)
+                member.value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// RFC 8785 orders keys by UTF-16 code units. For ASCII keys (nearly all of them) that is
+    /// byte order, which needs no transcoding of Swift's UTF-8 strings.
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        if lhs.utf8.allSatisfy({ $0 < 0x80 }), rhs.utf8.allSatisfy({ $0 < 0x80 }) {
+            return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        }
+        return lhs.utf16.lexicographicallyPrecedes(rhs.utf16)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
