@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from conftest import assert_problem, check_security_header_map
+from conftest import assert_problem, check_security_header_map, create_owner
 
 LOGIN = "/api/v1/auth/login"
 
@@ -99,3 +99,21 @@ def test_x_forwarded_for_honoured_from_trusted_proxy(make_server):
         assert r.status_code == 401, f"another forwarded client was limited too: {r.status_code} {r.text}"
         r = attempt(c, "198.51.100.7, 203.0.113.12")
         assert r.status_code == 401, f"a third forwarded client was limited: {r.status_code} {r.text}"
+
+
+def test_password_change_attempts_are_limited_like_logins_per_account(make_server):
+    """A stolen session must not become an unlimited oracle for the current password: wrong
+    current_password attempts are refused (403) and the sixth within a minute is 429, even with
+    the right password, while the account's other requests go on."""
+    srv = make_server()
+    owner = create_owner(srv, "pw-limit@example.com", "PwLimit")
+    with srv.client() as c:
+        for i in range(5):
+            r = c.post("/api/v1/auth/password", headers=owner["headers"],
+                       json={"current_password": "wrong-" + secrets.token_hex(8), "new_password": "Another-" + secrets.token_urlsafe(16)})
+            assert r.status_code == 403, f"wrong current password, attempt {i + 1}: {r.status_code} {r.text}"
+        r = c.post("/api/v1/auth/password", headers=owner["headers"],
+                   json={"current_password": owner["password"], "new_password": "Another-" + secrets.token_urlsafe(16)})
+        assert r.status_code == 429, f"6th password change within a minute: {r.status_code} {r.text}"
+        check_429(r)
+        assert c.get("/api/v1/me", headers=owner["headers"]).status_code == 200

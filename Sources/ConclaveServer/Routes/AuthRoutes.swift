@@ -240,6 +240,9 @@ struct AuthRoutes {
     func changePassword(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (principal, sessionID) = try context.requireHumanSession()
         let body = try await request.decodeJSON(as: PasswordChangeRequest.self, context: context)
+        // Guessing the current password through a stolen session is a login attempt like any
+        // other: the login limit applies, per account.
+        _ = try dependencies.enforce("login", key: "password-change:" + principal.id)
         let user = try await dependencies.database.read { db in try await UserRepository().find(id: principal.id, on: db) }
         guard let user else { throw Problem.unauthorized() }
         guard body.current_password.utf8.count <= PasswordHasher.maxPasswordBytes,
