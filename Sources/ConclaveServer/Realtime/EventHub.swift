@@ -57,7 +57,7 @@ final class EventHub: Sendable {
     /// events have not arrived yet) the feed reads the log as for any other wake-up.
     func deliver(_ events: [WorkspaceEvent], workspaceID: String) {
         guard let feed = feeds.withLock({ $0[workspaceID] }) else { return }
-        if !feed.offerIfNext(events) { feed.wake() }
+        if !feed.offerIfNext(events) { feed.wakeSoon() }
     }
 
     var listenerCount: Int {
@@ -78,7 +78,16 @@ final class WorkspaceFeed: Sendable {
         var task: Task<Void, Never>?
         var pendingWake = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// Committed events handed over ahead of an earlier one (their senders' tasks resumed out
+        /// of commit order), held until the gap fills so they need not be read back.
+        var early: [Int64: WorkspaceEvent] = [:]
+        var wakeScheduled = false
     }
+
+    /// Events held back at most: past this the feed reads the log instead.
+    static let maxEarly = 1024
+    /// How long a gap may wait for its event to be handed over before the feed reads the log.
+    static let gapWait: Duration = .milliseconds(20)
 
     let workspaceID: String
     unowned let hub: EventHub
@@ -106,15 +115,45 @@ final class WorkspaceFeed: Sendable {
         }
     }
 
-    /// Offers `events` if they continue the delivered sequence; true when nothing is missing.
+    /// Offers `events` in seq order, holding back any that arrive ahead of an earlier one; true
+    /// when nothing is missing.
     func offerIfNext(_ events: [WorkspaceEvent]) -> Bool {
         state.withLock { state in
-            guard let first = events.first, first.seq <= state.delivered + 1 else { return events.isEmpty }
-            for event in events where event.seq > state.delivered {
-                state.delivered = event.seq
-                for listener in state.listeners.values { listener.offer(event) }
-            }
+            for event in events where event.seq > state.delivered { state.early[event.seq] = event }
+            Self.offerEarly(&state)
+            if state.early.count > Self.maxEarly { state.early.removeAll() }
+            return state.early.isEmpty
+        }
+    }
+
+    /// Offers the held-back events that now continue the sequence, and drops any already out.
+    private static func offerEarly(_ state: inout State) {
+        guard !state.early.isEmpty else { return }
+        while let event = state.early.removeValue(forKey: state.delivered + 1) {
+            state.delivered = event.seq
+            for listener in state.listeners.values { listener.offer(event) }
+        }
+        if let lowest = state.early.keys.min(), lowest <= state.delivered {
+            state.early = state.early.filter { $0.key > state.delivered }
+        }
+    }
+
+    /// Wakes the feed after `gapWait` unless the gap has filled by then: the missing event is
+    /// usually a concurrent commit of this server whose hand-over is microseconds away.
+    func wakeSoon() {
+        let schedule = state.withLock { state -> Bool in
+            guard !state.wakeScheduled else { return false }
+            state.wakeScheduled = true
             return true
+        }
+        guard schedule else { return }
+        Task { [self] in
+            try? await Task.sleep(for: Self.gapWait)
+            let stillMissing = state.withLock { state -> Bool in
+                state.wakeScheduled = false
+                return !state.early.isEmpty
+            }
+            if stillMissing { wake() }
         }
     }
 
@@ -202,6 +241,7 @@ final class WorkspaceFeed: Sendable {
                     state.delivered = event.seq
                     for listener in state.listeners.values { listener.offer(event) }
                 }
+                Self.offerEarly(&state)
             }
             if events.count < EventHub.batchSize { return }
         }
