@@ -14,6 +14,11 @@
 #              connections, then one connection (the latency of a single login)
 # Prints wrk's summary per scenario and the server's peak RSS. Needs: wrk, python3, a release build
 # (swift build -c release). Rate limits are raised for the run so they do not dominate.
+#
+#   SAME_ROUTE_ROUNDS=N bench/run-auth.sh [seconds]
+# runs only the three same-route rows, N times in turn, then prints each row's median requests/s
+# and the two ratios to no-auth. On a machine shared with other work, interleaved rounds are what
+# keep the rows comparable: load that comes and goes hits all three alike.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER=${1:-10}
@@ -29,7 +34,7 @@ trap '[ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"' 
 # 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 export CONCLAVE_DATA_DIR="$DATA/data" CONCLAVE_PORT=0 CONCLAVE_LOG_LEVEL=warning
 export CONCLAVE_RATE_LIMITS="login=1000000/1m,api=1000000/1m,api_anonymous=1000000/1m"
-export BENCH_EMAIL=bench@example.com BENCH_PASSWORD="bench-password-$(date +%s%N)"
+export BENCH_EMAIL=bench@example.com BENCH_PASSWORD="wrk-load-$(date +%s%N)-secret"
 OWNER=$(echo "$BENCH_PASSWORD" | "$BIN" admin create-owner --email "$BENCH_EMAIL" --workspace Bench --password-stdin)
 WS=$(echo "$OWNER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["workspace_id"])')
 "$BIN" serve >"$LOG" 2>&1 &
@@ -51,6 +56,39 @@ run() {
 }
 echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -sr)"
 echo "binary: $BIN"
+if [ -n "${SAME_ROUTE_ROUNDS:-}" ]; then
+    # Server CPU per request (user + system, from /proc) is printed too: it is what a credential
+    # costs the server, and it moves far less than requests/s when other work shares the cores.
+    server_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+    median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+    declare -A rates cpu
+    for round in $(seq "$SAME_ROUTE_ROUNDS"); do
+        for scenario in no-auth api-key jwt; do
+            case $scenario in
+                no-auth) header=() ;;
+                api-key) header=(-H "Authorization: Bearer $KEY") ;;
+                jwt) header=(-H "Authorization: Bearer $TOKEN") ;;
+            esac
+            before=$(server_ticks)
+            out=$(wrk -t1 -c16 -d"${SECONDS_PER}s" "${header[@]}" "$URL/api/v1/ws")
+            after=$(server_ticks)
+            rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+            us=$(echo "$out" | awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.1f", t / hz * 1e6 / $1}')
+            echo "round $round same-route-$scenario $rate req/s, server CPU $us µs/request"
+            rates[$scenario]+="$rate "
+            cpu[$scenario]+="$us "
+        done
+    done
+    none=$(echo "${rates[no-auth]}" | median)
+    none_cpu=$(echo "${cpu[no-auth]}" | median)
+    for scenario in no-auth api-key jwt; do
+        rate=$(echo "${rates[$scenario]}" | median)
+        us=$(echo "${cpu[$scenario]}" | median)
+        awk -v s="$scenario" -v r="$rate" -v n="$none" -v u="$us" -v nu="$none_cpu" \
+            'BEGIN {printf "median same-route-%s %.0f req/s (%+.1f%%), server CPU %.1f µs/request (%+.1f µs)\n", s, r, (r / n - 1) * 100, u, u - nu}'
+    done
+    exit 0
+fi
 run health "$URL/health"
 run anonymous "$URL/api/v1/me"
 run api-key -H "Authorization: Bearer $KEY" "$URL/api/v1/me"

@@ -38,13 +38,21 @@ public enum APIKeyFormat {
     /// Returns whether `key` has the right prefix, length, alphabet and checksum. No database
     /// is consulted: a `true` here says only that the key could have been issued by us.
     public static func isWellFormed(_ key: String) -> Bool {
-        let bytes = Array(key.utf8)
+        // Every request with a key runs this, so it reads the string's own bytes in place.
+        key.utf8.withContiguousStorageIfAvailable(isWellFormed(utf8:))
+            ?? Array(key.utf8).withUnsafeBufferPointer(isWellFormed(utf8:))
+    }
+
+    private static func isWellFormed(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == keyLength, bytes.starts(with: prefix.utf8) else { return false }
-        let symbols = bytes[prefix.utf8.count...]
+        let symbols = UnsafeBufferPointer(rebasing: bytes.dropFirst(prefix.utf8.count))
         guard symbols.allSatisfy(Base62.isBase62) else { return false }
-        let body = String(decoding: symbols.prefix(bodyLength), as: UTF8.self)
-        let checksum = Array(symbols.suffix(checksumLength))
-        return ConstantTime.equals(Array(Self.checksum(ofBody: body).utf8), checksum)
+        let body = UnsafeBufferPointer(rebasing: symbols.prefix(bodyLength))
+        let presented = UnsafeBufferPointer(rebasing: symbols.suffix(checksumLength))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: checksumLength) { expected in
+            Base62.encode(CRC32.checksum(body), into: expected)
+            return ConstantTime.equals(UnsafeBufferPointer(expected), presented)
+        }
     }
 
     /// Returns the display prefix of a key (its first 12 characters).

@@ -80,7 +80,7 @@ public final class AccessTokenService: Sendable {
     public func verify(_ token: String, now: Date = Date()) async -> AccessTokenClaims? {
         guard token.utf8.count <= 4096 else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[2].isEmpty,
+        guard parts.count == 3, Self.isCanonicalSignature(parts[2]),
             let headerData = Base64URL.decode(parts[0]),
             let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],
             header["alg"] as? String == "HS256",
@@ -93,5 +93,13 @@ public final class AccessTokenService: Sendable {
             claims.iat.value <= now.addingTimeInterval(60), claims.exp.value > now
         else { return nil }
         return claims
+    }
+
+    /// jwt-kit also accepts a signature with `=` padding or non-zero unused low bits, which gives
+    /// one token several accepted spellings; anything that compares or logs token strings would
+    /// take them for different tokens. Only the canonical unpadded base64url gets through here.
+    static func isCanonicalSignature(_ segment: Substring) -> Bool {
+        guard !segment.isEmpty, let bytes = Base64URL.decode(segment) else { return false }
+        return Base64URL.encode(bytes) == segment
     }
 }

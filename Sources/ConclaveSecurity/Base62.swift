@@ -24,7 +24,20 @@ enum Base62 {
     }
 
     static func encode(_ value: UInt32, width: Int) -> String {
-        withUnsafeBytes(of: value.bigEndian) { encode($0, width: width) }
+        String(unsafeUninitializedCapacity: width) { output in
+            encode(value, into: output)
+            return width
+        }
+    }
+
+    /// Writes `value` as exactly `output.count` symbols, like `encode(_:width:)` but without
+    /// allocating: the API-key checksum is re-encoded on every authenticated request.
+    static func encode(_ value: UInt32, into output: UnsafeMutableBufferPointer<UInt8>) {
+        var remaining = value
+        for position in output.indices.reversed() {
+            output[position] = alphabet[Int(remaining % 62)]
+            remaining /= 62
+        }
     }
 
     static func isBase62(_ byte: UInt8) -> Bool {

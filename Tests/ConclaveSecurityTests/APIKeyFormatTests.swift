@@ -36,6 +36,16 @@ import Testing
         #expect(Base62.encode(UInt32.max, width: 6) == "4gfFC3")
     }
 
+    @Test func checksumEncodingInPlaceMatchesTheGeneralEncoder() {
+        for value in [0, 61, 62, 3_844, 0xDEAD_BEEF, UInt32.max] + (0..<100).map({ _ in UInt32.random(in: 0...UInt32.max) }) {
+            let inPlace = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { output in
+                Base62.encode(value, into: output)
+                return String(decoding: output, as: UTF8.self)
+            }
+            #expect(inPlace == Base62.encode(withUnsafeBytes(of: value.bigEndian, Array.init), width: 6))
+        }
+    }
+
     @Test func crc32MatchesStandardCheckValue() {
         // The CRC-32/ISO-HDLC check value for "123456789".
         #expect(CRC32.checksum("123456789".utf8) == 0xCBF4_3926)

@@ -68,6 +68,29 @@ import Testing
         }
     }
 
+    @Test func onlyTheCanonicalSpellingOfTheSignatureIsAccepted() async throws {
+        let service = await Self.service()
+        let token = try await service.issue(userID: "usr_aaaaaaaaaaaa", sessionID: "ses_aaaaaaaaaaaa")
+        let signature = token.split(separator: ".")[2]
+        // 32 MAC bytes fill 43 symbols with 2 unused low bits, zero in the canonical spelling;
+        // setting one names the same bytes to a lenient decoder.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let lastSymbol = try #require(signature.last)
+        let last = try #require(alphabet.firstIndex(of: lastSymbol))
+        #expect(signature.count == 43 && last & 0b11 == 0)
+        let trailingBits = String(token.dropLast()) + String(alphabet[last | 0b01])
+        let respellings = [token + "=", trailingBits, trailingBits + "="]
+
+        // jwt-kit on its own accepts every respelling, so the refusal below is the service's.
+        let jwtKit = JWTKeyCollection()
+        await jwtKit.add(hmac: HMACKey(key: SymmetricKey(data: Self.secret)), digestAlgorithm: .sha256, kid: JWKIdentifier(string: try Self.kid(of: token)))
+        for respelling in respellings {
+            #expect((try? await jwtKit.verify(respelling, as: AccessTokenClaims.self)) != nil, "jwt-kit refused: \(respelling.suffix(8))")
+            #expect(await service.verify(respelling) == nil, "accepted: \(respelling.suffix(8))")
+        }
+        #expect(await service.verify(token) != nil)
+    }
+
     @Test func aTamperedPayloadIsRefused() async throws {
         let service = await Self.service()
         let token = try await service.issue(userID: "usr_aaaaaaaaaaaa", sessionID: "ses_aaaaaaaaaaaa")

@@ -25,6 +25,19 @@ import ConclaveSecurity
         #expect(other.digest(token) != stored)
     }
 
+    @Test func theInlineDigestIsTheSameMAC() throws {
+        let hasher = try KeyedHasher(key: SecureRandom.bytes(count: 32))
+        let token = SecureRandom.token()
+        #expect(hasher.tokenDigest(token).hex == hasher.hexDigest(token))
+        #expect(hasher.tokenDigest(token).hex == hasher.digest(token).map { String(format: "%02x", $0) }.joined())
+        #expect(hasher.tokenDigest(token) == hasher.tokenDigest(token))
+        #expect(hasher.tokenDigest(token) != hasher.tokenDigest(token + "x"))
+        // One hasher is reused for every token: no state may carry over from one MAC to the next.
+        let first = hasher.digest("a")
+        _ = hasher.digest("b")
+        #expect(hasher.digest("a") == first)
+    }
+
     @Test func refusesShortKeys() {
         #expect(throws: KeyedHasher.KeyError.keyTooShort) { try KeyedHasher(key: Data(repeating: 1, count: 31)) }
     }

@@ -58,32 +58,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(parts.count == 3, "accepted a token without three parts: \(token)")
     let signingInput = parts[0] + "." + parts[1]
     let macs = hashers.map { $0.digest(String(signingInput)) }
-    // jwt-kit also accepts a signature with `=` padding or non-zero trailing bits (the same MAC
-    // written differently), so the signature is read leniently here. The MAC must match.
-    guard let signature = lenientBase64URL(parts[2]) else {
-        preconditionFailure("accepted a signature that is not base64url: \(token)")
+    // jwt-kit alone also accepts `=` padding and non-zero trailing bits (the same MAC written
+    // differently); the service must refuse those, so an accepted signature is canonical.
+    guard let signature = Base64URL.decode(parts[2]), Base64URL.encode(signature) == parts[2] else {
+        preconditionFailure("accepted a signature that is not canonical base64url: \(token)")
     }
     precondition(macs.contains(signature), "accepted a token not signed with a fixture secret: \(token)")
     precondition(claims.iss.value == Fixture.issuer && claims.aud.value.contains("conclave-api"), "wrong iss/aud: \(token)")
     precondition(claims.typ == AccessTokenService.tokenType, "wrong typ: \(token)")
     precondition(claims.exp.value > Fixture.now && claims.iat.value <= Fixture.now.addingTimeInterval(60), "outside its lifetime: \(token)")
     return 0
-}
-
-/// base64url with optional `=` padding, ignoring the unused low bits of the last symbol.
-func lenientBase64URL(_ text: Substring) -> Data? {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-    var bytes: [UInt8] = []
-    var buffer: UInt32 = 0
-    var bits = 0
-    for symbol in text.utf8.reversed().drop(while: { $0 == UInt8(ascii: "=") }).reversed() {
-        guard let value = alphabet.firstIndex(of: symbol) else { return nil }
-        buffer = buffer << 6 | UInt32(value)
-        bits += 6
-        if bits >= 8 {
-            bits -= 8
-            bytes.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
-        }
-    }
-    return Data(bytes)
 }

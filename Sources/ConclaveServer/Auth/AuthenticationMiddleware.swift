@@ -17,15 +17,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let tokens: AccessTokenService
     let database: any Database
-    let sessions: CredentialCache<SessionRecord>
+    let sessions: CredentialCache<String, SessionRecord>
     let apiKeys: APIKeyAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Only the API authenticates principals; /metrics checks its own token.
-        guard request.uri.path.hasPrefix("/api/"), request.headers[.authorization] != nil else {
+        guard request.uri.path.hasPrefix("/api/"), let authorization = BearerToken.authorization(request.headers) else {
             return try await next(request, context)
         }
-        guard let credential = BearerToken.from(request) else {
+        guard let credential = BearerToken.parse(authorization) else {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
         var context = context

@@ -9,14 +9,14 @@ import Synchronization
 /// server sharing the database. A generation counter stops a read that raced with an invalidation
 /// from storing its stale result. Entries also expire after `ttl` as a second line of defence, and
 /// while another server's invalidations cannot be heard (LISTEN connection down), nothing is cached.
-final class CredentialCache<Value: Sendable>: Sendable {
+final class CredentialCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     struct Entry {
         let value: Value
         let storedAt: ContinuousClock.Instant
     }
 
     struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [Key: Entry] = [:]
         var generation: UInt64 = 0
         var enabled = true
     }
@@ -33,7 +33,7 @@ final class CredentialCache<Value: Sendable>: Sendable {
     /// The generation to pass to `store` after reading the database.
     var generation: UInt64 { state.withLock { $0.generation } }
 
-    func lookup(_ key: String) -> Value? {
+    func lookup(_ key: Key) -> Value? {
         state.withLock { state in
             guard state.enabled, let entry = state.entries[key] else { return nil }
             guard ContinuousClock.now - entry.storedAt < ttl else {
@@ -44,7 +44,7 @@ final class CredentialCache<Value: Sendable>: Sendable {
         }
     }
 
-    func store(_ value: Value, for key: String, readAt generation: UInt64) {
+    func store(_ value: Value, for key: Key, readAt generation: UInt64) {
         state.withLock { state in
             guard state.enabled, state.generation == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }

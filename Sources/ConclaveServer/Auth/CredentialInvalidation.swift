@@ -1,17 +1,15 @@
+import ConclaveSecurity
 import ConclaveStore
 import ServiceLifecycle
 
 /// The authentication caches of one server and how they learn about revocations.
 struct CredentialCaches: Sendable {
-    struct CachedKey: Sendable {
-        let record: APIKeyRecord
-        let agentStatus: String?
-    }
-
     static let channel = "conclave_auth"
 
-    let sessions = CredentialCache<SessionRecord>()
-    let keys = CredentialCache<CachedKey>()
+    /// Keyed by session id.
+    let sessions = CredentialCache<String, SessionRecord>()
+    /// Keyed by the key's MAC, which the request has computed anyway.
+    let keys = CredentialCache<TokenDigest, CachedAPIKey>()
     /// Fires after every invalidation, so open sockets re-check without polling.
     let changes = CredentialChangeSignal()
     let database: any Database

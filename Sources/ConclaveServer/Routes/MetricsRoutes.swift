@@ -28,15 +28,3 @@ struct MetricsRoutes {
         }
     }
 }
-
-/// Extracts the credential from `Authorization: Bearer <token>`.
-enum BearerToken {
-    static func from(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.utf8.count <= 4096 else { return nil }
-        return token
-    }
-}
