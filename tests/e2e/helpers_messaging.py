@@ -1,4 +1,5 @@
-"""Helpers for the messaging and real-time end-to-end tests (test_messaging.py, test_realtime.py).
+"""Helpers for the messaging and real-time end-to-end tests (test_messaging.py, test_realtime.py,
+test_messaging_rules.py), and the module fixtures they share (imported by name into each module).
 
 Everything talks to the server the way an outside client does: httpx for REST, the `websockets`
 library (its threaded, synchronous client) for `GET /api/v1/ws`.
@@ -13,6 +14,7 @@ import time
 from typing import Callable
 
 import httpx
+import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -301,3 +303,55 @@ def health_ok(server: Server) -> None:
     with server.client() as c:
         r = c.get("/health")
     assert r.status_code == 200, f"/health: {r.status_code} {r.text}"
+
+
+# --------------------------------------------------------------------------------------
+# Module fixtures (a test module imports them by name; pytest then scopes them to that module)
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(conclave_bin):
+    srv = Server(MESSAGING_SERVER_ENV)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def server_survives(server):
+    """Every test ends with the shared server still running (a crash is reported where it happened)."""
+    yield
+    assert server.running, (f"the server died during this test (exit {server.proc.poll()})\n"
+                            f"--- stderr tail ---\n{server.stderr[-3000:]}\n--- stdout tail ---\n{server.stdout[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def team(server, owner) -> dict:
+    return build_team(server, owner)
+
+
+@pytest.fixture(scope="module")
+def general(server, team) -> dict:
+    """A public channel that the owner created and admin, member, member2, viewer and the bot belong to."""
+    with server.client() as c:
+        ch = create_channel_ok(c, team["owner"]["headers"], team["ws"], channel_name("general"))
+        for who in ("admin", "member", "member2", "viewer"):
+            add_member_ok(c, team["owner"]["headers"], ch["id"], uid(team[who]))
+        add_member_ok(c, team["owner"]["headers"], ch["id"], team["bot"]["id"])
+    return ch
+
+
+@pytest.fixture
+def streams():
+    """Sockets opened by a test; all closed at its end."""
+    opened: list[Stream] = []
+
+    def track(stream: Stream) -> Stream:
+        opened.append(stream)
+        return stream
+
+    yield track
+    for s in opened:
+        s.close()

@@ -19,46 +19,14 @@ import pytest
 
 from conftest import BACKEND, Server, assert_problem, create_owner, strip_per_request
 from helpers_agents import data_dir_blobs, postgres_dump
-from helpers_messaging import (API, MESSAGING_SERVER_ENV, add_member, add_member_ok, agent_key, build_team,
+from helpers_messaging import (API, MESSAGING_SERVER_ENV, add_member, add_member_ok, agent_key,
                                channel_name, create_channel, create_channel_ok, join_ok, list_channels,
                                list_messages, post, post_ok, uid, unique)
+# the module's fixtures
+from helpers_messaging import general, server, server_survives, team  # noqa: F401
 from helpers_identity import bearer
 
 RFC3339_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]00:00)$")
-
-
-@pytest.fixture(scope="module")
-def server(conclave_bin):
-    srv = Server(MESSAGING_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
-
-
-@pytest.fixture(autouse=True)
-def server_survives(server):
-    """Every test ends with the shared server still running (a crash is reported where it happened)."""
-    yield
-    assert server.running, (f"the server died during this test (exit {server.proc.poll()})\n"
-                            f"--- stderr tail ---\n{server.stderr[-3000:]}\n--- stdout tail ---\n{server.stdout[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def team(server, owner) -> dict:
-    return build_team(server, owner)
-
-
-@pytest.fixture(scope="module")
-def general(server, team) -> dict:
-    """A public channel that the owner created and admin, member, member2, viewer and the bot belong to."""
-    with server.client() as c:
-        ch = create_channel_ok(c, team["owner"]["headers"], team["ws"], channel_name("general"))
-        for who in ("admin", "member", "member2", "viewer"):
-            add_member_ok(c, team["owner"]["headers"], ch["id"], uid(team[who]))
-        add_member_ok(c, team["owner"]["headers"], ch["id"], team["bot"]["id"])
-    return ch
 
 
 def h(team, who):

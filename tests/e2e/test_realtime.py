@@ -25,58 +25,12 @@ from websockets.sync.client import connect
 from conftest import Server, assert_problem, create_owner
 from helpers_agents import create_agent_ok, create_key_ok, fake_key
 from helpers_identity import bearer, create_invite_ok, login_ok, signup_via_invite
-from helpers_messaging import (API, LOCKED, MESSAGING_SERVER_ENV, TOO_MANY, TOO_SLOW, UNAUTHORIZED, UNSUPPORTED_DATA,
-                               Stream, add_member_ok, agent_key, build_team, channel_name, close_info,
+from helpers_messaging import (API, LOCKED, TOO_MANY, TOO_SLOW, UNAUTHORIZED, UNSUPPORTED_DATA,
+                               Stream, add_member_ok, agent_key, channel_name, close_info,
                                create_channel_ok, health_ok, is_event, list_messages, message_events, non_reading_stream, open_stream,
                                post_ok, summarize, uid, unique, wait_closed, ws_connect, ws_url)
-
-
-@pytest.fixture(scope="module")
-def server(conclave_bin):
-    srv = Server(MESSAGING_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
-
-
-@pytest.fixture(autouse=True)
-def server_survives(server):
-    """Every test ends with the shared server still running (a crash is reported where it happened)."""
-    yield
-    assert server.running, (f"the server died during this test (exit {server.proc.poll()})\n"
-                            f"--- stderr tail ---\n{server.stderr[-3000:]}\n--- stdout tail ---\n{server.stdout[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def team(server, owner) -> dict:
-    return build_team(server, owner)
-
-
-@pytest.fixture(scope="module")
-def general(server, team) -> dict:
-    """A public channel that admin, member, member2, viewer and the bot belong to."""
-    with server.client() as c:
-        ch = create_channel_ok(c, team["owner"]["headers"], team["ws"], channel_name("general"))
-        for who in ("admin", "member", "member2", "viewer"):
-            add_member_ok(c, team["owner"]["headers"], ch["id"], uid(team[who]))
-        add_member_ok(c, team["owner"]["headers"], ch["id"], team["bot"]["id"])
-    return ch
-
-
-@pytest.fixture
-def streams():
-    """Sockets opened by a test; all closed at its end."""
-    opened: list[Stream] = []
-
-    def track(stream: Stream) -> Stream:
-        opened.append(stream)
-        return stream
-
-    yield track
-    for s in opened:
-        s.close()
+# the module's fixtures
+from helpers_messaging import general, server, server_survives, streams, team  # noqa: F401
 
 
 def token(team, who) -> str:
