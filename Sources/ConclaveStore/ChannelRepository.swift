@@ -63,9 +63,15 @@ public struct ChannelRepository: Sendable {
         return try row.decode(column: "last_seq", as: Int64.self)
     }
 
+    /// The read marker starts at the channel's latest seq: history from before joining is not
+    /// unread (as in Slack and Matrix). Read in the same transaction as the insert, so a message
+    /// committed after the join is still counted.
     public func addMember(channelID: String, principalID: String, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
-            "INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq) VALUES (\(bind: channelID), \(bind: principalID), \(bind: now), 0)"
+            """
+            INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq)
+            SELECT \(bind: channelID), \(bind: principalID), \(bind: now), c.last_seq FROM channels c WHERE c.id = \(bind: channelID)
+            """
         ).run()
     }
 

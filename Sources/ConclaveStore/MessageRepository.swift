@@ -57,10 +57,20 @@ public struct MessageRepository: Sendable {
         ).run()
     }
 
-    public func erase(id: String, now: Int64, on db: any SQLDatabase) async throws {
-        try await db.raw(
-            "UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, deleted_at = \(bind: now) WHERE id = \(bind: id)"
-        ).run()
+    /// Erases a live message; false when it was already deleted. A deleted reply no longer counts
+    /// in its root's `reply_count`. The erase is conditional on the row, so of two concurrent
+    /// deletes only one lowers the count (PostgreSQL re-checks `deleted_at` after the row lock).
+    public func erase(id: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        guard let row = try await db.raw(
+            """
+            UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, deleted_at = \(bind: now)
+            WHERE id = \(bind: id) AND deleted_at IS NULL RETURNING thread_id
+            """
+        ).first() else { return false }
+        if let threadID = try row.decode(column: "thread_id", as: String?.self) {
+            try await db.raw("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(bind: threadID) AND reply_count > 0").run()
+        }
+        return true
     }
 
     /// Messages after `seq` not sent by the principal: the unread count.

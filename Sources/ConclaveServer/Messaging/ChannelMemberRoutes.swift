@@ -33,6 +33,9 @@ struct ChannelMemberRoutes {
     }
 
     func removeMember(_ memberID: String, from channel: ChannelRecord, on db: any SQLDatabase) async throws {
+        // A DM is the one channel for its set of members (`POST …/dms` keeps answering with it), so
+        // a member who left would be handed a channel it can no longer use.
+        guard channel.kind != "dm" else { throw Problem.conflict("A direct message cannot be left.") }
         // The event goes first, while the leaver is still a member, so it is delivered to them too.
         try await EventLog().append(
             workspaceID: channel.workspaceID, type: "member.left", channelID: channel.id, visibility: "channel",

@@ -102,8 +102,11 @@ struct MessageService {
                 try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
             if let threadID = request.thread_id {
-                guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil else {
-                    throw Problem.validation(field: "thread_id", "must be a top-level message of this channel")
+                // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
+                guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
+                    root.deletedAt == nil
+                else {
+                    throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }
             }
             let seq = try await ChannelRepository().nextSeq(channelID: channel.id, on: db)
@@ -158,7 +161,8 @@ struct MessageService {
         }
         try await dependencies.database.write { db in
             let now = Clock.milliseconds()
-            try await MessageRepository().erase(id: message.id, now: now, on: db)
+            // A concurrent delete that committed first erased it already: one deletion, one event.
+            guard try await MessageRepository().erase(id: message.id, now: now, on: db) else { throw Problem.notFound }
             guard let erased = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
             let tombstone = MessageJSON.message(erased)
             try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)

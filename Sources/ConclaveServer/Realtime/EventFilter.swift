@@ -33,15 +33,30 @@ struct EventFilter: Sendable {
         defer { forget(event) }
         guard visible, scopeAllows(event.type) else { return false }
         if mentionsOnly, event.type.hasPrefix("message.") || event.type.hasPrefix("channel.") || event.type.hasPrefix("member.") {
-            guard event.type == "message.created" else { return false }
-            return mentions(event) || event.channelID.map { dmChannels.contains($0) } ?? false
+            // A notice must not wake an agent, even in its DMs: the guard against agent-to-agent loops.
+            if event.type.hasPrefix("message."), isNotice(event) { return false }
+            // Everything in the caller's DMs (edits, deletions, members too); elsewhere only a new
+            // message that mentions it.
+            if event.channelID.map({ dmChannels.contains($0) }) ?? false { return true }
+            return event.type == "message.created" && mentions(event)
         }
         return true
     }
 
+    /// Whether a message event should wake this principal: never for a notice, nor for a message
+    /// it sent itself (`<!channel>` or `<@self>` in its own text).
     func mentions(_ event: WorkspaceEvent) -> Bool {
-        guard case .array(let ids)? = event.data["mentions"] else { return false }
+        guard !isNotice(event), !isFromPrincipal(event), case .array(let ids)? = event.data["mentions"] else { return false }
         return ids.contains(.string(principal.id)) || ids.contains(.string("channel"))
+    }
+
+    func isNotice(_ event: WorkspaceEvent) -> Bool {
+        event.data["kind"]?.stringValue == "notice"
+    }
+
+    func isFromPrincipal(_ event: WorkspaceEvent) -> Bool {
+        guard case .object(let sender)? = event.data["sender"] else { return false }
+        return sender["id"]?.stringValue == principal.id
     }
 
     func scopeAllows(_ type: String) -> Bool {
