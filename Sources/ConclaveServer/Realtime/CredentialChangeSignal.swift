@@ -1,50 +1,44 @@
 import Synchronization
 
-/// Wakes everything waiting for "some credential may have been revoked".
+/// Something that must re-check a credential when any credential may have been revoked.
+/// Implementations must not block: they note it and wake their own task.
+protocol CredentialChangeObserver: AnyObject, Sendable {
+    func credentialsMayHaveChanged()
+}
+
+/// Tells every open stream "some credential may have been revoked".
 ///
 /// Open sockets re-check their own credential when this fires instead of on a timer: 10,000 idle
 /// sockets polling once a second cost half a core doing nothing, and still noticed a revocation
-/// up to a second late. It fires whenever the authentication caches are invalidated or switched
-/// on or off (here, or on another server through NOTIFY).
+/// up to a second late. The signal wakes each socket's writer rather than a waiting task of its
+/// own: a task per socket only for this costed a few KiB per socket (its frames, its task-local
+/// copy). It fires whenever the authentication caches are invalidated or switched on or off
+/// (here, or on another server through NOTIFY).
 final class CredentialChangeSignal: Sendable {
     private struct State {
-        var version: UInt64 = 0
-        var nextWaiter: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextID: UInt64 = 0
+        var observers: [UInt64: any CredentialChangeObserver] = [:]
     }
 
     private let state = Mutex(State())
 
-    /// The current version, to pass to `wait(after:)`.
-    var version: UInt64 { state.withLock { $0.version } }
-
     func signal() {
-        let waiters = state.withLock { state in
-            state.version &+= 1
-            defer { state.waiters.removeAll(keepingCapacity: true) }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
+        let observers = state.withLock { Array($0.observers.values) }
+        for observer in observers { observer.credentialsMayHaveChanged() }
     }
 
-    /// Returns once the version differs from `version`, or when the task is cancelled.
-    func wait(after version: UInt64) async {
-        let id = state.withLock { state in
-            state.nextWaiter &+= 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.version != version || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
+    /// Starts telling `observer`; pass the result to `stopObserving` when it closes.
+    func observe(_ observer: any CredentialChangeObserver) -> UInt64 {
+        state.withLock { state in
+            state.nextID &+= 1
+            state.observers[state.nextID] = observer
+            return state.nextID
         }
     }
+
+    func stopObserving(_ id: UInt64) {
+        _ = state.withLock { $0.observers.removeValue(forKey: id) }
+    }
+
+    var observerCount: Int { state.withLock { $0.observers.count } }
 }

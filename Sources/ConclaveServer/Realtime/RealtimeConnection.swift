@@ -40,6 +40,14 @@ struct RealtimeConnection {
         }
     }
 
+    /// What the socket's one-time setup hands to the loop that serves it.
+    struct OpenedStream: Sendable {
+        let principal: Principal
+        let session: StreamSession
+        let capKey: String
+        let check: CredentialCheck
+    }
+
     func serve(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, closer: SocketCloser, clientIP: String, logger: Logger
     ) async throws {
@@ -55,29 +63,66 @@ struct RealtimeConnection {
             try await outbound.close(CloseCode.unauthorized, reason: "authenticate with the first frame")
             return
         }
+        // A task keeps the memory of its deepest call stack until it ends, and this one lives as
+        // long as the socket: the one-time setup (authentication, database reads) runs in a child
+        // task so that its frames are freed once the stream is open.
+        let opened = try await Self.inChildTask {
+            try await self.open(auth, clientIP: clientIP, outbound: outbound, authenticated: authenticated)
+        }
+        deadline.cancel()
+        guard let opened else { return }
+        defer { registry.release(opened.capKey) }
+        let stream = opened.session
+        defer { stream.finish() }
+        let changes = dependencies.credentials.changes
+        let observation = changes.observe(stream)
+        defer { changes.stopObserving(observation) }
+        // A change signalled between authentication and `observe` would otherwise go unnoticed.
+        stream.credentialsMayHaveChanged()
+
+        let writer = Task { try await self.writeEvents(stream, check: opened.check, outbound: outbound, closer: closer) }
+        defer { writer.cancel() }
+        let replay = Task { try await stream.replayPending() }
+        defer { replay.cancel() }
+        // Read here rather than in a callee: the first frame was read at this depth too, so both
+        // reads reuse one stack slab of this long-lived task.
+        let principal = opened.principal
+        while let message = try await messages.next() {
+            guard try await handle(message, principal: principal, outbound: outbound) else { return }
+        }
+    }
+
+    /// Authenticates the first frame, applies the connection limits, subscribes the stream and
+    /// sends `ready`. Nil when it has closed the socket instead.
+    func open(
+        _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, authenticated: AuthenticatedFlag
+    ) async throws -> OpenedStream? {
+        // The generation before authenticating: a revocation racing with it is re-checked.
+        let generation = dependencies.credentials.sessions.generation
         let principal: Principal
         do {
             principal = try await authenticator.authenticate(auth.token, clientIP: clientIP)
         } catch let problem as Problem where problem.status == 423 {
             try await outbound.close(CloseCode.locked, reason: "agent paused")
-            return
+            return nil
         } catch {
             try await outbound.close(CloseCode.unauthorized, reason: "invalid credentials")
-            return
+            return nil
         }
         authenticated.set()
         guard dependencies.rateLimiter.consume(dependencies.configuration.rateLimits["ws_connect"], key: principal.id).allowed else {
             try await outbound.close(CloseCode.tooManyConnections, reason: "too many connection attempts")
-            return
+            return nil
         }
         let capKey = principal.sessionID ?? principal.id
         let configuration = dependencies.configuration
         let cap = principal.kind == .agent ? configuration.socketsPerAgent : configuration.socketsPerSession
         guard registry.acquire(capKey, limit: cap) else {
             try await outbound.close(CloseCode.tooManyConnections, reason: "too many open sockets")
-            return
+            return nil
         }
-        defer { registry.release(capKey) }
+        var acquired = true
+        defer { if acquired { registry.release(capKey) } }
         Gauge(label: "conclave_open_sockets").record(registry.total)
 
         var resume: StreamCursor?
@@ -86,61 +131,66 @@ struct RealtimeConnection {
             resume = StreamCursor.decode(text)
             resumeFailed = resume == nil
         }
-        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: auth.mentions_only ?? false)
+        let mentionsOnly = auth.mentions_only ?? false
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly)
         var start: StreamCursor
         do {
             start = try await session.start(resume: resume)
         } catch StreamSession.StartError.resumeFailed {
             session.finish()
             resumeFailed = true
-            session = StreamSession(principal: principal, hub: hub, mentionsOnly: auth.mentions_only ?? false)
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly)
             start = try await session.start(resume: nil)
+        } catch {
+            session.finish()
+            throw error
         }
-        let stream = session
-        defer { stream.finish() }
-        if resumeFailed { try await send(["type": "resume_failed"], outbound) }
-        var ready: [String: JSONValue] = ["type": "ready", "principal_id": .string(principal.id), "cursor": .string(start.encoded)]
-        ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
-        try await send(.object(ready), outbound)
+        do {
+            if resumeFailed { try await send(["type": "resume_failed"], outbound) }
+            var ready: [String: JSONValue] = ["type": "ready", "principal_id": .string(principal.id), "cursor": .string(start.encoded)]
+            ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
+            try await send(.object(ready), outbound)
+        } catch {
+            session.finish()
+            throw error
+        }
+        acquired = false
+        let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: generation)
+        return OpenedStream(principal: principal, session: session, capKey: capKey, check: check)
+    }
 
-        let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: dependencies.credentials.sessions.generation)
-        let writer = Task { try await self.writeEvents(stream, check: check, outbound: outbound, closer: closer) }
-        defer { writer.cancel() }
-        let replay = Task { try await stream.replayPending() }
-        defer { replay.cancel() }
-        let watcher = Task { await self.closeWhenRevoked(check, outbound: outbound) }
-        defer { watcher.cancel() }
-        try await readFrames(&messages, principal: principal, outbound: outbound)
+    static func inChildTask<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            return try await group.next()!
+        }
     }
 
     /// Revocation reaches open sockets too: whenever any credential changes (here or, via NOTIFY,
-    /// on another server) the socket's own credential is checked again, before the next frame is
-    /// written and promptly when idle, and the socket is closed if it no longer authenticates.
+    /// on another server) the stream is woken, and the socket's own credential is checked again
+    /// before the next frame is written, and promptly when idle; the socket is closed if it no
+    /// longer authenticates.
     func credentialStillValid(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async -> Bool {
         let current = dependencies.credentials.sessions.generation
         guard check.needsCheck(generation: current) else { return true }
-        do {
-            _ = try await authenticator.authenticate(check.token, clientIP: check.clientIP)
-        } catch let problem as Problem where problem.status == 423 {
-            // A paused agent: its agent.paused event, already ordered before anything newer in the
-            // log, is delivered and then closes the socket (4423).
-        } catch {
+        let authenticator = self.authenticator
+        let stillValid = (try? await Self.inChildTask { () -> Bool in
+            do {
+                _ = try await authenticator.authenticate(check.token, clientIP: check.clientIP)
+            } catch let problem as Problem where problem.status == 423 {
+                // A paused agent: its agent.paused event, already ordered before anything newer in
+                // the log, is delivered and then closes the socket (4423).
+            } catch {
+                return false
+            }
+            return true
+        }) ?? false
+        guard stillValid else {
             try? await outbound.close(CloseCode.unauthorized, reason: "credentials revoked")
             return false
         }
         check.validated(generation: current)
         return true
-    }
-
-    func closeWhenRevoked(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async {
-        // Idle sockets only: every frame is preceded by the same check in the writer. Taking the
-        // version before the first check means a change made after it always wakes the wait.
-        let changes = dependencies.credentials.changes
-        while !Task.isCancelled {
-            let seen = changes.version
-            if await !credentialStillValid(check, outbound: outbound) { return }
-            await changes.wait(after: seen)
-        }
     }
 
     static func authFrame(_ message: WebSocketMessage?) -> RealtimeAuthFrame? {
@@ -158,6 +208,8 @@ struct RealtimeConnection {
                 case .overflow:
                     await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough")
                     return
+                case .credentialCheck:
+                    continue
                 case .event(let json, let closesStream):
                     try await outbound.writeTextMessage(json.canonicalString)
                     if closesStream {
@@ -169,25 +221,28 @@ struct RealtimeConnection {
         }
     }
 
-    func readFrames(_ messages: inout WebSocketInboundMessageStream.AsyncIterator, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
-        while let message = try await messages.next() {
-            guard case .text(let text) = message else {
-                try await outbound.close(.unacceptableData, reason: "text frames only")
-                return
-            }
-            guard let frame = try? RealtimeClientFrame.parse(text) else {
-                try await send(["type": "error", "status": 400, "title": "The frame is not a JSON object with a type."], outbound)
-                continue
-            }
-            switch frame {
-            case .ping:
-                try await send(["type": "pong"], outbound)
-            case .send(let request):
-                try await handleSend(request, principal: principal, outbound: outbound)
-            case .unknown:
-                try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
-            }
+    /// Answers one client frame; false once the socket is closed. Not inlined: its frame (and
+    /// the send path's below it) is allocated only while a frame is handled, not for as long as
+    /// an idle socket waits in `serve`.
+    @inline(never)
+    func handle(_ message: WebSocketMessage, principal: Principal, outbound: WebSocketOutboundWriter) async throws -> Bool {
+        guard case .text(let text) = message else {
+            try await outbound.close(.unacceptableData, reason: "text frames only")
+            return false
         }
+        guard let frame = try? RealtimeClientFrame.parse(text) else {
+            try await send(["type": "error", "status": 400, "title": "The frame is not a JSON object with a type."], outbound)
+            return true
+        }
+        switch frame {
+        case .ping:
+            try await send(["type": "pong"], outbound)
+        case .send(let request):
+            try await handleSend(request, principal: principal, outbound: outbound)
+        case .unknown:
+            try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
+        }
+        return true
     }
 
     func handleSend(_ frame: RealtimeSendFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {

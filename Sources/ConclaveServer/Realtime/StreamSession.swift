@@ -8,10 +8,12 @@ import Synchronization
 /// cursor and the feed's position are replayed from the log first while live ones wait in a
 /// buffer; duplicates are dropped by seq, so every event is delivered exactly once and in order.
 /// The outbound queue is bounded: a reader that falls behind is cut off, never buffered without limit.
-final class StreamSession: EventListener {
+final class StreamSession: EventListener, CredentialChangeObserver {
     enum Frame: Sendable {
         case event(JSONValue, closesStream: Bool)
         case overflow
+        /// Some credential may have been revoked: check this stream's before writing anything more.
+        case credentialCheck
     }
 
     enum StartError: Error { case resumeFailed }
@@ -25,6 +27,7 @@ final class StreamSession: EventListener {
         var queue: [Frame] = []
         var overflowed = false
         var finished = false
+        var credentialCheckDue = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
@@ -175,22 +178,34 @@ final class StreamSession: EventListener {
         }
     }
 
-    /// Waits until frames are queued (or the stream ends) and takes up to `max` of them.
+    func credentialsMayHaveChanged() {
+        state.withLock { state in
+            state.credentialCheckDue = true
+            resumeWaiter(&state)
+        }
+    }
+
+    /// Waits until frames are queued (or the stream ends) and takes up to `max` of them, led by
+    /// `.credentialCheck` when a credential change was signalled since the last call.
     func next(max: Int = 64) async -> [Frame] {
         while true {
             let (frames, done): ([Frame], Bool) = state.withLock { state in
+                var frames: [Frame] = []
+                if state.credentialCheckDue {
+                    state.credentialCheckDue = false
+                    frames.append(.credentialCheck)
+                }
                 if !state.queue.isEmpty {
                     let count = Swift.min(max, state.queue.count)
-                    let frames = Array(state.queue.prefix(count))
+                    frames.append(contentsOf: state.queue.prefix(count))
                     state.queue.removeFirst(count)
-                    return (frames, false)
                 }
-                return ([], state.finished)
+                return (frames, state.finished && frames.isEmpty)
             }
             if !frames.isEmpty || done { return frames }
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Bool in
-                    if !state.queue.isEmpty || state.finished { return true }
+                    if !state.queue.isEmpty || state.finished || state.credentialCheckDue { return true }
                     state.waiter = continuation
                     return false
                 }
