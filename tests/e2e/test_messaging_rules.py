@@ -10,6 +10,8 @@
 - Joining or being added to a channel starts the read marker at the channel's latest seq: the
   history from before is not unread.
 - Threads: no reply to a deleted root; deleting a reply lowers the root's `reply_count`.
+- The message list pages with the contract's generic `?cursor=<next_cursor>` in the query's own
+  direction (forwards by default, backwards with `before_seq`), so a generic paginator ends.
 """
 
 from __future__ import annotations
@@ -230,3 +232,38 @@ def test_deleting_a_reply_lowers_reply_count(server, team, general, client):
     r = client.delete(f"{API}/messages/{other['id']}", headers=h(team, "member"))
     assert r.status_code == 204, r.text
     assert message(client, h(team, "member"), ch, root["id"])["reply_count"] == 1
+
+
+# ======================================================================================
+# Paging the message list with ?cursor=
+# ======================================================================================
+
+def walk(client, headers, ch: str, **query) -> list[int]:
+    """A generic paginator: repeat the query with cursor=next_cursor until it is null."""
+    seqs: list[int] = []
+    cursor = None
+    for _ in range(20):
+        params = dict(query, limit=2, **({"cursor": cursor} if cursor else {}))
+        r = client.get(f"{API}/channels/{ch}/messages", params=params, headers=headers)
+        assert r.status_code == 200, f"GET messages {params}: {r.status_code} {r.text[:300]}"
+        body = r.json()
+        page = [m["seq"] for m in body["data"]]
+        assert page == sorted(page), f"a page out of order: {page}"
+        seqs.extend(page)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seqs
+    raise AssertionError(f"the paginator did not end: {seqs[:20]}")
+
+
+def test_message_list_pages_with_cursor(server, team, client):
+    ch = create_channel_ok(client, h(team, "owner"), team["ws"], channel_name("pages"))["id"]
+    for i in range(7):
+        post_ok(client, h(team, "owner"), ch, f"page me {i}")
+    assert walk(client, h(team, "owner"), ch) == [1, 2, 3, 4, 5, 6, 7]
+    assert walk(client, h(team, "owner"), ch, after_seq=2) == [3, 4, 5, 6, 7]
+    backwards = walk(client, h(team, "owner"), ch, before_seq=7)
+    assert sorted(backwards) == [1, 2, 3, 4, 5, 6] and len(set(backwards)) == 6, backwards
+    assert walk(client, h(team, "owner"), ch, after_seq=1, before_seq=6) == [2, 3, 4, 5]
+    r = client.get(f"{API}/channels/{ch}/messages", params={"cursor": "not-a-cursor"}, headers=h(team, "owner"))
+    assert_problem(r, 422)

@@ -36,8 +36,13 @@ struct MessageRoutes {
             guard let value = Int64(text), value >= 0 else { throw Problem.validation(field: name, "must be a non-negative integer") }
             return value
         }
-        let afterSeq = try seq("after_seq")
-        let beforeSeq = try seq("before_seq")
+        var afterSeq = try seq("after_seq")
+        var beforeSeq = try seq("before_seq")
+        // `cursor` (the contract's generic paging) continues in the page's own direction, so a
+        // client that repeats its query with `cursor=<next_cursor>` walks the whole list.
+        if let cursor = try seq("cursor") {
+            if beforeSeq != nil, afterSeq == nil { beforeSeq = cursor } else { afterSeq = cursor }
+        }
         var limit = 50
         if let text = query.get("limit") {
             guard let value = Int(text), (1...200).contains(value) else { throw Problem.validation(field: "limit", "must be an integer from 1 to 200") }
@@ -50,8 +55,9 @@ struct MessageRoutes {
         }
         let pageSize = limit
         let thread = threadID
+        let (after, before) = (afterSeq, beforeSeq)
         let rows = try await dependencies.database.read { db in
-            try await MessageRepository().list(channelID: channelID, afterSeq: afterSeq, beforeSeq: beforeSeq, threadID: thread,
+            try await MessageRepository().list(channelID: channelID, afterSeq: after, beforeSeq: before, threadID: thread,
                                                limit: pageSize + 1, on: db)
         }
         let hasMore = rows.count > limit
