@@ -6,7 +6,7 @@
 - `mentions_only` keeps every event in the caller's DMs (edits, deletions, a new DM), not only
   new messages.
 - A DM cannot be left (409), so `POST /workspaces/{ws}/dms` always answers with a DM the caller
-  can use.
+  can use; whoever opened it may not delete or rename it (403): it holds the others' messages.
 - Joining or being added to a channel starts the read marker at the channel's latest seq: the
   history from before is not unread.
 - Threads: no reply to a deleted root; deleting a reply lowers the root's `reply_count`.
@@ -160,6 +160,15 @@ def test_a_dm_cannot_be_left(server, team, client):
     join_ok(client, h(team, "member"), ch["id"])
     r = client.post(f"{API}/channels/{ch['id']}/leave", headers=h(team, "member"))
     assert r.status_code == 204, f"leaving a channel: {r.status_code} {r.text}"
+
+
+def test_opening_a_dm_does_not_make_it_yours_to_delete(server, team, client):
+    dm = open_dm(client, team, "member", uid(team["member2"]))
+    theirs = post_ok(client, h(team, "member2"), dm["id"], "my words, not yours to erase " + unique())
+    assert_problem(client.delete(f"{API}/channels/{dm['id']}", headers=h(team, "member")), 403)
+    assert_problem(client.patch(f"{API}/channels/{dm['id']}", json={"topic": "mine now"}, headers=h(team, "member")), 403)
+    listed = {m["id"]: m for m in list_messages(client, h(team, "member2"), dm["id"])}
+    assert theirs["id"] in listed and listed[theirs["id"]]["text"] == theirs["text"], "the DM or its message is gone"
 
 
 # ======================================================================================

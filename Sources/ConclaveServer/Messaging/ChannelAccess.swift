@@ -36,7 +36,8 @@ struct ChannelAccess {
             }
             guard isMember else { throw Problem.forbidden("Join the channel to post in it.") }
         case .manage:
-            let isCreator = channel.createdBy == principal.id
+            // Whoever opened a DM does not own it: deleting it would erase the others' messages too.
+            let isCreator = channel.createdBy == principal.id && channel.kind != "dm"
             guard isCreator || PermissionTable.allows(role, .channelsManage) else {
                 throw Problem.forbidden("Only the channel's creator or an admin may change it.")
             }
