@@ -32,7 +32,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
         "send": RateLimitRule(name: "send", limit: 120, periodSeconds: 60, burst: 20),
         "ws_connect": RateLimitRule(name: "ws_connect", limit: 30, periodSeconds: 60),
         "refresh": RateLimitRule(name: "refresh", limit: 30, periodSeconds: 60),
-        "signup": RateLimitRule(name: "signup", limit: 10, periodSeconds: 3600),
+        "signup": RateLimitRule(name: "signup", limit: 60, periodSeconds: 60),
     ])
 
     public init(rules: [String: RateLimitRule]) {

@@ -23,7 +23,7 @@ import Testing
         ("CONCLAVE_DATABASE_URL", "mysql://x"), ("CONCLAVE_DATABASE_URL", "sqlite://relative.db"),
         ("CONCLAVE_CORS_ORIGINS", "not an origin"), ("CONCLAVE_TRUSTED_PROXIES", "10.0.0.0/99"),
         ("CONCLAVE_DISABLE_BOOTSTRAP", "maybe"), ("CONCLAVE_BOOTSTRAP_RATE_LIMIT", "0"), ("CONCLAVE_RATE_LIMITS", "login=abc"),
-("CONCLAVE_PUBLIC_URL", "ftp://example.com"), ("CONCLAVE_METRICS_TOKEN", "short"),
+("CONCLAVE_PUBLIC_URL", "ftp://example.com"),
         ("CONCLAVE_WEBAUTHN_USER_VERIFICATION", "sometimes"), ("CONCLAVE_LOG_LEVEL", "loud"),
     ])
     func invalidValuesNameTheirVariable(variable: String, value: String) {
@@ -86,6 +86,14 @@ import Testing
         ])
         let findings = Doctor(configuration: configuration).staticFindings()
         #expect(!findings.contains { $0.severity == .fatal })
+    }
+
+    @Test func aShortMetricsTokenIsAWarningNotAStartupError() throws {
+        let configuration = try ConclaveConfiguration.fromEnvironment(["CONCLAVE_METRICS_TOKEN": "short", "CONCLAVE_DATA_DIR": "/nonexistent-conclave"])
+        #expect(configuration.metricsToken == "short")
+        let findings = Doctor(configuration: configuration).staticFindings()
+        #expect(findings.contains { $0.severity == .warn && $0.check == "metrics" && $0.message.contains("shorter than 16") })
+        #expect(!findings.contains { $0.severity == .fatal && $0.check == "metrics" })
     }
 
     @Test func wildcardCORSAndBootstrapAreWarnings() throws {

@@ -647,6 +647,16 @@ def test_single_use_invite_works_once(server, boss, client):
     assert listed[inv["id"]]["uses"] == 1, listed[inv["id"]]
 
 
+def test_an_invite_expires_after_its_expires_in(server, boss, client):
+    inv = create_invite_ok(client, boss["headers"], boss["workspace_id"], "member", expires_in=1, max_uses=5)
+    remember("invite token", inv["token"])
+    time.sleep(1.5)
+    email, password = unique_email("late"), strong_password()
+    remember("password", password)
+    assert_problem(accept_signup(client, inv["token"], email, password, "Too Late"), 404)
+    assert_unauthorized(login(client, email, password), "login as someone who took an expired invite")
+
+
 def test_invite_tokens_never_listed(server, boss, team, client):
     tokens = [create_invite_ok(client, boss["headers"], boss["workspace_id"], role)["token"]
               for role in ("member", "viewer", "admin")]
@@ -693,7 +703,7 @@ def test_invite_parameters_are_validated(server, boss, client):
     for payload, field in (({"role": "owner"}, "role"), ({"role": "agent"}, "role"), ({"role": "god"}, "role"),
                            ({"role": "member", "max_uses": 0}, "max_uses"),
                            ({"role": "member", "max_uses": 1001}, "max_uses"),
-                           ({"role": "member", "expires_in": 10}, "expires_in"),
+                           ({"role": "member", "expires_in": 0}, "expires_in"),
                            ({"role": "member", "expires_in": 365 * 86400}, "expires_in")):
         r = client.post(f"{API}/workspaces/{ws}/invites", json=payload, headers=h)
         body = assert_problem(r, 422)

@@ -10,6 +10,8 @@
 - Joining or being added to a channel starts the read marker at the channel's latest seq: the
   history from before is not unread.
 - Threads: no reply to a deleted root; deleting a reply lowers the root's `reply_count`.
+- /metrics counts messages sent (REST and WebSocket, not idempotent repeats) and its open-sockets
+  gauge goes down when a socket closes.
 - The message list pages with the contract's generic `?cursor=<next_cursor>` in the query's own
   direction (forwards by default, backwards with `before_seq`), so a generic paginator ends.
 """
@@ -276,3 +278,41 @@ def test_message_list_pages_with_cursor(server, team, client):
     assert walk(client, h(team, "owner"), ch, after_seq=1, before_seq=6) == [2, 3, 4, 5]
     r = client.get(f"{API}/channels/{ch}/messages", params={"cursor": "not-a-cursor"}, headers=h(team, "owner"))
     assert_problem(r, 422)
+
+
+# ======================================================================================
+# Metrics: messages sent, open sockets
+# ======================================================================================
+
+def metric(client, name: str) -> float:
+    r = client.get("/metrics")
+    assert r.status_code == 200, f"/metrics from loopback: {r.status_code} {r.text[:200]}"
+    for line in r.text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_messages_sent_and_open_sockets(server, team, general, client):
+    import time
+    sent_before = metric(client, "conclave_messages_sent_total")
+    post_ok(client, h(team, "member"), general["id"], "counted " + unique())
+    again = "retry-" + unique()
+    post_ok(client, h(team, "member"), general["id"], "counted once", client_msg_id=again)
+    r = post(client, h(team, "member"), general["id"], "counted once", client_msg_id=again)
+    assert r.status_code == 200, f"idempotent repeat: {r.status_code} {r.text[:200]}"
+
+    sockets_before = metric(client, "conclave_open_sockets")
+    stream, _, _ = open_stream(server, team["member"]["access_token"])
+    try:
+        assert metric(client, "conclave_open_sockets") == sockets_before + 1
+        stream.send({"type": "send", "channel_id": general["id"], "text": "over the socket", "client_msg_id": unique()})
+        ack = stream.collect_until(lambda f: f.get("type") in ("ack", "error"), 10, "ack")[-1]
+        assert ack["type"] == "ack", ack
+    finally:
+        stream.conn.close()
+    assert metric(client, "conclave_messages_sent_total") == sent_before + 3
+    deadline = time.monotonic() + 10
+    while metric(client, "conclave_open_sockets") != sockets_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert metric(client, "conclave_open_sockets") == sockets_before, "the gauge did not go down when the socket closed"

@@ -127,10 +127,8 @@ public struct ConclaveConfiguration: Sendable {
         else {
             throw ConfigurationError(variable: "CONCLAVE_PUBLIC_URL", reason: "must be an http(s) URL such as https://chat.example.com")
         }
+        // A short token is a `doctor` warning, not a reason to refuse to start: the contract sets no minimum.
         let metricsToken = reader.optional("CONCLAVE_METRICS_TOKEN")
-        if let metricsToken, metricsToken.utf8.count < 16 {
-            throw ConfigurationError(variable: "CONCLAVE_METRICS_TOKEN", reason: "must be at least 16 characters")
-        }
         let userVerificationName = try reader.string("CONCLAVE_WEBAUTHN_USER_VERIFICATION", default: "preferred")
         guard let userVerification = UserVerification(rawValue: userVerificationName) else {
             throw ConfigurationError(variable: "CONCLAVE_WEBAUTHN_USER_VERIFICATION", reason: "must be preferred or required")

@@ -1,6 +1,7 @@
 import ConclaveCore
 import ConclaveStore
 import Foundation
+import Metrics
 import SQLKit
 
 /// Posting, editing and deleting messages: the one implementation behind REST and WebSocket sends.
@@ -11,6 +12,9 @@ struct MessageService {
     static let clientMsgIDWindowMilliseconds: Int64 = 24 * 3600 * 1000
 
     let dependencies: ServerDependencies
+
+    /// Messages committed by sends, over REST and WebSocket (not counting idempotent repeats).
+    static let messagesSent = Counter(label: "conclave_messages_sent_total")
 
     struct SendRequest: Decodable, Sendable {
         let text: String
@@ -82,7 +86,10 @@ struct MessageService {
             else { throw StoreError.conflict }
             return SendResult(message: existing, created: false)
         }
-        if result.created { dependencies.events.published(workspaceID: channel.workspaceID, events: result.event.map { [$0] } ?? []) }
+        if result.created {
+            dependencies.events.published(workspaceID: channel.workspaceID, events: result.event.map { [$0] } ?? [])
+            Self.messagesSent.increment()
+        }
         return result
     }
 

@@ -4,6 +4,8 @@ import Foundation
 /// The production checklist. Each finding is ok, warn or fatal; with CONCLAVE_ENV=production the
 /// server refuses to start while any finding is fatal.
 public struct Doctor: Sendable {
+    static let minimumMetricsTokenLength = 16
+
     public enum Severity: String, Sendable, Comparable {
         case ok, warn, fatal
 
@@ -56,7 +58,12 @@ public struct Doctor: Sendable {
                 ? Finding(severity: .ok, check: "bootstrap", message: "agent self-bootstrap is disabled")
                 : Finding(severity: .warn, check: "bootstrap", message: "POST /api/v1/bootstrap is enabled; set CONCLAVE_DISABLE_BOOTSTRAP=true once agents are provisioned")
         )
-        if configuration.metricsToken == nil, !isLoopbackListener {
+        if let token = configuration.metricsToken, token.utf8.count < Self.minimumMetricsTokenLength {
+            findings.append(Finding(
+                severity: .warn, check: "metrics",
+                message: "CONCLAVE_METRICS_TOKEN is shorter than \(Self.minimumMetricsTokenLength) characters; use a random one (openssl rand -hex 32)"
+            ))
+        } else if configuration.metricsToken == nil, !isLoopbackListener {
             findings.append(Finding(severity: .warn, check: "metrics", message: "no CONCLAVE_METRICS_TOKEN on a public listener; /metrics answers loopback clients only"))
         } else {
             findings.append(Finding(severity: .ok, check: "metrics", message: configuration.metricsToken == nil ? "loopback only" : "token required"))

@@ -1,24 +1,39 @@
+import Metrics
 import Synchronization
 
-/// Counts open sockets per human session and per agent, to enforce the contract's caps.
+/// Counts open sockets per human session and per agent, to enforce the contract's caps, and
+/// keeps the `conclave_open_sockets` gauge equal to the number open.
 final class ConnectionRegistry: Sendable {
-    let counts = Mutex<[String: Int]>([:])
+    private struct State {
+        var counts: [String: Int] = [:]
+        var total = 0
+    }
+
+    private let state = Mutex(State())
+    private let openSockets = Gauge(label: "conclave_open_sockets")
 
     func acquire(_ key: String, limit: Int) -> Bool {
-        counts.withLock { counts in
-            let current = counts[key, default: 0]
-            guard current < limit else { return false }
-            counts[key] = current + 1
-            return true
+        let total: Int? = state.withLock { state in
+            let current = state.counts[key, default: 0]
+            guard current < limit else { return nil }
+            state.counts[key] = current + 1
+            state.total += 1
+            return state.total
         }
+        guard let total else { return false }
+        openSockets.record(total)
+        return true
     }
 
     func release(_ key: String) {
-        counts.withLock { counts in
-            let remaining = counts[key, default: 1] - 1
-            counts[key] = remaining > 0 ? remaining : nil
+        let total = state.withLock { state in
+            guard let current = state.counts[key] else { return state.total }
+            state.counts[key] = current > 1 ? current - 1 : nil
+            state.total -= 1
+            return state.total
         }
+        openSockets.record(total)
     }
 
-    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+    var total: Int { state.withLock { $0.total } }
 }

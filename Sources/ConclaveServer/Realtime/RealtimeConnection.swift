@@ -3,7 +3,6 @@ import ConclaveStore
 import Foundation
 import HummingbirdWebSocket
 import Logging
-import Metrics
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
@@ -123,7 +122,6 @@ struct RealtimeConnection {
         }
         var acquired = true
         defer { if acquired { registry.release(capKey) } }
-        Gauge(label: "conclave_open_sockets").record(registry.total)
 
         var resume: StreamCursor?
         var resumeFailed = false

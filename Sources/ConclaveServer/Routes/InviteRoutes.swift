@@ -57,8 +57,8 @@ struct InviteRoutes {
         let maxUses = body.max_uses ?? 1
         if !(1...1000).contains(maxUses) { errors.append(FieldError(field: "max_uses", message: "must be from 1 to 1000")) }
         let lifetime = body.expires_in ?? Self.defaultLifetimeSeconds
-        if !(60...Self.maxLifetimeSeconds).contains(lifetime) {
-            errors.append(FieldError(field: "expires_in", message: "must be from 60 to \(Self.maxLifetimeSeconds) seconds"))
+        if !(1...Self.maxLifetimeSeconds).contains(lifetime) {
+            errors.append(FieldError(field: "expires_in", message: "must be from 1 to \(Self.maxLifetimeSeconds) seconds"))
         }
         guard errors.isEmpty, let role else { throw Problem.validation(errors) }
         guard RolePolicy.mayChangeRole(actor: actorRole, from: .viewer, to: role) else {
