@@ -11,6 +11,23 @@ import ServiceLifecycle
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (configured by CONCLAVE_* environment variables).")
 
+    /// In production a database that does not answer is fatal (as in `doctor`); the wait covers a
+    /// database that is still starting. Elsewhere the server waits for it indefinitely.
+    static let productionDatabaseWait: Duration = .seconds(10)
+
+    static func answers(_ postgres: PostgresDatabase, within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await postgres.waitUntilReachable()) != nil }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     func run() async throws {
         let configuration = try CommandEnvironment.configuration()
         CommandEnvironment.restrictFileModes()
@@ -50,6 +67,14 @@ struct Serve: AsyncParsableCommand {
             database = try await DatabaseFactory.open(configuration.databaseLocation, logger: logger)
         } catch {
             Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
+            throw ExitCode(1)
+        }
+        if configuration.environment == .production, let postgres = database as? PostgresDatabase,
+            await !Self.answers(postgres, within: Self.productionDatabaseWait)
+        {
+            let finding = ConclaveServer.Doctor(configuration: configuration).databaseFinding(reachable: false)
+            Console.error("conclave: refusing to start in production: \(finding)")
+            await database.shutdown()
             throw ExitCode(1)
         }
         do {

@@ -173,6 +173,23 @@ def test_production_refuses_to_start_on_fatal_finding(make_server):
     assert "fatal" in (out + err).lower(), f"the fatal finding was not printed:\nstdout:{out}\nstderr:{err}"
 
 
+def test_production_refuses_to_start_when_postgres_does_not_answer(make_server):
+    # Contract: a database that does not answer is a fatal finding, and production exits on one
+    # (outside production the server keeps waiting for the database instead).
+    import socket
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    dead_port = probe.getsockname()[1]
+    probe.close()
+    srv = make_server(start=False)
+    dead = f"postgres://conclave:conclave@127.0.0.1:{dead_port}/postgres?sslmode=disable"
+    code, out, err, took = run_serve(srv, {"CONCLAVE_ENV": "production", "CONCLAVE_DATABASE_URL": dead}, timeout=40)
+    assert "conclave listening" not in out, "production server started without its database"
+    assert code != 0, f"exit code 0 after {took:.1f}s"
+    assert "fatal" in err.lower() and "database" in err.lower(), f"the finding was not printed:\nstdout:{out}\nstderr:{err}"
+    assert "conclave:conclave" not in out + err, "the database password was printed"
+
+
 # ---------------------------------------------------------------------------- version, migrate
 
 def test_version():
