@@ -167,6 +167,7 @@ def begin_login(c, person: dict) -> str:
     methods = body.get("methods")
     assert isinstance(methods, list) and "totp" in methods and "backup_code" in methods, \
         f"methods should offer totp and backup_code: {body}"
+    assert "webauthn" not in methods, f"webauthn offered to an account without a passkey: {body}"
     token = body.get("mfa_token")
     assert isinstance(token, str) and len(token) >= 20, f"no usable mfa_token: {body}"
     return token

@@ -786,6 +786,11 @@ def test_with_totp_a_passkey_without_uv_is_one_factor(server, new_person, client
     r = client.post(f"{API}/auth/totp/confirm", json={"code": _totp(secret, step - 1)}, headers=person["headers"])
     assert r.status_code == 200, f"totp confirm: {r.status_code} {r.text}"
 
+    # A password login offers the passkey as a way to finish (the contract's methods list).
+    r = client.post(f"{API}/auth/login", json={"email": person["email"], "password": person["password"]})
+    assert r.status_code == 200 and r.json().get("mfa_required") is True, r.text
+    assert r.json()["methods"] == ["totp", "webauthn", "backup_code"], r.json()
+
     r = passkey_login(client, plain, person["email"])
     assert r.status_code == 200, r.text
     body = r.json()

@@ -82,16 +82,20 @@ struct AuthRoutes {
     func beginSecondFactor(for user: UserRecord, actor: AuditActor, limit: RateLimitStatus) async throws -> Response {
         let token = "mfa_" + SecureRandom.token(bytes: 32)
         let hash = dependencies.keys.tokenHasher.hexDigest(token)
-        try await dependencies.database.write { db in
+        let passkeys = try await dependencies.database.write { db -> Int in
             let now = Clock.milliseconds()
             try await UserRepository().clearFailedLogins(id: user.id, on: db)
             try await MFARepository().insertChallenge(tokenHash: hash, userID: user.id, now: now, expiresAt: now + Self.mfaChallengeMilliseconds, on: db)
             try await dependencies.audit(AuditEvent(actor: actor, action: "auth.login.mfa_required", target: user.id), on: db)
+            return try await WebAuthnRepository().count(userID: user.id, on: db)
         }
+        // A passkey finishes the login on its own (the webauthn login ceremony, not /auth/mfa), so
+        // it is offered only to accounts that have one.
+        let methods: [JSONValue] = passkeys > 0 ? ["totp", "webauthn", "backup_code"] : ["totp", "backup_code"]
         var headers = HTTPFields()
         headers.setRateLimit(limit)
         return JSONResponse.make(
-            ["mfa_required": true, "mfa_token": .string(token), "methods": ["totp", "backup_code"]],
+            ["mfa_required": true, "mfa_token": .string(token), "methods": .array(methods)],
             headers: headers
         )
     }
