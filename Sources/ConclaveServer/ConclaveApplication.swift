@@ -53,8 +53,35 @@ public struct ServerDependencies: Sendable {
     }
 
     /// Appends an audit entry inside the caller's write transaction.
+    ///
+    /// An event about a person that belongs to no workspace (a login, an MFA step, a session or
+    /// passkey change) goes to the chain of every workspace that person belongs to, so those
+    /// workspaces' admins and owners read it in their audit log; the system chain keeps it only
+    /// when there is no such workspace (an unknown email, a person without workspaces).
     func audit(_ event: AuditEvent, on db: any SQLDatabase) async throws {
-        try await AuditRepository().append(event, on: db, kind: database.kind)
+        let repository = AuditRepository()
+        guard event.workspaceID == nil, let person = Self.person(concernedBy: event) else {
+            try await repository.append(event, on: db, kind: database.kind)
+            return
+        }
+        // Sorted, so that two transactions take the chains' locks in one order (PostgreSQL).
+        let workspaceIDs = try await WorkspaceRepository().workspaces(of: person, after: nil, limit: 1000, on: db).map(\.0.id).sorted()
+        guard !workspaceIDs.isEmpty else {
+            try await repository.append(event, on: db, kind: database.kind)
+            return
+        }
+        for workspaceID in workspaceIDs {
+            var copy = event
+            copy.workspaceID = workspaceID
+            try await repository.append(copy, on: db, kind: database.kind)
+        }
+    }
+
+    /// The person (usr_…) an event is about: its target, else its actor.
+    static func person(concernedBy event: AuditEvent) -> String? {
+        if let target = event.target, target.hasPrefix("usr_") { return target }
+        if let actor = event.actor.id, actor.hasPrefix("usr_") { return actor }
+        return nil
     }
 }
 

@@ -96,6 +96,22 @@ def test_audit_chain_verifies_and_records_logins(make_server):
     assert all(r["id"].startswith("aud_") for r in rows), [r["id"] for r in rows]
 
 
+def test_logins_appear_in_the_workspace_audit_log(make_server):
+    # Contract: login success/failure are audited and read at GET /workspaces/{ws}/audit. A login
+    # belongs to no workspace, so it is recorded in each workspace of the person it concerns.
+    srv = make_server()
+    owner = make_some_history(srv)
+    with srv.client() as c:
+        r = c.get(f"/api/v1/workspaces/{owner['workspace_id']}/audit", params={"limit": 200}, headers=owner["headers"])
+        assert r.status_code == 200, r.text
+        entries = r.json()["data"]
+    about_owner = [e for e in entries if e.get("target") == owner["user_id"] and "login" in e["action"]]
+    actions = [e["action"] for e in about_owner]
+    assert actions.count("auth.login.failed") == 2 and "auth.login.succeeded" in actions, actions
+    assert all(e["workspace_id"] == owner["workspace_id"] for e in about_owner), about_owner
+    assert verify(srv).returncode == 0
+
+
 def test_audit_log_is_append_only_and_tamper_evident(make_server):
     srv = make_server()
     make_some_history(srv)
