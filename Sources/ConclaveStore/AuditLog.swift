@@ -6,7 +6,7 @@ import SQLKit
 /// Who did a security-relevant thing, as the audit log records it.
 public struct AuditActor: Sendable, Equatable, Codable {
     public var id: String?
-    /// `user`, `agent`, `system` or `anonymous`.
+    /// `human`, `agent`, `system` or `anonymous` (the same words as a principal's kind).
     public var kind: String
     public var ip: String?
 

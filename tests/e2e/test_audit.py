@@ -109,6 +109,11 @@ def test_logins_appear_in_the_workspace_audit_log(make_server):
     actions = [e["action"] for e in about_owner]
     assert actions.count("auth.login.failed") == 2 and "auth.login.succeeded" in actions, actions
     assert all(e["workspace_id"] == owner["workspace_id"] for e in about_owner), about_owner
+    # The actor's kind uses the principal kinds' words (`human` as in /me, or `agent`).
+    succeeded = next(e for e in about_owner if e["action"] == "auth.login.succeeded")
+    assert succeeded["actor"]["kind"] == "human" and succeeded["actor"]["id"] == owner["user_id"], succeeded
+    kinds = {e["actor"]["kind"] for e in entries}
+    assert kinds <= {"human", "agent", "system", "anonymous"}, kinds
     assert verify(srv).returncode == 0
 
 

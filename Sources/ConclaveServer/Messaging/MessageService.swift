@@ -179,7 +179,7 @@ struct MessageService {
             )
             if moderating {
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: "message.deleted_by_moderator",
+                    AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "message.deleted_by_moderator",
                                target: message.id, workspaceID: message.workspaceID,
                                details: ["channel_id": .string(message.channelID), "sender_id": .string(message.senderID)]),
                     on: db

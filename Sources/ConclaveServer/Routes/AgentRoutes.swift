@@ -85,7 +85,7 @@ struct AgentRoutes {
             try await AgentRepository().insert(agent, on: db)
             try await WorkspaceRepository().addMember(workspaceID: workspaceID, principalID: agent.id, role: .agent, now: now, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: "agent.created", target: agent.id, workspaceID: workspaceID),
+                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "agent.created", target: agent.id, workspaceID: workspaceID),
                 on: db
             )
             return agent
@@ -143,7 +143,7 @@ struct AgentRoutes {
                 action = "agent.updated"
             }
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: action, target: agent.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: action, target: agent.id,
                            workspaceID: agent.workspaceID),
                 on: db
             )
@@ -165,7 +165,7 @@ struct AgentRoutes {
             try await WorkspaceRepository().removeMember(agent.id, from: agent.workspaceID, on: db)
             try await AgentRepository().delete(id: agent.id, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: "agent.deleted", target: agent.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "agent.deleted", target: agent.id,
                            workspaceID: agent.workspaceID, details: ["keys_revoked": .int(Int64(revoked))]),
                 on: db
             )

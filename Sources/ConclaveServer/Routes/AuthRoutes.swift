@@ -49,7 +49,7 @@ struct AuthRoutes {
         let locked = (human?.lockedUntil ?? 0) > now
         // Always one argon2 verification, so unknown, locked and wrong all take the same time.
         let matched = try await dependencies.passwords.verify(body.password, encoded: locked ? nil : human?.passwordHash)
-        let actor = AuditActor(id: human?.id, kind: human == nil ? "anonymous" : "user", ip: context.clientIP)
+        let actor = AuditActor(id: human?.id, kind: human == nil ? "anonymous" : "human", ip: context.clientIP)
 
         guard let human, matched, !locked else {
             try await recordFailure(user: human, locked: locked, actor: actor, now: now)
@@ -121,7 +121,7 @@ struct AuthRoutes {
             guard let userID = try await mfa.challengeUser(tokenHash: hash, now: now, on: db),
                 let user = try await UserRepository().find(id: userID, on: db)
             else { return .invalidToken }
-            let actor = AuditActor(id: userID, kind: "user", ip: clientIP)
+            let actor = AuditActor(id: userID, kind: "human", ip: clientIP)
             guard let method = try await factor.verify(code: body.code, user: user, allowBackupCode: true, on: db) else {
                 try await dependencies.audit(AuditEvent(actor: actor, action: "auth.mfa.failed", target: userID), on: db)
                 return .wrongCode
@@ -229,7 +229,7 @@ struct AuthRoutes {
             try await SessionRepository().revoke(id: sessionID, reason: "logout", now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                     action: "auth.logout",
                     target: principal.id,
                     details: ["session_id": .string(sessionID)]
@@ -263,7 +263,7 @@ struct AuthRoutes {
             let revoked = try await SessionRepository().revokeAll(userID: user.id, keeping: sessionID, reason: "password_changed", now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP),
                     action: "auth.password.changed",
                     target: user.id,
                     details: ["sessions_revoked": .int(Int64(revoked.count))]

@@ -83,7 +83,7 @@ struct InviteRoutes {
             try await InviteRepository().insert(invite, tokenHash: tokenHash, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                     action: "invite.created",
                     target: invite.id,
                     workspaceID: workspaceID,
@@ -129,7 +129,7 @@ struct InviteRoutes {
             try await invites.revoke(id: inviteID, now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                     action: "invite.revoked",
                     target: inviteID,
                     workspaceID: workspaceID
@@ -199,7 +199,7 @@ struct InviteRoutes {
                     on: db
                 )
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: userID, kind: "user", ip: clientIP), action: "account.created", target: userID,
+                    AuditEvent(actor: AuditActor(id: userID, kind: "human", ip: clientIP), action: "account.created", target: userID,
                                workspaceID: invite.workspaceID, details: ["via": "invite"]),
                     on: db
                 )
@@ -213,7 +213,7 @@ struct InviteRoutes {
             try await workspaces.addMember(workspaceID: invite.workspaceID, principalID: userID, role: role, now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: userID, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: userID, kind: "human", ip: clientIP),
                     action: "invite.accepted",
                     target: invite.id,
                     workspaceID: invite.workspaceID,

@@ -66,7 +66,7 @@ struct MemberRoutes {
                 try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                         action: "member.role_changed",
                         target: memberID,
                         workspaceID: workspaceID,
@@ -108,7 +108,7 @@ struct MemberRoutes {
             )
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "user" : "agent", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "human" : "agent", ip: clientIP),
                     action: leaving ? "member.left" : "member.removed",
                     target: memberID,
                     workspaceID: workspaceID,

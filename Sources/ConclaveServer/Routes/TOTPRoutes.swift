@@ -59,7 +59,7 @@ struct TOTPRoutes {
             try await UserRepository().enableTOTP(id: user.id, now: Clock.milliseconds(), on: db)
             try await MFARepository().replaceBackupCodes(userID: user.id, hashes: codes.map(factor.backupCodeHash), on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.totp.enabled", target: user.id),
+                AuditEvent(actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.enabled", target: user.id),
                 on: db
             )
             return true
@@ -79,7 +79,7 @@ struct TOTPRoutes {
             try await UserRepository().setTOTP(id: user.id, secret: nil, enabled: false, now: Clock.milliseconds(), on: db)
             try await MFARepository().replaceBackupCodes(userID: user.id, hashes: [], on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.totp.disabled", target: user.id),
+                AuditEvent(actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.disabled", target: user.id),
                 on: db
             )
             return true

@@ -91,7 +91,7 @@ struct WebAuthnRoutes {
         let user = try await currentUser(context)
         let party = relyingParty
         let challenge = SecureRandom.bytes(count: Self.challengeBytes)
-        let actor = AuditActor(id: user.id, kind: "user", ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
         let existing = try await dependencies.database.write { db in
             let repository = WebAuthnRepository()
             let existing = try await repository.list(userID: user.id, on: db)
@@ -171,7 +171,7 @@ struct WebAuthnRoutes {
         }
 
         let verifier = relyingParty.registrationVerifier
-        let actor = AuditActor(id: user.id, kind: "user", ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
         let outcome: RegistrationOutcome = try await dependencies.database.write { db in
             let repository = WebAuthnRepository()
             let now = Clock.milliseconds()
@@ -330,7 +330,7 @@ struct WebAuthnRoutes {
                 var details: [String: JSONValue] = ["method": "webauthn", "reason": .string(reason)]
                 details.merge(extra) { _, new in new }
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: user, kind: user == nil ? "anonymous" : "user", ip: clientIP),
+                    AuditEvent(actor: AuditActor(id: user, kind: user == nil ? "anonymous" : "human", ip: clientIP),
                                action: "auth.login.failed", target: user, details: details),
                     on: db)
                 return .rejected(message)
@@ -369,7 +369,7 @@ struct WebAuthnRoutes {
                 let counters: [String: JSONValue] = ["stored_sign_count": .int(stored.signCount), "received_sign_count": .int(received)]
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.webauthn.sign_count_regression",
+                        actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.webauthn.sign_count_regression",
                         target: user.id, details: idDetail.merging(counters) { _, new in new }),
                     on: db)
                 return try await reject(
@@ -391,7 +391,7 @@ struct WebAuthnRoutes {
                 userID: user.id, ip: clientIP, userAgent: userAgent, mfa: verified.userVerified, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "user", ip: clientIP), action: "auth.login.succeeded", target: user.id,
+                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.login.succeeded", target: user.id,
                     details: [
                         "session_id": .string(session.id), "method": "webauthn", "credential_id": .string(stored.id),
                         "user_verified": .bool(verified.userVerified),
@@ -404,7 +404,7 @@ struct WebAuthnRoutes {
             throw Problem.unauthorized(message).withRateLimitHeaders(limit)
         case .secondFactor(let user):
             return try await AuthRoutes(dependencies: dependencies).beginSecondFactor(
-                for: user, actor: AuditActor(id: user.id, kind: "user", ip: clientIP), limit: limit)
+                for: user, actor: AuditActor(id: user.id, kind: "human", ip: clientIP), limit: limit)
         case .success(let userID, let sessionID, let refresh):
             let pair = try await issuer.pair(userID: userID, sessionID: sessionID, refreshToken: refresh)
             var headers = HTTPFields()
@@ -434,7 +434,7 @@ struct WebAuthnRoutes {
             guard let removed = try await WebAuthnRepository().delete(id: id, userID: principal.id, on: db) else { throw Problem.notFound }
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP), action: "auth.webauthn.credential.deleted",
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "auth.webauthn.credential.deleted",
                     target: principal.id, details: ["credential_id": .string(removed.id), "name": .string(removed.name)]),
                 on: db)
         }

@@ -51,7 +51,7 @@ struct WorkspaceRoutes {
             try await repository.addMember(workspaceID: workspace.id, principalID: principal.id, role: .owner, now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                     action: "workspace.created",
                     target: workspace.id,
                     workspaceID: workspace.id
@@ -96,7 +96,7 @@ struct WorkspaceRoutes {
                 try await repository.rename(id: workspaceID, name: validated, now: Clock.milliseconds(), on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "user" : "agent", ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "human" : "agent", ip: clientIP),
                         action: "workspace.updated",
                         target: workspaceID,
                         workspaceID: workspaceID,
@@ -120,7 +120,7 @@ struct WorkspaceRoutes {
             try await WorkspaceRepository().delete(id: workspaceID, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "user", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
                     action: "workspace.deleted",
                     target: workspaceID,
                     workspaceID: workspaceID
