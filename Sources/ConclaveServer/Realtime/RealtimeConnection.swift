@@ -66,7 +66,7 @@ struct RealtimeConnection {
         // long as the socket: the one-time setup (authentication, database reads) runs in a child
         // task so that its frames are freed once the stream is open.
         let opened = try await Self.inChildTask {
-            try await self.open(auth, clientIP: clientIP, outbound: outbound, authenticated: authenticated)
+            try await self.open(auth, clientIP: clientIP, outbound: outbound, closer: closer, authenticated: authenticated)
         }
         deadline.cancel()
         guard let opened else { return }
@@ -94,7 +94,7 @@ struct RealtimeConnection {
     /// Authenticates the first frame, applies the connection limits, subscribes the stream and
     /// sends `ready`. Nil when it has closed the socket instead.
     func open(
-        _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, authenticated: AuthenticatedFlag
+        _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, closer: SocketCloser, authenticated: AuthenticatedFlag
     ) async throws -> OpenedStream? {
         // The generation before authenticating: a revocation racing with it is re-checked.
         let generation = dependencies.credentials.sessions.generation
@@ -130,14 +130,19 @@ struct RealtimeConnection {
             resumeFailed = resume == nil
         }
         let mentionsOnly = auth.mentions_only ?? false
-        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly)
+        // The writer may be stuck in a write to a client that stopped reading: an overflow cuts
+        // the socket off without waiting for it (close 4408, then the connection after 2 s).
+        let cutOff: @Sendable () -> Void = {
+            Task { await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough") }
+        }
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
         var start: StreamCursor
         do {
             start = try await session.start(resume: resume)
         } catch StreamSession.StartError.resumeFailed {
             session.finish()
             resumeFailed = true
-            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly)
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
             start = try await session.start(resume: nil)
         } catch {
             session.finish()

@@ -37,11 +37,17 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     let mentionsOnly: Bool
     let state = Mutex(State())
 
-    init(principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool) {
+    /// Called once when the queue overflows. The reader of the queue may be stuck writing to a
+    /// client that stopped reading, and would never see the `.overflow` frame: this lets the
+    /// socket be cut off without it.
+    let onOverflow: (@Sendable () -> Void)?
+
+    init(principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool, onOverflow: (@Sendable () -> Void)? = nil) {
         self.principal = principal
         self.hub = hub
         self.maxQueued = maxQueued
         self.mentionsOnly = mentionsOnly
+        self.onOverflow = onOverflow
     }
 
     var workspaceIDs: [String] { state.withLock { Array($0.filters.keys) } }
@@ -166,9 +172,11 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     }
 
     private func overflow(_ state: inout State) {
+        let first = !state.overflowed
         state.overflowed = true
         state.queue = [.overflow]
         resumeWaiter(&state)
+        if first { onOverflow?() }
     }
 
     private func resumeWaiter(_ state: inout State) {
