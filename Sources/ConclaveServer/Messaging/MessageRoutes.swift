@@ -40,7 +40,11 @@ struct MessageRoutes {
         var beforeSeq = try seq("before_seq")
         // `cursor` (the contract's generic paging) continues in the page's own direction, so a
         // client that repeats its query with `cursor=<next_cursor>` walks the whole list.
-        if let cursor = try seq("cursor") {
+        if let text = query.get("cursor") {
+            // Only what this list hands out as next_cursor: 1 to 18 decimal digits.
+            guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }), let cursor = Int64(text) else {
+                throw Problem.validation(field: "cursor", "is not a cursor of this list")
+            }
             if beforeSeq != nil, afterSeq == nil { beforeSeq = cursor } else { afterSeq = cursor }
         }
         var limit = 50
