@@ -130,10 +130,10 @@ struct RealtimeConnection {
             resumeFailed = resume == nil
         }
         let mentionsOnly = auth.mentions_only ?? false
-        // The writer may be stuck in a write to a client that stopped reading: an overflow cuts
-        // the socket off without waiting for it (close 4408, then the connection after 2 s).
+        // The writer may be stuck in a write to a client that stopped reading: an overflow starts
+        // the close without waiting for it (4408, and the connection is cut after a grace).
         let cutOff: @Sendable () -> Void = {
-            Task { await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough") }
+            Task { await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough", cutAfter: SocketCloser.slowReaderGrace) }
         }
         var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
         var start: StreamCursor
@@ -209,7 +209,7 @@ struct RealtimeConnection {
             for frame in frames {
                 switch frame {
                 case .overflow:
-                    await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough")
+                    await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough", cutAfter: SocketCloser.slowReaderGrace)
                     return
                 case .credentialCheck:
                     continue
