@@ -143,7 +143,12 @@ struct RealtimeConnection {
             session.finish()
             resumeFailed = true
             session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
-            start = try await session.start(resume: nil)
+            do {
+                start = try await session.start(resume: nil)
+            } catch {
+                session.finish()
+                throw error
+            }
         } catch {
             session.finish()
             throw error
