@@ -59,21 +59,16 @@ public struct ServerDependencies: Sendable {
     /// workspaces' admins and owners read it in their audit log; the system chain keeps it only
     /// when there is no such workspace (an unknown email, a person without workspaces).
     func audit(_ event: AuditEvent, on db: any SQLDatabase) async throws {
-        let repository = AuditRepository()
-        guard event.workspaceID == nil, let person = Self.person(concernedBy: event) else {
-            try await repository.append(event, on: db, kind: database.kind)
-            return
+        var chains: [String?] = [event.workspaceID]
+        if event.workspaceID == nil, let person = Self.person(concernedBy: event) {
+            // Sorted, so that two transactions take the chains' locks in one order (PostgreSQL).
+            let workspaceIDs = try await WorkspaceRepository().workspaces(of: person, after: nil, limit: 1000, on: db).map(\.0.id).sorted()
+            if !workspaceIDs.isEmpty { chains = workspaceIDs }
         }
-        // Sorted, so that two transactions take the chains' locks in one order (PostgreSQL).
-        let workspaceIDs = try await WorkspaceRepository().workspaces(of: person, after: nil, limit: 1000, on: db).map(\.0.id).sorted()
-        guard !workspaceIDs.isEmpty else {
-            try await repository.append(event, on: db, kind: database.kind)
-            return
-        }
-        for workspaceID in workspaceIDs {
-            var copy = event
-            copy.workspaceID = workspaceID
-            try await repository.append(copy, on: db, kind: database.kind)
+        for workspaceID in chains {
+            var entry = event
+            entry.workspaceID = workspaceID
+            try await AuditRepository().append(entry, on: db, kind: database.kind)
         }
     }
 

@@ -150,7 +150,7 @@ struct ChannelRoutes {
                 data: ["id": .string(channelID), "deleted": true], now: now, on: db
             )
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "human" : "agent", ip: clientIP),
+                AuditEvent(actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
                            action: "channel.deleted", target: channelID, workspaceID: grant.channel.workspaceID),
                 on: db
             )

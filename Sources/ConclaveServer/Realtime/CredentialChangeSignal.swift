@@ -39,6 +39,4 @@ final class CredentialChangeSignal: Sendable {
     func stopObserving(_ id: UInt64) {
         _ = state.withLock { $0.observers.removeValue(forKey: id) }
     }
-
-    var observerCount: Int { state.withLock { $0.observers.count } }
 }

@@ -120,9 +120,6 @@ struct RealtimeConnection {
             try await outbound.close(CloseCode.tooManyConnections, reason: "too many open sockets")
             return nil
         }
-        var acquired = true
-        defer { if acquired { registry.release(capKey) } }
-
         var resume: StreamCursor?
         var resumeFailed = false
         if let text = auth.resume_from {
@@ -136,6 +133,15 @@ struct RealtimeConnection {
             Task { await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough", cutAfter: SocketCloser.slowReaderGrace) }
         }
         var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
+        // Until the stream is handed to `serve`, any way out gives back the socket slot and ends
+        // the (current) stream's subscriptions.
+        var handedOver = false
+        defer {
+            if !handedOver {
+                registry.release(capKey)
+                session.finish()
+            }
+        }
         var start: StreamCursor
         do {
             start = try await session.start(resume: resume)
@@ -143,26 +149,13 @@ struct RealtimeConnection {
             session.finish()
             resumeFailed = true
             session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
-            do {
-                start = try await session.start(resume: nil)
-            } catch {
-                session.finish()
-                throw error
-            }
-        } catch {
-            session.finish()
-            throw error
+            start = try await session.start(resume: nil)
         }
-        do {
-            if resumeFailed { try await send(["type": "resume_failed"], outbound) }
-            var ready: [String: JSONValue] = ["type": "ready", "principal_id": .string(principal.id), "cursor": .string(start.encoded)]
-            ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
-            try await send(.object(ready), outbound)
-        } catch {
-            session.finish()
-            throw error
-        }
-        acquired = false
+        if resumeFailed { try await send(["type": "resume_failed"], outbound) }
+        var ready: [String: JSONValue] = ["type": "ready", "principal_id": .string(principal.id), "cursor": .string(start.encoded)]
+        ready["session_id"] = principal.sessionID.map(JSONValue.string) ?? .null
+        try await send(.object(ready), outbound)
+        handedOver = true
         let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: generation)
         return OpenedStream(principal: principal, session: session, capKey: capKey, check: check)
     }

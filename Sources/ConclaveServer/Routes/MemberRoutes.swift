@@ -108,7 +108,7 @@ struct MemberRoutes {
             )
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "human" : "agent", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
                     action: leaving ? "member.left" : "member.removed",
                     target: memberID,
                     workspaceID: workspaceID,

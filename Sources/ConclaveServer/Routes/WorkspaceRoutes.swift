@@ -96,7 +96,7 @@ struct WorkspaceRoutes {
                 try await repository.rename(id: workspaceID, name: validated, now: Clock.milliseconds(), on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: principal.kind == .human ? "human" : "agent", ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
                         action: "workspace.updated",
                         target: workspaceID,
                         workspaceID: workspaceID,
