@@ -384,14 +384,20 @@ def conclave_bin() -> str:
 SHARED_SERVER_ENV = {"CONCLAVE_RATE_LIMITS": "login=200/1m"}
 
 
-@pytest.fixture(scope="module")
-def server(conclave_bin):
-    srv = Server(SHARED_SERVER_ENV)
+def running_server(env: Mapping[str, str]):
+    """The body of a module's `server` fixture: a server with `env`, started for the module's
+    tests and cleaned up after them (`yield from running_server(ENV)`)."""
+    srv = Server(env)
     try:
         srv.start()
         yield srv
     finally:
         srv.cleanup()
+
+
+@pytest.fixture(scope="module")
+def server(conclave_bin):
+    yield from running_server(SHARED_SERVER_ENV)
 
 
 @pytest.fixture

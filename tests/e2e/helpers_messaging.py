@@ -18,7 +18,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import Server
+from conftest import Server, running_server
 from helpers_agents import create_agent_ok, create_key_ok
 from helpers_identity import create_invite_ok, create_workspace, signup_via_invite
 
@@ -311,12 +311,7 @@ def health_ok(server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def server(conclave_bin):
-    srv = Server(MESSAGING_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running_server(MESSAGING_SERVER_ENV)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server, assert_problem, create_owner, strong_password
+from conftest import assert_problem, create_owner, running_server, strong_password
 from helpers_agents import (ALL_SCOPES, API, BOOTSTRAP_SCOPES, KEY_RE, audit_entries, issued_keys_in,
                             bearer, change_one_char, create_agent, create_agent_ok, create_key,
                             create_key_ok, fake_key, is_well_formed, key_parts, list_keys,
@@ -47,12 +47,7 @@ def remember_key(created: dict) -> str:
 @pytest.fixture(scope="module")
 def server(conclave_bin):
     """Overrides conftest's shared server for this module (limits high enough for its sign-ups)."""
-    srv = Server(AGENTS_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running_server(AGENTS_SERVER_ENV)
 
 
 @pytest.fixture(scope="module")

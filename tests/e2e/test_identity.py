@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jwt
 import pytest
 
-from conftest import (BACKEND, Server, assert_problem, create_owner, strip_per_request,
+from conftest import (BACKEND, assert_problem, create_owner, running_server, strip_per_request,
                       strong_password)
 from helpers_identity import (API, accept_signup, assert_unauthorized, b64url_json,
                               bearer, create_invite, create_invite_ok, create_workspace,
@@ -57,12 +57,7 @@ def remember_person(person: dict) -> dict:
 @pytest.fixture(scope="module")
 def server(conclave_bin):
     """Overrides conftest's shared server for this module only (see IDENTITY_SERVER_ENV)."""
-    srv = Server(IDENTITY_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running_server(IDENTITY_SERVER_ENV)
 
 
 @pytest.fixture(scope="module")

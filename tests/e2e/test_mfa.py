@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pyotp
 import pytest
 
-from conftest import BACKEND, Server, assert_problem, create_owner, strip_per_request, strong_password
+from conftest import BACKEND, Server, assert_problem, create_owner, running_server, strip_per_request, strong_password
 from helpers_identity import (API, assert_unauthorized, bearer, create_invite_ok, field_errors,
                               find_secrets_in_dir, login, me, signup_via_invite,
                               unique_email)
@@ -42,12 +42,7 @@ MFA_SERVER_ENV = {
 @pytest.fixture(scope="module")
 def server(conclave_bin):
     """Overrides conftest's shared server for this module only (see MFA_SERVER_ENV)."""
-    srv = Server(MFA_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running_server(MFA_SERVER_ENV)
 
 
 @pytest.fixture(scope="module")

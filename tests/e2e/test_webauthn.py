@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from conftest import Server, assert_problem, create_owner  # noqa: E402
+from conftest import Server, assert_problem, create_owner, running_server  # noqa: E402
 from helpers_identity import (API, assert_unauthorized, bearer, create_invite_ok, field_errors,  # noqa: E402
                               me, signup_via_invite)
 
@@ -53,12 +53,7 @@ WEBAUTHN_SERVER_ENV = {
 @pytest.fixture(scope="module")
 def server(conclave_bin):
     """Overrides conftest's shared server for this module (see WEBAUTHN_SERVER_ENV)."""
-    srv = Server(WEBAUTHN_SERVER_ENV)
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running_server(WEBAUTHN_SERVER_ENV)
 
 
 @pytest.fixture(scope="module")
