@@ -14,15 +14,20 @@ import pytest
 from conftest import BACKEND, Server, create_owner, psql
 from helpers_messaging import (API, MESSAGING_SERVER_ENV, UNAUTHORIZED, channel_name, create_channel_ok, is_event,
                                open_stream, post_ok, wait_closed)
+from tcp_proxy import CuttableProxy
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="several servers share one database only on PostgreSQL")
+
+
+def shared_keys() -> dict:
+    return dict(MESSAGING_SERVER_ENV,
+                CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
 
 
 @pytest.fixture
 def pair(make_server):
     """Server A and server B on A's database, with the same signing and master keys."""
-    shared = dict(MESSAGING_SERVER_ENV,
-                  CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
+    shared = shared_keys()
     a = make_server(shared)
     b = make_server(dict(shared, CONCLAVE_DATABASE_URL=a.database_url))
     return a, b
@@ -94,3 +99,50 @@ def test_a_server_whose_listen_connection_dies_still_delivers(pair):
         assert a.running and b.running
     finally:
         on_b.close()
+
+
+def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(make_server):
+    """Losing the database is not a revocation: a socket whose credential cannot be re-checked
+    is closed with 1011 (try again), not 4401, writes nothing unverified, and its client resumes
+    once the database is back without losing what was posted meanwhile. (Before, any error during
+    the re-check closed the socket 4401 'credentials revoked'.)"""
+    shared = shared_keys()
+    a = make_server(shared)
+    proxy, proxied_url = CuttableProxy.for_database_url(a.database_url)
+    try:
+        b = make_server(dict(shared, CONCLAVE_DATABASE_URL=proxied_url))
+        owner = create_owner(a, "outage@example.com", "Outage")
+        with a.client() as c:
+            ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("outage"))["id"]
+        on_b, ready, _ = open_stream(b, owner["access_token"])
+        try:
+            proxy.cut()  # B loses its LISTEN connection, so it must re-check every socket's credential
+            with a.client() as c:
+                sent = post_ok(c, owner["headers"], ch, "posted while B cannot reach the database")
+            code, frames = wait_closed(on_b.conn, timeout=20)
+            assert code == 1011, f"close code {code}"
+            assert frames == [], "a frame was written on a credential that could not be verified"
+        finally:
+            on_b.close()
+        assert b.running
+
+        proxy.restore()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                again, _, replayed = open_stream(b, owner["access_token"], resume_from=ready["cursor"])
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        try:
+            frames = list(replayed)
+            if not any(is_event("message.created", id=sent["id"])(f) for f in frames):
+                frames += again.collect_until(is_event("message.created", id=sent["id"]), 10, "the message")
+            texts = [f["data"]["text"] for f in frames if is_event("message.created")(f)]
+            assert texts == ["posted while B cannot reach the database"]
+        finally:
+            again.close()
+    finally:
+        proxy.close()

@@ -99,13 +99,18 @@ struct RealtimeConnection {
         // The generation before authenticating: a revocation racing with it is re-checked.
         let generation = dependencies.credentials.sessions.generation
         let principal: Principal
-        do {
-            principal = try await authenticator.authenticate(auth.token, clientIP: clientIP)
-        } catch let problem as Problem where problem.status == 423 {
+        switch await authenticate(auth.token, clientIP: clientIP, within: Self.firstAuthenticationTimeout) {
+        case .authenticated(let authenticated):
+            principal = authenticated
+        case .paused:
             try await outbound.close(CloseCode.locked, reason: "agent paused")
             return nil
-        } catch {
+        case .rejected:
             try await outbound.close(CloseCode.unauthorized, reason: "invalid credentials")
+            return nil
+        case .unavailable:
+            // The database did not answer in time: the token may well be good, so not 4401.
+            try await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
             return nil
         }
         authenticated.set()
@@ -169,29 +174,66 @@ struct RealtimeConnection {
 
     /// Revocation reaches open sockets too: whenever any credential changes (here or, via NOTIFY,
     /// on another server) the stream is woken, and the socket's own credential is checked again
-    /// before the next frame is written, and promptly when idle; the socket is closed if it no
-    /// longer authenticates.
+    /// before the next frame is written, and promptly when idle; the socket is closed with 4401 if
+    /// it no longer authenticates.
+    ///
+    /// A database that cannot answer is not a revocation (losing the LISTEN connection bumps the
+    /// generation, and the pool may hand out a connection that died with it): the check is retried
+    /// briefly, and if the database stays unreachable the socket is closed with 1011 so the client
+    /// resumes elsewhere or later. Either way no frame is written on an unverified credential.
     func credentialStillValid(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async -> Bool {
         let current = dependencies.credentials.sessions.generation
         guard check.needsCheck(generation: current) else { return true }
-        let authenticator = self.authenticator
-        let stillValid = (try? await Self.inChildTask { () -> Bool in
-            do {
-                _ = try await authenticator.authenticate(check.token, clientIP: check.clientIP)
-            } catch let problem as Problem where problem.status == 423 {
-                // A paused agent: its agent.paused event, already ordered before anything newer in
-                // the log, is delivered and then closes the socket (4423).
-            } catch {
-                return false
-            }
+        var outcome = await authenticate(check.token, clientIP: check.clientIP)
+        for delay in Self.credentialRetryDelays where outcome.isUnavailable && !Task.isCancelled {
+            try? await Task.sleep(for: delay)
+            outcome = await authenticate(check.token, clientIP: check.clientIP)
+        }
+        switch outcome {
+        case .authenticated, .paused:
+            check.validated(generation: current)
             return true
-        }) ?? false
-        guard stillValid else {
+        case .rejected:
             try? await outbound.close(CloseCode.unauthorized, reason: "credentials revoked")
             return false
+        case .unavailable:
+            try? await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
+            return false
         }
-        check.validated(generation: current)
-        return true
+    }
+
+    /// Pauses between attempts; with `credentialAttemptTimeout` a database outage closes the
+    /// socket within about ten seconds.
+    static let credentialRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1)]
+    static let credentialAttemptTimeout: Duration = .seconds(2)
+    /// Inside the 10 s a client has to authenticate, so an outage is reported as 1011, not 4401.
+    static let firstAuthenticationTimeout: Duration = .seconds(5)
+
+    enum Authentication: Sendable {
+        case authenticated(Principal)
+        /// An agent that is paused (423): refused at the first frame; an open socket delivers
+        /// the agent.paused event, already ordered before anything newer, and then closes (4423).
+        case paused
+        case rejected
+        case unavailable
+    }
+
+    /// Tells a credential that is refused from a database that did not answer (in time).
+    func authenticate(_ token: String, clientIP: String, within timeout: Duration = credentialAttemptTimeout) async -> Authentication {
+        let authenticator = self.authenticator
+        // In its own task, so its stack is freed when it ends, and bounded in time: a query on a
+        // connection the network dropped may never return.
+        return await TimeLimit.run(timeout) { () -> Authentication in
+            do {
+                return .authenticated(try await authenticator.authenticate(token, clientIP: clientIP))
+            } catch let problem as Problem where problem.status == 423 {
+                return .paused
+            } catch let problem as Problem where problem.status < 500 {
+                return .rejected
+            } catch {
+                return .unavailable
+            }
+        } ?? .unavailable
     }
 
     static func authFrame(_ message: WebSocketMessage?) -> RealtimeAuthFrame? {
@@ -306,5 +348,12 @@ final class CredentialCheck: Sendable {
 
     func validated(generation: UInt64) {
         checked.withLock { $0 = generation }
+    }
+}
+
+extension RealtimeConnection.Authentication {
+    var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 }

@@ -1,0 +1,88 @@
+"""A TCP forwarder the test can cut and restore: it stands between a server and PostgreSQL to
+simulate the database becoming unreachable for that one server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+
+class CuttableProxy:
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self._cut = False
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @classmethod
+    def for_database_url(cls, url: str) -> tuple["CuttableProxy", str]:
+        """A proxy to the database in `url`, and the same URL pointed at the proxy."""
+        parts = urlsplit(url)
+        proxy = cls(parts.hostname or "127.0.0.1", parts.port or 5432)
+        credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        return proxy, urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
+
+    def cut(self) -> None:
+        """Drops every forwarded connection and refuses new ones until `restore`."""
+        with self._lock:
+            self._cut = True
+            conns, self._open = self._open, []
+        for conn in conns:
+            _close(conn)
+
+    def restore(self) -> None:
+        with self._lock:
+            self._cut = False
+
+    def close(self) -> None:
+        self._stopped = True
+        self.cut()
+        _close(self.listener)
+
+    def _accept(self) -> None:
+        while not self._stopped:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                # Checked and registered under the lock: a connection made while `cut` runs is
+                # either dropped by it or refused here.
+                refused = self._cut
+                if not refused:
+                    self._open += [client, upstream]
+            if refused:
+                _close(client)
+                _close(upstream)
+                continue
+            threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    _close(source)
+    _close(sink)
+
+
+def _close(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    conn.close()
