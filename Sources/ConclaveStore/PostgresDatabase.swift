@@ -168,21 +168,20 @@ extension PostgresDatabase {
         _ receive: @escaping @Sendable (String) -> Void
     ) async {
         while !Task.isCancelled {
-            do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: channel) { notifications in
-                        onListening()
-                        for try await notification in notifications {
-                            receive(notification.payload)
-                        }
+            // However it ends (an error, or the notifications simply stop when the connection
+            // closes), notifications may have been missed from here on.
+            try? await client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    onListening()
+                    for try await notification in notifications {
+                        receive(notification.payload)
                     }
                 }
-            } catch {
-                onLost()
-                if Task.isCancelled { return }
-                logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
-                try? await Task.sleep(for: .seconds(1))
             }
+            onLost()
+            if Task.isCancelled { return }
+            logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -40,13 +40,29 @@ public struct WorkspaceRepository: Sendable {
         }
     }
 
-    public func addMember(workspaceID: String, principalID: String, role: Role, now: Int64, on db: any SQLDatabase) async throws {
+    /// `joinedSeq`: the seq of the membership's `member.joined` event, when one was recorded.
+    public func addMember(
+        workspaceID: String, principalID: String, role: Role, joinedSeq: Int64? = nil, now: Int64, on db: any SQLDatabase
+    ) async throws {
         try await db.raw(
             """
-            INSERT INTO memberships (workspace_id, principal_id, role, created_at)
-            VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: now))
+            INSERT INTO memberships (workspace_id, principal_id, role, joined_seq, created_at)
+            VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: joinedSeq), \(bind: now))
             """
         ).run()
+    }
+
+    /// For each of the principal's workspaces whose membership recorded one, the seq of its
+    /// `member.joined` event.
+    public func joinSeqs(of principalID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
+        let rows = try await db.raw(
+            "SELECT workspace_id, joined_seq FROM memberships WHERE principal_id = \(bind: principalID) AND joined_seq IS NOT NULL"
+        ).all()
+        var seqs: [String: Int64] = [:]
+        for row in rows {
+            seqs[try row.decode(column: "workspace_id", as: String.self)] = try row.decode(column: "joined_seq", as: Int64.self)
+        }
+        return seqs
     }
 
     public func role(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {

@@ -12,8 +12,9 @@ import time
 import pytest
 
 from conftest import BACKEND, Server, create_owner, psql
-from helpers_messaging import (API, MESSAGING_SERVER_ENV, UNAUTHORIZED, channel_name, create_channel_ok, is_event,
-                               open_stream, post_ok, wait_closed)
+from helpers_identity import create_invite_ok
+from helpers_messaging import (API, MESSAGING_SERVER_ENV, UNAUTHORIZED, add_member_ok, channel_name, create_channel_ok,
+                               is_event, open_stream, post_ok, wait_closed)
 from tcp_proxy import CuttableProxy
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="several servers share one database only on PostgreSQL")
@@ -119,7 +120,11 @@ def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(make_server):
             proxy.cut()  # B loses its LISTEN connection, so it must re-check every socket's credential
             with a.client() as c:
                 sent = post_ok(c, owner["headers"], ch, "posted while B cannot reach the database")
-            code, frames = wait_closed(on_b.conn, timeout=20)
+            try:
+                code, frames = wait_closed(on_b.conn, timeout=20)
+            except AssertionError:
+                print("server B's log:", *b.stdout_lines[-30:], *b.stderr_lines[-30:], sep="\n")
+                raise
             assert code == 1011, f"close code {code}"
             assert frames == [], "a frame was written on a credential that could not be verified"
         finally:
@@ -146,3 +151,24 @@ def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(make_server):
             again.close()
     finally:
         proxy.close()
+
+
+def test_a_workspace_joined_on_one_server_reaches_a_socket_on_the_other(pair):
+    a, b = pair
+    host = create_owner(a, "host-join@example.com", "Host")
+    guest = create_owner(a, "guest-join@example.com", "Guest")
+    on_b, _, _ = open_stream(b, guest["access_token"])
+    try:
+        with a.client() as c:
+            invite = create_invite_ok(c, host["headers"], host["workspace_id"], "member")
+            assert c.post(f"{API}/invites/{invite['token']}/accept", headers=guest["headers"]).status_code == 200
+        joined = on_b.wait_for(is_event("member.joined", member_id=guest["user_id"]), timeout=10, what="the join on B")
+        assert joined["workspace_id"] == host["workspace_id"]
+        with a.client() as c:
+            ch = create_channel_ok(c, host["headers"], host["workspace_id"], channel_name("joined"))["id"]
+            add_member_ok(c, host["headers"], ch, guest["user_id"])
+            sent = post_ok(c, host["headers"], ch, "across servers")
+        got = on_b.wait_for(is_event("message.created", id=sent["id"]), timeout=10, what="the message on B")
+        assert got["data"]["text"] == "across servers"
+    finally:
+        on_b.close()

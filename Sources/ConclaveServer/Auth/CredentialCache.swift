@@ -30,6 +30,8 @@ final class CredentialCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
         self.capacity = capacity
     }
 
+    var isEnabled: Bool { state.withLock { $0.enabled } }
+
     /// The generation to pass to `store` after reading the database.
     var generation: UInt64 { state.withLock { $0.generation } }
 

@@ -20,6 +20,9 @@ struct CredentialCaches: Sendable {
         if database is PostgresDatabase { setEnabled(false) }
     }
 
+    /// Whether other servers' revocations are heard (always on SQLite: there are none).
+    var isListening: Bool { sessions.isEnabled }
+
     func setEnabled(_ enabled: Bool) {
         sessions.setEnabled(enabled)
         keys.setEnabled(enabled)
@@ -43,7 +46,14 @@ struct CredentialCaches: Sendable {
 }
 
 /// Hears other servers' revocations (PostgreSQL only); caching is on only while it listens.
+///
+/// While it cannot listen, another server's revocation would go unheard: requests then read
+/// the database every time (no cache), and open sockets re-check their credential every
+/// `recheckWhileDeaf`, so a revoked one is closed within that time, and a socket whose
+/// credential cannot be checked at all (the database is gone) is closed 1011.
 struct CredentialInvalidationListener: Service {
+    static let recheckWhileDeaf: Duration = .seconds(5)
+
     let caches: CredentialCaches
 
     func run() async throws {
@@ -53,12 +63,21 @@ struct CredentialInvalidationListener: Service {
         }
         let caches = self.caches
         try await cancelWhenGracefulShutdown {
-            await postgres.listen(
-                channel: CredentialCaches.channel,
-                onListening: { caches.setEnabled(true) },
-                onLost: { caches.setEnabled(false) }
-            ) { _ in
-                caches.invalidateLocally()
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await postgres.listen(
+                        channel: CredentialCaches.channel,
+                        onListening: { caches.setEnabled(true) },
+                        onLost: { caches.setEnabled(false) }
+                    ) { _ in
+                        caches.invalidateLocally()
+                    }
+                }
+                group.addTask {
+                    while (try? await Task.sleep(for: Self.recheckWhileDeaf)) != nil {
+                        if !caches.isListening { caches.invalidateLocally() }
+                    }
+                }
             }
         }
     }

@@ -13,8 +13,16 @@ struct EventFilter: Sendable {
 
     /// Whether to deliver `event`; updates the membership set as a side effect.
     mutating func admit(_ event: WorkspaceEvent) -> Bool {
+        let aboutThisPrincipal = event.channelID == nil && event.data["member_id"]?.stringValue == principal.id
+        if event.type == "member.joined", aboutThisPrincipal {
+            // Back in the workspace (or joined it): a member of no channel yet; later events say which.
+            removed = false
+            channels.removeAll()
+            dmChannels.removeAll()
+            return true
+        }
         guard !removed else { return false }
-        if event.type == "member.left", event.channelID == nil, event.data["member_id"]?.stringValue == principal.id {
+        if event.type == "member.left", aboutThisPrincipal {
             removed = true
             channels.removeAll()
             dmChannels.removeAll()

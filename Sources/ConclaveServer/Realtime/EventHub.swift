@@ -16,6 +16,8 @@ final class EventHub: Sendable {
     let database: any Database
     let logger: Logger
     let feeds = Mutex<[String: WorkspaceFeed]>([:])
+    /// Open streams by principal, so a workspace the principal joins reaches its open streams.
+    let streams = Mutex<[String: [ObjectIdentifier: StreamSession]]>([:])
 
     init(database: any Database, logger: Logger) {
         self.database = database
@@ -42,6 +44,31 @@ final class EventHub: Sendable {
             if feed.remove(listener) == 0 {
                 feed.stop()
                 feeds.removeValue(forKey: workspaceID)
+            }
+        }
+    }
+
+    func register(_ stream: StreamSession) {
+        streams.withLock { $0[stream.principal.id, default: [:]][ObjectIdentifier(stream)] = stream }
+    }
+
+    func unregister(_ stream: StreamSession) {
+        streams.withLock { streams in
+            streams[stream.principal.id]?.removeValue(forKey: ObjectIdentifier(stream))
+            if streams[stream.principal.id]?.isEmpty == true { streams.removeValue(forKey: stream.principal.id) }
+        }
+    }
+
+    /// `principalID` joined `workspaceID` at `seq`: its open streams follow the workspace from there.
+    func principalJoined(_ principalID: String, workspaceID: String, seq: Int64) {
+        let joining = streams.withLock { $0[principalID].map { Array($0.values) } ?? [] }
+        for stream in joining {
+            Task {
+                do {
+                    try await stream.join(workspaceID: workspaceID, after: seq - 1)
+                } catch {
+                    logger.warning("stream could not follow a joined workspace", metadata: ["workspace_id": .string(workspaceID)])
+                }
             }
         }
     }

@@ -54,10 +54,13 @@ final class StreamSession: EventListener, CredentialChangeObserver {
 
     /// Subscribes to every workspace of the principal and returns the cursor the stream starts
     /// after. With `resume`, the events after it are replayed by `replayPending`; live events wait
-    /// in a buffer meanwhile. A cursor this server cannot honour throws `resumeFailed`.
+    /// in a buffer meanwhile. A workspace the cursor does not name, joined since it was made, is
+    /// replayed from the join. A cursor this server cannot honour throws `resumeFailed`.
     func start(resume: StreamCursor?) async throws -> StreamCursor {
         let principal = self.principal
-        let memberships = try await hub.database.read { db -> [(String, Set<String>, Set<String>)] in
+        // Before reading the memberships, so that a join committed meanwhile is not missed.
+        hub.register(self)
+        let (memberships, joinSeqs) = try await hub.database.read { db -> ([(String, Set<String>, Set<String>)], [String: Int64]) in
             let workspaces = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
             var result: [(String, Set<String>, Set<String>)] = []
             let channels = ChannelRepository()
@@ -68,22 +71,36 @@ final class StreamSession: EventListener, CredentialChangeObserver {
                     try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: "dm", on: db)
                 ))
             }
-            return result
+            let joinSeqs = resume == nil ? [:] : try await WorkspaceRepository().joinSeqs(of: principal.id, on: db)
+            return (result, joinSeqs)
         }
         var start: [String: Int64] = [:]
         for (workspaceID, channels, dms) in memberships {
-            state.withLock { state in
-                state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: dms)
+            // Replayed from the join, the memberships are learnt from the log as they happened.
+            let fromJoin = resume.map { $0.positions[workspaceID] == nil && joinSeqs[workspaceID] != nil } ?? false
+            let claimed = state.withLock { state -> Bool in
+                // Already followed from a join signalled while this stream was starting.
+                guard state.filters[workspaceID] == nil else { return false }
+                state.filters[workspaceID] = fromJoin
+                    ? EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [], dmChannels: [])
+                    : EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: dms)
                 state.replaying.insert(workspaceID)
+                return true
             }
+            guard claimed else { continue }
             let feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
             var from = feedPosition
-            if let resume, let position = resume.positions[workspaceID] {
+            if fromJoin, let joinSeq = joinSeqs[workspaceID] {
+                // Committed, so in the log even if this server's feed has not read that far yet.
+                from = joinSeq - 1
+            } else if let position = resume?.positions[workspaceID] {
                 guard position <= feedPosition else { throw StartError.resumeFailed }
+                from = position
+            }
+            if from < feedPosition {
                 // Events after the cursor were removed by retention: they cannot be replayed.
                 let prunedThrough = try await hub.database.read { db in try await EventLog().prunedThrough(workspaceID: workspaceID, on: db) }
-                guard position >= prunedThrough else { throw StartError.resumeFailed }
-                from = position
+                guard from >= prunedThrough else { throw StartError.resumeFailed }
             }
             start[workspaceID] = from
             state.withLock { state in
@@ -92,6 +109,43 @@ final class StreamSession: EventListener, CredentialChangeObserver {
             }
         }
         return StreamCursor(positions: start)
+    }
+
+    /// Follows a workspace the principal joined while this stream is open, from `seq` (just
+    /// before its `member.joined`). Its channel memberships are learnt from the log from there.
+    func join(workspaceID: String, after seq: Int64) async throws {
+        let principal = self.principal
+        let claimed = state.withLock { state -> Bool in
+            guard !state.finished, state.filters[workspaceID] == nil else { return false }
+            state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [], dmChannels: [])
+            state.replaying.insert(workspaceID)
+            return true
+        }
+        guard claimed else { return }
+        let feedPosition: Int64
+        do {
+            feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
+        } catch {
+            state.withLock { state in
+                state.filters.removeValue(forKey: workspaceID)
+                state.replaying.remove(workspaceID)
+                state.buffered.removeValue(forKey: workspaceID)
+            }
+            throw error
+        }
+        let open = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
+            // Events up to `seq` are dropped, also when this server's feed has not reached it yet.
+            state.positions[workspaceID] = seq
+            state.pendingReplay[workspaceID] = feedPosition
+            return true
+        }
+        // `finish` ran while subscribing and may have missed this subscription.
+        guard open else {
+            hub.unsubscribe(self, workspaceID: workspaceID)
+            return
+        }
+        try await replayPending()
     }
 
     /// Replays what `start` left pending, with back-pressure: it waits while the queue is half
@@ -242,5 +296,6 @@ final class StreamSession: EventListener, CredentialChangeObserver {
             return Array(state.filters.keys)
         }
         for workspaceID in workspaces { hub.unsubscribe(self, workspaceID: workspaceID) }
+        hub.unregister(self)
     }
 }

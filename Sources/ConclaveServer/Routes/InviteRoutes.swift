@@ -141,7 +141,7 @@ struct InviteRoutes {
     }
 
     enum AcceptOutcome: Sendable {
-        case joined(workspaceID: String, role: Role, userID: String, session: (id: String, refresh: String)?)
+        case joined(workspaceID: String, role: Role, userID: String, session: (id: String, refresh: String)?, event: WorkspaceEvent)
     }
 
     func accept(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -210,7 +210,7 @@ struct InviteRoutes {
             guard try await invites.consume(id: invite.id, now: now, on: db) else { throw Problem.notFound }
             // A workspace without an owner (made by an agent's bootstrap) gets its first human as owner.
             let role: Role = try await workspaces.ownerCount(of: invite.workspaceID, on: db) == 0 ? .owner : invite.role
-            try await workspaces.addMember(workspaceID: invite.workspaceID, principalID: userID, role: role, now: now, on: db)
+            let joined = try await WorkspaceJoin.add(userID, to: invite.workspaceID, role: role, now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: userID, kind: "human", ip: clientIP),
@@ -226,9 +226,10 @@ struct InviteRoutes {
                 let created = try await issuer.createSession(userID: userID, ip: clientIP, userAgent: userAgent, mfa: false, on: db)
                 session = (created.0.id, created.1)
             }
-            return .joined(workspaceID: invite.workspaceID, role: role, userID: userID, session: session)
+            return .joined(workspaceID: invite.workspaceID, role: role, userID: userID, session: session, event: joined)
         }
-        guard case .joined(let workspaceID, let role, let userID, let session) = outcome else { throw Problem.internalError }
+        guard case .joined(let workspaceID, let role, let userID, let session, let joined) = outcome else { throw Problem.internalError }
+        dependencies.events.joined(userID, event: joined)
         var body: [String: JSONValue] = [
             "workspace_id": .string(workspaceID),
             "role": .string(role.rawValue),

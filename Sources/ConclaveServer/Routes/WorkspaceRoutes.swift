@@ -43,12 +43,11 @@ struct WorkspaceRoutes {
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
         let name = try Self.validatedName(body.name)
         let clientIP = context.clientIP
-        let workspace = try await dependencies.database.write { db in
+        let (workspace, joined) = try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             let workspace = WorkspaceRecord(id: Identifier.generate(.workspace), name: name, createdBy: principal.id, createdAt: now)
-            let repository = WorkspaceRepository()
-            try await repository.insert(workspace, on: db)
-            try await repository.addMember(workspaceID: workspace.id, principalID: principal.id, role: .owner, now: now, on: db)
+            try await WorkspaceRepository().insert(workspace, on: db)
+            let joined = try await WorkspaceJoin.add(principal.id, to: workspace.id, role: .owner, now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
@@ -58,8 +57,9 @@ struct WorkspaceRoutes {
                 ),
                 on: db
             )
-            return workspace
+            return (workspace, joined)
         }
+        dependencies.events.joined(principal.id, event: joined)
         return JSONResponse.make(Self.json(workspace, role: .owner), status: .created)
     }
 

@@ -17,5 +17,6 @@ public enum Migrations {
         Migration0006WebAuthn(),
         Migration0007Messaging(),
         Migration0008EventRetention(),
+        Migration0009MembershipJoinSeq(),
     ]
 }
