@@ -16,9 +16,15 @@ public struct MessageRepository: Sendable {
                     \(bind: message.createdAt), NULL, NULL)
             """
         ).run()
-        if let threadID = message.threadID {
-            try await db.raw("UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(bind: threadID)").run()
-        }
+    }
+
+    /// Counts a reply in its root's `reply_count`; false when the root is deleted. Call before
+    /// inserting the reply: on PostgreSQL the update waits for a concurrent deletion of the root
+    /// (its row lock) and then sees it, so a reply can never attach to a root deleted meanwhile.
+    public func countReply(to rootID: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            "UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(bind: rootID) AND deleted_at IS NULL RETURNING id"
+        ).first() != nil
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> MessageRecord? {

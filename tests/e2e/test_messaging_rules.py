@@ -221,6 +221,50 @@ def test_no_reply_to_a_deleted_root(server, team, general, client):
     assert "late reply" not in [m["text"] for m in thread], thread
 
 
+def test_a_reply_racing_its_roots_deletion_never_follows_it(server, team, general, streams):
+    """Replies posted while their root is being deleted either commit first or are refused: none
+    is committed after the deletion (on PostgreSQL the reply counts itself on the root's row,
+    which waits for the deletion's lock and then sees it)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ch = general["id"]
+    with server.client() as c:
+        root = post_ok(c, h(team, "member"), ch, "contested root " + unique())
+    watcher, _, _ = open_stream(server, team["member"]["access_token"])
+    streams(watcher)
+    start = threading.Barrier(9)
+
+    def reply(i: int) -> list[str]:
+        created = []
+        with server.client() as c:
+            start.wait()
+            for n in range(6):
+                r = post(c, h(team, "member2"), ch, f"racing reply {i}.{n}", thread_id=root["id"])
+                assert r.status_code in (201, 422), r.text
+                if r.status_code == 201:
+                    created.append(r.json()["id"])
+        return created
+
+    def delete() -> None:
+        with server.client() as c:
+            start.wait()
+            r = c.delete(f"{API}/messages/{root['id']}", headers=h(team, "member"))
+            assert r.status_code == 204, r.text
+
+    with ThreadPoolExecutor(9) as pool:
+        replies = [pool.submit(reply, i) for i in range(8)]
+        pool.submit(delete).result()
+        created = [m for f in replies for m in f.result()]
+
+    frames = watcher.collect_until(is_event("message.deleted", id=root["id"]), timeout=20, what="the root's deletion")
+    seen = {f["data"]["id"] for f in frames if is_event("message.created")(f)}
+    late = [m for m in created if m not in seen]
+    assert not late, f"{len(late)} replies were committed after their root was deleted"
+    with server.client() as c:
+        assert message(c, h(team, "member"), ch, root["id"])["reply_count"] == len(created)
+
+
 def test_deleting_a_reply_lowers_reply_count(server, team, general, client):
     ch = general["id"]
     root = post_ok(client, h(team, "member"), ch, "thread root " + unique())

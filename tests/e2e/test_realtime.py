@@ -868,3 +868,22 @@ def test_bad_frames_never_crash_the_server(server, team, general, client, stream
     fresh, _, _ = connect_as(server, streams, tok)
     live = post_ok(client, h(team, "owner"), general["id"], "after the abuse " + unique())
     fresh.wait_for(is_event("message.created", id=live["id"]), what="event after the abuse")
+
+
+def test_resume_tells_a_member_removed_from_a_channel_while_away(server, team, general, client, streams):
+    """Removed from a private channel while away, the resumed stream gets that member.left (it no
+    longer counts the channel as its own, yet must learn it left) and nothing posted there after."""
+    priv = create_channel_ok(client, h(team, "owner"), team["ws"], channel_name("away"), private=True)
+    add_member_ok(client, h(team, "owner"), priv["id"], uid(team["member2"]))
+    s, ready, _ = connect_as(server, streams, token(team, "member2"))
+    s.close()
+    r = client.delete(f"{API}/channels/{priv['id']}/members/{uid(team['member2'])}", headers=h(team, "owner"))
+    assert r.status_code in (200, 204), f"remove member: {r.status_code} {r.text}"
+    gone = post_ok(client, h(team, "owner"), priv["id"], "after the removal " + unique())
+    sentinel = post_ok(client, h(team, "owner"), general["id"], "sentinel " + unique())
+
+    s, _, _ = connect_as(server, streams, token(team, "member2"), resume_from=ready["cursor"])
+    frames = s.collect_until(is_event("message.created", id=sentinel["id"]), what="sentinel")
+    left = [f for f in frames if is_event("member.left", member_id=uid(team["member2"]))(f)]
+    assert [f["channel_id"] for f in left] == [priv["id"]], summarize(frames)
+    assert gone["id"] not in json.dumps(frames), f"a removed member received the channel: {summarize(frames)}"

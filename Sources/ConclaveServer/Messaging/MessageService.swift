@@ -111,7 +111,7 @@ struct MessageService {
             if let threadID = request.thread_id {
                 // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
                 guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
-                    root.deletedAt == nil
+                    root.deletedAt == nil, try await messages.countReply(to: threadID, on: db)
                 else {
                     throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }

@@ -34,7 +34,10 @@ struct EventFilter: Sendable {
         case "workspace":
             visible = true
         case "channel":
-            visible = event.channelID.map { channels.contains($0) } ?? false
+            // A principal always learns of its own membership changes: a stream resumed after
+            // being removed from a channel meanwhile no longer counts it as its own, yet must
+            // hear that it left.
+            visible = (event.channelID.map { channels.contains($0) } ?? false) || isAboutOwnMembership(event)
         default:
             visible = event.visibility == "principal:\(principal.id)"
         }
@@ -56,6 +59,10 @@ struct EventFilter: Sendable {
     func mentions(_ event: WorkspaceEvent) -> Bool {
         guard !isNotice(event), !isFromPrincipal(event), case .array(let ids)? = event.data["mentions"] else { return false }
         return ids.contains(.string(principal.id)) || ids.contains(.string("channel"))
+    }
+
+    func isAboutOwnMembership(_ event: WorkspaceEvent) -> Bool {
+        (event.type == "member.joined" || event.type == "member.left") && event.data["member_id"]?.stringValue == principal.id
     }
 
     func isNotice(_ event: WorkspaceEvent) -> Bool {
