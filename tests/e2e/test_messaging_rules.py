@@ -164,6 +164,36 @@ def test_a_dm_cannot_be_left(server, team, client):
     assert r.status_code == 204, f"leaving a channel: {r.status_code} {r.text}"
 
 
+def test_a_dm_is_usable_again_by_someone_removed_and_invited_back(server, team, client):
+    """Removal from the workspace drops a person's DM memberships; while they are out nobody opens
+    a DM with them (422), and once back the DM (the one for that set) is theirs again."""
+    from helpers_identity import create_invite_ok, signup_via_invite
+
+    invite = create_invite_ok(client, h(team, "owner"), team["ws"], "member")
+    person = signup_via_invite(client, invite["token"], "returning")
+    member = uid(team["member"])
+    r = client.post(f"{API}/workspaces/{team['ws']}/dms", json={"member_ids": [member]}, headers=person["headers"])
+    assert r.status_code == 201, r.text
+    dm = r.json()["id"]
+    post_ok(client, person["headers"], dm, "before leaving " + unique())
+
+    r = client.delete(f"{API}/workspaces/{team['ws']}/members/{person['user_id']}", headers=h(team, "owner"))
+    assert r.status_code == 204, r.text
+    body = assert_problem(client.post(f"{API}/workspaces/{team['ws']}/dms", json={"member_ids": [person["user_id"]]},
+                                      headers=h(team, "member")), 422)
+    assert "member_ids" in str(body.get("errors")), body
+
+    invite = create_invite_ok(client, h(team, "owner"), team["ws"], "member")
+    r = client.post(f"{API}/invites/{invite['token']}/accept", headers=person["headers"])
+    assert r.status_code == 200, r.text
+    again = open_dm(client, team, "member", person["user_id"])
+    assert again["id"] == dm
+    assert channel_state(client, person["headers"], dm)["is_member"] is True
+    post_ok(client, person["headers"], dm, "back again " + unique())
+    texts = [m["text"] for m in list_messages(client, person["headers"], dm)]
+    assert len(texts) == 2 and texts[1].startswith("back again"), texts
+
+
 def test_opening_a_dm_does_not_make_it_yours_to_delete(server, team, client):
     dm = open_dm(client, team, "member", uid(team["member2"]))
     theirs = post_ok(client, h(team, "member2"), dm["id"], "my words, not yours to erase " + unique())

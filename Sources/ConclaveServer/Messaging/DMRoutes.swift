@@ -27,29 +27,47 @@ struct DMRoutes {
             throw Problem.validation(field: "member_ids", "must name 1 to 15 other users or agents")
         }
         let dmKey = members.sorted().joined(separator: ",")
-        let opened: (ChannelRecord, Bool)
+        let opened: Opened
         do {
-            opened = try await create(workspaceID: workspaceID, dmKey: dmKey, members: members, principal: principal)
+            opened = try await open(workspaceID: workspaceID, dmKey: dmKey, members: members, principal: principal)
         } catch StoreError.conflict {
             // Both sides opened the DM at once; the other insert won.
             guard let existing = try await dependencies.database.read({ db in
                 try await ChannelRepository().findDM(workspaceID: workspaceID, dmKey: dmKey, on: db)
             }) else { throw StoreError.conflict }
-            opened = (existing, false)
+            opened = Opened(channel: existing, created: false, changed: false)
         }
-        let (channel, created) = opened
-        if created { dependencies.events.published(workspaceID: workspaceID) }
+        let (channel, created) = (opened.channel, opened.created)
+        if opened.changed { dependencies.events.published(workspaceID: workspaceID) }
         guard case .object(var json) = MessageJSON.channel(channel) else { throw Problem.internalError }
         json["member_ids"] = .array(members.sorted().map(JSONValue.string))
         return JSONResponse.make(.object(json), status: created ? .created : .ok)
     }
 
-    private func create(workspaceID: String, dmKey: String, members: Set<String>, principal: Principal) async throws -> (ChannelRecord, Bool) {
-        try await dependencies.database.write { db -> (ChannelRecord, Bool) in
+    struct Opened: Sendable {
+        let channel: ChannelRecord
+        let created: Bool
+        /// Created, or members restored: events were recorded.
+        let changed: Bool
+    }
+
+    /// The DM for `members`, created if needed. Everyone must still be in the workspace, also for
+    /// an existing DM; someone removed from the workspace lost their DM memberships, and back in
+    /// it gets them back (with `member.joined`), so the DM is theirs to use again.
+    private func open(workspaceID: String, dmKey: String, members: Set<String>, principal: Principal) async throws -> Opened {
+        let memberRoutes = ChannelMemberRoutes(dependencies: dependencies)
+        return try await dependencies.database.write { db -> Opened in
             let channels = ChannelRepository()
-            if let existing = try await channels.findDM(workspaceID: workspaceID, dmKey: dmKey, on: db) { return (existing, false) }
-            for member in members where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
+            for member in members.sorted() where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
                 throw Problem.validation(field: "member_ids", "\(member) is not a member of this workspace")
+            }
+            if let existing = try await channels.findDM(workspaceID: workspaceID, dmKey: dmKey, on: db) {
+                var restored = false
+                for member in members.sorted() where try await !channels.isMember(channelID: existing.id, principalID: member, on: db) {
+                    try await memberRoutes.addMember(member, to: existing, on: db)
+                    restored = true
+                }
+                return Opened(channel: existing, created: false, changed: restored)
             }
             let now = Clock.milliseconds()
             let id = Identifier.generate(.channel)
@@ -63,7 +81,7 @@ struct DMRoutes {
                 data: MessageJSON.channelCreated(channel, members: members.sorted()),
                 now: now, on: db
             )
-            return (channel, true)
+            return Opened(channel: channel, created: true, changed: true)
         }
     }
 }
