@@ -75,6 +75,18 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
+    /// `addMember` that leaves an existing membership alone (also one a concurrent transaction
+    /// is adding: PostgreSQL waits for it); true when this call added it.
+    public func addMemberIfAbsent(channelID: String, principalID: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            """
+            INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq)
+            SELECT \(bind: channelID), \(bind: principalID), \(bind: now), c.last_seq FROM channels c WHERE c.id = \(bind: channelID)
+            ON CONFLICT (channel_id, principal_id) DO NOTHING RETURNING principal_id
+            """
+        ).first() != nil
+    }
+
     @discardableResult
     public func removeMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
         try await db.raw(

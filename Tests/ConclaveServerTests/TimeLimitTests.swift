@@ -56,3 +56,32 @@ final class Gate: Sendable {
         #expect(cancelled.withLock { $0 })
     }
 }
+
+@Suite struct TimeLimitCancellationTests {
+    @Test func aCancelledCallerStopsWaitingAtOnce() async {
+        let gate = Gate()
+        let started = ContinuousClock.now
+        let waiting = Task { () -> Int? in
+            await TimeLimit.run(.seconds(30)) {
+                await gate.wait()
+                return 1
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        let value = await waiting.value
+        #expect(value == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        gate.open()
+    }
+
+    @Test func aCallerCancelledBeforeItStartsGetsNil() async {
+        let waiting = Task { () -> Int? in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await TimeLimit.run(.seconds(30)) { 1 }
+        }
+        // The cancellation handler runs at once, before the race begins.
+        let value = await waiting.value
+        #expect(value == nil)
+    }
+}

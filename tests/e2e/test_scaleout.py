@@ -172,3 +172,25 @@ def test_a_workspace_joined_on_one_server_reaches_a_socket_on_the_other(pair):
         assert got["data"]["text"] == "across servers"
     finally:
         on_b.close()
+
+
+def test_a_join_announced_while_a_server_cannot_listen_reaches_its_sockets_once_it_listens_again(pair):
+    """The join NOTIFY is lost for a server whose LISTEN connection is down; when it listens
+    again it reads its streams' memberships and follows the workspace from the join."""
+    a, b = pair
+    host = create_owner(a, "host-deaf@example.com", "Host")
+    guest = create_owner(a, "guest-deaf@example.com", "Guest")
+    on_b, _, _ = open_stream(b, guest["access_token"])
+    try:
+        with a.client() as c:
+            invite = create_invite_ok(c, host["headers"], host["workspace_id"], "member")
+            # Every LISTEN session goes; B listens again only after its 1 s reconnect pause, so
+            # the join's NOTIFY, sent now, never reaches it.
+            killed = psql(a.database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                          "WHERE datname = current_database() AND query ILIKE 'LISTEN%'").stdout.strip()
+            assert int(killed) >= 1, "no LISTEN session found to kill"
+            assert c.post(f"{API}/invites/{invite['token']}/accept", headers=guest["headers"]).status_code == 200
+        joined = on_b.wait_for(is_event("member.joined", member_id=guest["user_id"]), timeout=15, what="the join on B")
+        assert joined["workspace_id"] == host["workspace_id"] and "channel_id" not in joined
+    finally:
+        on_b.close()

@@ -55,16 +55,21 @@ struct DMRoutes {
     /// an existing DM; someone removed from the workspace lost their DM memberships, and back in
     /// it gets them back (with `member.joined`), so the DM is theirs to use again.
     private func open(workspaceID: String, dmKey: String, members: Set<String>, principal: Principal) async throws -> Opened {
-        let memberRoutes = ChannelMemberRoutes(dependencies: dependencies)
-        return try await dependencies.database.write { db -> Opened in
+        try await dependencies.database.write { db -> Opened in
             let channels = ChannelRepository()
             for member in members.sorted() where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
                 throw Problem.validation(field: "member_ids", "\(member) is not a member of this workspace")
             }
             if let existing = try await channels.findDM(workspaceID: workspaceID, dmKey: dmKey, on: db) {
                 var restored = false
-                for member in members.sorted() where try await !channels.isMember(channelID: existing.id, principalID: member, on: db) {
-                    try await memberRoutes.addMember(member, to: existing, on: db)
+                let now = Clock.milliseconds()
+                // Conditional, so two people opening the DM at once restore a member once.
+                for member in members.sorted()
+                where try await channels.addMemberIfAbsent(channelID: existing.id, principalID: member, now: now, on: db) {
+                    try await EventLog().append(
+                        workspaceID: workspaceID, type: "member.joined", channelID: existing.id, visibility: "channel",
+                        data: ["channel_id": .string(existing.id), "member_id": .string(member)], now: now, on: db
+                    )
                     restored = true
                 }
                 return Opened(channel: existing, created: false, changed: restored)

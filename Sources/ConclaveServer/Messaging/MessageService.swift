@@ -108,6 +108,8 @@ struct MessageService {
                 // Past its window the id names a new message; the old one stays, without the id.
                 try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
+            // The channel row first, as a channel's deletion locks it before its messages.
+            let seq = try await ChannelRepository().nextSeq(channelID: channel.id, on: db)
             if let threadID = request.thread_id {
                 // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
                 guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
@@ -116,7 +118,6 @@ struct MessageService {
                     throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }
             }
-            let seq = try await ChannelRepository().nextSeq(channelID: channel.id, on: db)
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
                 senderKind: principal.kind.rawValue, kind: request.kind ?? "message", text: request.text, metadata: metadataText,

@@ -28,14 +28,15 @@ final class EventHub: Sendable {
     /// position at registration: events after it arrive live; events up to it the caller replays.
     func subscribe(_ listener: any EventListener, workspaceID: String) async throws -> Int64 {
         let head = try await database.read { db in try await EventLog().head(workspaceID: workspaceID, on: db) }
-        let feed: WorkspaceFeed = feeds.withLock { feeds in
-            if let existing = feeds[workspaceID] { return existing }
+        // Added under the lock: otherwise the feed's last other listener could unsubscribe in
+        // between, stopping and dropping the feed this listener then waits on forever.
+        return feeds.withLock { feeds in
+            if let existing = feeds[workspaceID] { return existing.add(listener) }
             let feed = WorkspaceFeed(workspaceID: workspaceID, startAfter: head, hub: self)
             feeds[workspaceID] = feed
             feed.start()
-            return feed
+            return feed.add(listener)
         }
-        return feed.add(listener)
     }
 
     func unsubscribe(_ listener: any EventListener, workspaceID: String) {
@@ -68,6 +69,24 @@ final class EventHub: Sendable {
                     try await stream.join(workspaceID: workspaceID, after: seq - 1)
                 } catch {
                     logger.warning("stream could not follow a joined workspace", metadata: ["workspace_id": .string(workspaceID)])
+                }
+            }
+        }
+    }
+
+    /// Joins announced by other servers while this one could not LISTEN were missed: each open
+    /// stream's principal has its memberships read once, and a workspace joined but not
+    /// followed is followed from its join.
+    func catchUpOnJoins() {
+        let byPrincipal = streams.withLock { $0.mapValues { Array($0.values) } }
+        guard !byPrincipal.isEmpty else { return }
+        let database = self.database
+        Task {
+            for (principalID, open) in byPrincipal {
+                guard let joins = try? await database.read({ db in try await WorkspaceRepository().joinSeqs(of: principalID, on: db) })
+                else { continue }
+                for (workspaceID, seq) in joins where open.contains(where: { !$0.follows(workspaceID) }) {
+                    principalJoined(principalID, workspaceID: workspaceID, seq: seq)
                 }
             }
         }

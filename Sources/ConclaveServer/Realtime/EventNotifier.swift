@@ -74,7 +74,7 @@ struct EventNotificationListener: Service {
         }
         let hub = self.hub
         try await cancelWhenGracefulShutdown {
-            await postgres.listen(channel: EventNotifier.channel) { payload in
+            await postgres.listen(channel: EventNotifier.channel, onListening: { hub.catchUpOnJoins() }) { payload in
                 if let join = JoinNotification(payload: payload) {
                     hub.principalJoined(join.principalID, workspaceID: join.workspaceID, seq: join.seq)
                 } else {

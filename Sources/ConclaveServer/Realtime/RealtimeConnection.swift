@@ -51,14 +51,23 @@ struct RealtimeConnection {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, closer: SocketCloser, clientIP: String, logger: Logger
     ) async throws {
         // Closing the socket ends the read below, so the deadline needs no other coordination.
-        let authenticated = AuthenticatedFlag()
+        let authenticated = OnceFlag()
+        let frameReceived = OnceFlag()
         let deadline = Task {
             try await Task.sleep(for: Self.authTimeout)
-            if !authenticated.isSet { try? await outbound.close(CloseCode.unauthorized, reason: "authenticate within 10 seconds") }
+            guard !authenticated.isSet else { return }
+            if frameReceived.isSet {
+                // The client did its part; the database did not answer in time.
+                try? await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
+            } else {
+                try? await outbound.close(CloseCode.unauthorized, reason: "authenticate within 10 seconds")
+            }
         }
         defer { deadline.cancel() }
         var messages = inbound.messages(maxSize: Self.maxInboundMessage).makeAsyncIterator()
-        guard let auth = Self.authFrame(try await messages.next()) else {
+        let first = try await messages.next()
+        frameReceived.set()
+        guard let auth = Self.authFrame(first) else {
             try await outbound.close(CloseCode.unauthorized, reason: "authenticate with the first frame")
             return
         }
@@ -94,7 +103,7 @@ struct RealtimeConnection {
     /// Authenticates the first frame, applies the connection limits, subscribes the stream and
     /// sends `ready`. Nil when it has closed the socket instead.
     func open(
-        _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, closer: SocketCloser, authenticated: AuthenticatedFlag
+        _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, closer: SocketCloser, authenticated: OnceFlag
     ) async throws -> OpenedStream? {
         // The generation before authenticating: a revocation racing with it is re-checked.
         let generation = dependencies.credentials.sessions.generation
@@ -137,7 +146,10 @@ struct RealtimeConnection {
         let cutOff: @Sendable () -> Void = {
             Task { await closer.close(CloseCode.tooSlow, reason: "client is not reading fast enough", cutAfter: SocketCloser.slowReaderGrace) }
         }
-        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
+        let interrupted: @Sendable () -> Void = {
+            Task { await closer.close(.unexpectedServerError, reason: "the stream was interrupted; resume") }
+        }
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
         // Until the stream is handed to `serve`, any way out gives back the socket slot and ends
         // the (current) stream's subscriptions.
         var handedOver = false
@@ -153,7 +165,7 @@ struct RealtimeConnection {
         } catch StreamSession.StartError.resumeFailed {
             session.finish()
             resumeFailed = true
-            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff)
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
             start = try await session.start(resume: nil)
         }
         if resumeFailed { try await send(["type": "resume_failed"], outbound) }
@@ -321,8 +333,8 @@ struct RealtimeConnection {
     }
 }
 
-/// Set once the first frame authenticated.
-final class AuthenticatedFlag: Sendable {
+/// A flag set once (the first frame arrived; it authenticated).
+final class OnceFlag: Sendable {
     let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set() { value.store(true, ordering: .releasing) }

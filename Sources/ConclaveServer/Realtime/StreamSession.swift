@@ -42,15 +42,27 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     /// socket be cut off without it.
     let onOverflow: (@Sendable () -> Void)?
 
-    init(principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool, onOverflow: (@Sendable () -> Void)? = nil) {
+    /// Set for a stream that follows workspaces joined while it is open (the WebSocket's), and
+    /// called when it could not follow one (a database error): the stream then misses events, so
+    /// its socket is closed and the client resumes. Long-poll streams do not follow joins: the
+    /// next poll's cursor picks the workspace up from the join.
+    let onJoinFailure: (@Sendable () -> Void)?
+
+    init(
+        principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool, onOverflow: (@Sendable () -> Void)? = nil,
+        onJoinFailure: (@Sendable () -> Void)? = nil
+    ) {
         self.principal = principal
         self.hub = hub
         self.maxQueued = maxQueued
         self.mentionsOnly = mentionsOnly
         self.onOverflow = onOverflow
+        self.onJoinFailure = onJoinFailure
     }
 
     var workspaceIDs: [String] { state.withLock { Array($0.filters.keys) } }
+
+    func follows(_ workspaceID: String) -> Bool { state.withLock { $0.filters[workspaceID] != nil } }
 
     /// Subscribes to every workspace of the principal and returns the cursor the stream starts
     /// after. With `resume`, the events after it are replayed by `replayPending`; live events wait
@@ -59,7 +71,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     func start(resume: StreamCursor?) async throws -> StreamCursor {
         let principal = self.principal
         // Before reading the memberships, so that a join committed meanwhile is not missed.
-        hub.register(self)
+        if onJoinFailure != nil { hub.register(self) }
         let (memberships, joinSeqs) = try await hub.database.read { db -> ([(String, Set<String>, Set<String>)], [String: Int64]) in
             let workspaces = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
             var result: [(String, Set<String>, Set<String>)] = []
@@ -122,38 +134,36 @@ final class StreamSession: EventListener, CredentialChangeObserver {
             return true
         }
         guard claimed else { return }
-        let feedPosition: Int64
         do {
-            feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
-        } catch {
-            state.withLock { state in
-                state.filters.removeValue(forKey: workspaceID)
-                state.replaying.remove(workspaceID)
-                state.buffered.removeValue(forKey: workspaceID)
+            let feedPosition = try await hub.subscribe(self, workspaceID: workspaceID)
+            let open = state.withLock { state -> Bool in
+                guard !state.finished else { return false }
+                // Events up to `seq` are dropped, also when this server's feed has not reached it yet.
+                state.positions[workspaceID] = seq
+                state.pendingReplay[workspaceID] = feedPosition
+                return true
             }
+            // `finish` ran while subscribing and may have missed this subscription.
+            guard open else {
+                hub.unsubscribe(self, workspaceID: workspaceID)
+                return
+            }
+            try await replayPending(only: workspaceID)
+        } catch {
+            onJoinFailure?()
             throw error
         }
-        let open = state.withLock { state -> Bool in
-            guard !state.finished else { return false }
-            // Events up to `seq` are dropped, also when this server's feed has not reached it yet.
-            state.positions[workspaceID] = seq
-            state.pendingReplay[workspaceID] = feedPosition
-            return true
-        }
-        // `finish` ran while subscribing and may have missed this subscription.
-        guard open else {
-            hub.unsubscribe(self, workspaceID: workspaceID)
-            return
-        }
-        try await replayPending()
     }
 
     /// Replays what `start` left pending, with back-pressure: it waits while the queue is half
     /// full, so a long backlog streams to a reading client instead of overflowing. With `stopAt`
     /// (long-poll) it stops once that many frames are queued; the client continues from the last
     /// cursor it received.
-    func replayPending(stopAt: Int? = nil) async throws {
+    func replayPending(stopAt: Int? = nil, only workspaceID: String? = nil) async throws {
         let pending = state.withLock { state -> [String: Int64] in
+            if let workspaceID {
+                return state.pendingReplay.removeValue(forKey: workspaceID).map { [workspaceID: $0] } ?? [:]
+            }
             let pending = state.pendingReplay
             state.pendingReplay = [:]
             return pending

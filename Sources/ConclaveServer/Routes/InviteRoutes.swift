@@ -198,11 +198,6 @@ struct InviteRoutes {
                     ),
                     on: db
                 )
-                try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: userID, kind: "human", ip: clientIP), action: "account.created", target: userID,
-                               workspaceID: invite.workspaceID, details: ["via": "invite"]),
-                    on: db
-                )
             }
             if try await workspaces.role(of: userID, in: invite.workspaceID, on: db) != nil {
                 throw Problem.conflict("You are already a member of this workspace.")
@@ -210,7 +205,16 @@ struct InviteRoutes {
             guard try await invites.consume(id: invite.id, now: now, on: db) else { throw Problem.notFound }
             // A workspace without an owner (made by an agent's bootstrap) gets its first human as owner.
             let role: Role = try await workspaces.ownerCount(of: invite.workspaceID, on: db) == 0 ? .owner : invite.role
+            // The workspace row (the event) before the audit chain's lock, as everywhere else:
+            // the other order deadlocks against, say, a moderator's deletion on PostgreSQL.
             let joined = try await WorkspaceJoin.add(userID, to: invite.workspaceID, role: role, now: now, on: db)
+            if newAccount != nil {
+                try await dependencies.audit(
+                    AuditEvent(actor: AuditActor(id: userID, kind: "human", ip: clientIP), action: "account.created", target: userID,
+                               workspaceID: invite.workspaceID, details: ["via": "invite"]),
+                    on: db
+                )
+            }
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: userID, kind: "human", ip: clientIP),

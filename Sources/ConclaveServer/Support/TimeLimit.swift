@@ -6,24 +6,30 @@ import Synchronization
 /// A task group would wait for its cancelled child; here the caller resumes at the timeout, and
 /// the overrunning work is cancelled and left to end on its own.
 enum TimeLimit {
+    /// Nil also when the caller is cancelled.
     static func run<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-            let race = Race(continuation)
-            let timer = Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                race.timeOut()
+        let race = Race<T>()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+                guard race.begin(continuation) else { return }
+                let timer = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    race.timeOut()
+                }
+                race.start(Task {
+                    let result = await work()
+                    timer.cancel()
+                    race.finish(result)
+                })
             }
-            race.start(Task {
-                let result = await work()
-                timer.cancel()
-                race.finish(result)
-            })
+        } onCancel: {
+            race.timeOut()
         }
     }
 }
 
-/// Resumes the caller once: with the work's result, or with nil at the timeout (which also
-/// cancels the work).
+/// Resumes the caller once: with the work's result, or with nil at the timeout or the caller's
+/// cancellation (which also cancel the work).
 private final class Race<T: Sendable>: Sendable {
     struct State {
         var continuation: CheckedContinuation<T?, Never>?
@@ -31,10 +37,16 @@ private final class Race<T: Sendable>: Sendable {
         var timedOut = false
     }
 
-    let state: Mutex<State>
+    let state = Mutex(State())
 
-    init(_ continuation: CheckedContinuation<T?, Never>) {
-        state = Mutex(State(continuation: continuation))
+    /// False when the caller was cancelled before the race began: answered nil at once.
+    func begin(_ continuation: CheckedContinuation<T?, Never>) -> Bool {
+        let cancelled = state.withLock { state -> Bool in
+            if !state.timedOut { state.continuation = continuation }
+            return state.timedOut
+        }
+        if cancelled { continuation.resume(returning: nil) }
+        return !cancelled
     }
 
     func start(_ worker: Task<Void, Never>) {
@@ -56,7 +68,9 @@ private final class Race<T: Sendable>: Sendable {
     func timeOut() {
         let (continuation, worker) = state.withLock { state -> (CheckedContinuation<T?, Never>?, Task<Void, Never>?) in
             defer { state.continuation = nil }
-            state.timedOut = state.continuation != nil
+            // Unless the work already finished. Also before `begin` (a cancellation first), so
+            // the race never starts.
+            if state.continuation != nil || state.worker == nil { state.timedOut = true }
             return (state.continuation, state.worker)
         }
         guard let continuation else { return }
