@@ -25,6 +25,21 @@ def shared_keys() -> dict:
                 CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
 
 
+def kill_listen_sessions(server) -> None:
+    """Terminates every LISTEN session on the server's database (every server's)."""
+    killed = psql(server.database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE datname = current_database() AND query ILIKE 'LISTEN%'").stdout.strip()
+    assert int(killed) >= 1, "no LISTEN session found to kill"
+
+
+def guest_listening_on_b(a, b, tag: str):
+    """A host's workspace on A, and a guest (owner of its own) with a socket open on B."""
+    host = create_owner(a, f"host-{tag}@example.com", "Host")
+    guest = create_owner(a, f"guest-{tag}@example.com", "Guest")
+    on_b, _, _ = open_stream(b, guest["access_token"])
+    return host, guest, on_b
+
+
 @pytest.fixture
 def pair(make_server):
     """Server A and server B on A's database, with the same signing and master keys."""
@@ -90,9 +105,7 @@ def test_a_server_whose_listen_connection_dies_still_delivers(pair):
     on_b, _, _ = open_stream(b, owner["access_token"])
     try:
         # Kill every LISTEN session on the database (A's and B's): NOTIFYs sent now reach nobody.
-        killed = psql(a.database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                      "WHERE datname = current_database() AND query ILIKE 'LISTEN%'").stdout.strip()
-        assert int(killed) >= 1, "no LISTEN session found to kill"
+        kill_listen_sessions(a)
         with a.client() as c:
             sent = post_ok(c, owner["headers"], ch, "while nobody listens")
         got = on_b.wait_for(is_event("message.created", id=sent["id"]), timeout=15, what="the message on B")
@@ -155,9 +168,7 @@ def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(make_server):
 
 def test_a_workspace_joined_on_one_server_reaches_a_socket_on_the_other(pair):
     a, b = pair
-    host = create_owner(a, "host-join@example.com", "Host")
-    guest = create_owner(a, "guest-join@example.com", "Guest")
-    on_b, _, _ = open_stream(b, guest["access_token"])
+    host, guest, on_b = guest_listening_on_b(a, b, "join")
     try:
         with a.client() as c:
             invite = create_invite_ok(c, host["headers"], host["workspace_id"], "member")
@@ -178,17 +189,13 @@ def test_a_join_announced_while_a_server_cannot_listen_reaches_its_sockets_once_
     """The join NOTIFY is lost for a server whose LISTEN connection is down; when it listens
     again it reads its streams' memberships and follows the workspace from the join."""
     a, b = pair
-    host = create_owner(a, "host-deaf@example.com", "Host")
-    guest = create_owner(a, "guest-deaf@example.com", "Guest")
-    on_b, _, _ = open_stream(b, guest["access_token"])
+    host, guest, on_b = guest_listening_on_b(a, b, "deaf")
     try:
         with a.client() as c:
             invite = create_invite_ok(c, host["headers"], host["workspace_id"], "member")
             # Every LISTEN session goes; B listens again only after its 1 s reconnect pause, so
             # the join's NOTIFY, sent now, never reaches it.
-            killed = psql(a.database_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                          "WHERE datname = current_database() AND query ILIKE 'LISTEN%'").stdout.strip()
-            assert int(killed) >= 1, "no LISTEN session found to kill"
+            kill_listen_sessions(a)
             assert c.post(f"{API}/invites/{invite['token']}/accept", headers=guest["headers"]).status_code == 200
         joined = on_b.wait_for(is_event("member.joined", member_id=guest["user_id"]), timeout=15, what="the join on B")
         assert joined["workspace_id"] == host["workspace_id"] and "channel_id" not in joined
