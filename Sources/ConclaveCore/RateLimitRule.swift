@@ -17,6 +17,13 @@ public struct RateLimitRule: Sendable, Equatable {
 
     /// Tokens regained per second.
     public var refillPerSecond: Double { Double(limit) / Double(periodSeconds) }
+
+    /// Principals in one workspace share a send budget on top of each one's own, so a member who
+    /// creates agents does not multiply the workspace's message rate. Unless it is set on its
+    /// own, it is `send` times the agents one member may create (25).
+    public static func workspaceSendBudget(for send: RateLimitRule) -> RateLimitRule {
+        RateLimitRule(name: "send_workspace", limit: send.limit * 25, periodSeconds: send.periodSeconds, burst: send.burst * 25)
+    }
 }
 
 /// The server's set of named limits: the contract's defaults, overridden by `CONCLAVE_RATE_LIMITS`.
@@ -30,6 +37,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
         "api": RateLimitRule(name: "api", limit: 600, periodSeconds: 60),
         "api_anonymous": RateLimitRule(name: "api_anonymous", limit: 100, periodSeconds: 60),
         "send": RateLimitRule(name: "send", limit: 120, periodSeconds: 60, burst: 20),
+        "send_workspace": RateLimitRule.workspaceSendBudget(for: RateLimitRule(name: "send", limit: 120, periodSeconds: 60, burst: 20)),
         "ws_connect": RateLimitRule(name: "ws_connect", limit: 30, periodSeconds: 60),
         "refresh": RateLimitRule(name: "refresh", limit: 30, periodSeconds: 60),
         "signup": RateLimitRule(name: "signup", limit: 60, periodSeconds: 60),
@@ -59,6 +67,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
     /// `N` plus `s`, `m`, `h` or `d` (`1m`, `30s`, `1h`).
     public func overridden(by spec: String) throws(ParseError) -> RateLimitPolicy {
         var result = self
+        var named: Set<String> = []
         for rawItem in spec.split(separator: ",") {
             let item = rawItem.trimmingSpaces
             if item.isEmpty { continue }
@@ -77,6 +86,10 @@ public struct RateLimitPolicy: Sendable, Equatable {
                 burst = value
             }
             result.rules[name] = RateLimitRule(name: name, limit: count, periodSeconds: period, burst: burst)
+            named.insert(name)
+        }
+        if named.contains("send"), !named.contains("send_workspace"), let send = result.rules["send"] {
+            result.rules["send_workspace"] = RateLimitRule.workspaceSendBudget(for: send)
         }
         return result
     }

@@ -43,6 +43,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case channelsRead = "channels.read"
     case channelsCreate = "channels.create"
     case channelsManage = "channels.manage"
+    /// Rename, delete and remove members of a channel one created (never a DM).
+    case channelsManageOwn = "channels.manage_own"
+    /// Read a public channel without joining it.
+    case publicChannelsRead = "channels.read_public"
     case dmsCreate = "dms.create"
     case messagesRead = "messages.read"
     case messagesWrite = "messages.write"
@@ -55,11 +59,11 @@ public enum Permission: String, Sendable, CaseIterable {
 public enum PermissionTable {
     static let viewer: Set<Permission> = [.workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead]
     static let agent: Set<Permission> = [
-        .workspaceRead, .membersRead, .channelsRead, .channelsCreate, .messagesRead, .messagesWrite, .filesRead, .filesWrite,
-        .dmsCreate,
+        .workspaceRead, .membersRead, .channelsRead, .channelsCreate, .channelsManageOwn, .messagesRead, .messagesWrite, .filesRead,
+        .filesWrite, .dmsCreate,
     ]
     static let member: Set<Permission> = viewer.union([
-        .channelsCreate, .dmsCreate, .messagesWrite, .filesWrite, .agentsCreate,
+        .channelsCreate, .channelsManageOwn, .publicChannelsRead, .dmsCreate, .messagesWrite, .filesWrite, .agentsCreate,
     ])
     static let admin: Set<Permission> = member.union([
         .workspaceUpdate, .membersManage, .invitesManage, .agentsManage, .agentsPause, .keysManage, .webhooksManage, .settingsManage,
@@ -79,6 +83,11 @@ public enum PermissionTable {
 
     public static func allows(_ role: Role, _ permission: Permission) -> Bool {
         permissions(of: role).contains(permission)
+    }
+
+    /// Every role holding `permission`, for checks the database makes in the statement that writes.
+    public static func roles(allowing permission: Permission) -> [Role] {
+        Role.allCases.filter { allows($0, permission) }
     }
 }
 

@@ -111,7 +111,9 @@ public func buildRouters(
     router.add(middleware: authenticator)
     let realtime = RealtimeRoutes(dependencies: dependencies, authenticator: authenticator)
     router.add(middleware: APIRateLimitMiddleware(limiter: dependencies.rateLimiter, policy: configuration.rateLimits))
-    router.add(middleware: IdempotencyMiddleware(database: dependencies.database))
+    router.add(middleware: IdempotencyMiddleware(database: dependencies.database) { principal, messageID in
+        MessageJSON.message(try await MessageService(dependencies: dependencies).visibleMessage(principal, messageID: messageID))
+    })
 
     HealthRoutes(database: dependencies.database).register(on: router)
     MetricsRoutes(registry: dependencies.metricsRegistry, token: configuration.metricsToken).register(on: router)

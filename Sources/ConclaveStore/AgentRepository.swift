@@ -37,6 +37,21 @@ public struct AgentRepository: Sendable {
         ).run()
     }
 
+    /// How many agents a workspace holds, and how many of them `creator` created. On PostgreSQL
+    /// the workspace row is locked first, so two creations at once cannot both pass a cap.
+    public func counts(workspaceID: String, creator: String, on db: any SQLDatabase) async throws -> (workspace: Int, creator: Int) {
+        if db.dialect.name == "postgresql" {
+            try await db.raw("SELECT id FROM workspaces WHERE id = \(bind: workspaceID) FOR UPDATE").run()
+        }
+        let row = try await db.raw(
+            """
+            SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN created_by = \(bind: creator) THEN 1 ELSE 0 END), 0) AS mine
+            FROM agents WHERE workspace_id = \(bind: workspaceID)
+            """
+        ).first()
+        return (try row?.decode(column: "total", as: Int.self) ?? 0, try row?.decode(column: "mine", as: Int.self) ?? 0)
+    }
+
     public func delete(id: String, on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
     }

@@ -60,11 +60,18 @@ public struct AuditRepository: Sendable {
         actorID: String? = nil,
         on db: any SQLDatabase
     ) async throws -> [AuditRecord] {
+        try await db.raw(listQuery(chain: chain, afterSeq: afterSeq, limit: limit, action: action, actorID: actorID)).all()
+            .map(Self.record(from:))
+    }
+
+    /// The statement behind `list`; each filter has an index that leads with `chain` and ends
+    /// with `seq` (`audit_log_action`, `audit_log_actor`), so a filtered page never scans a chain.
+    public func listQuery(chain: String, afterSeq: Int64, limit: Int, action: String? = nil, actorID: String? = nil) -> SQLQueryString {
         var query = SQLQueryString("SELECT * FROM audit_log WHERE chain = \(bind: chain) AND seq > \(bind: afterSeq)")
         if let action { query.appendInterpolation(" AND action = \(bind: action)" as SQLQueryString) }
         if let actorID { query.appendInterpolation(" AND actor_id = \(bind: actorID)" as SQLQueryString) }
         query.appendInterpolation(" ORDER BY seq ASC LIMIT \(bind: limit)" as SQLQueryString)
-        return try await db.raw(query).all().map(Self.record(from:))
+        return query
     }
 
     public func chains(on db: any SQLDatabase) async throws -> [String] {

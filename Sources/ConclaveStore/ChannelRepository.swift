@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// Channels, DMs and channel membership with read markers.
@@ -56,11 +57,21 @@ public struct ChannelRepository: Sendable {
         try await db.raw("DELETE FROM channels WHERE id = \(bind: id)").run()
     }
 
-    /// Allocates the next message seq of a channel; the row lock orders concurrent senders.
-    public func nextSeq(channelID: String, on db: any SQLDatabase) async throws -> Int64 {
-        guard let row = try await db.raw("UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(bind: channelID) RETURNING last_seq").first()
-        else { throw StoreError.notFound }
-        return try row.decode(column: "last_seq", as: Int64.self)
+    /// Allocates the next message seq of a channel; the row lock orders concurrent senders. Nil,
+    /// allocating nothing, unless `writer` is a member of the channel holding one of
+    /// `writerRoles` in its workspace: the authorization, re-checked in the writing statement.
+    public func nextSeq(channelID: String, writer: String, writerRoles: [Role], on db: any SQLDatabase) async throws -> Int64? {
+        let roles: [any Encodable & Sendable] = writerRoles.map(\.rawValue)
+        return try await db.raw(
+            """
+            UPDATE channels SET last_seq = last_seq + 1
+            WHERE id = \(bind: channelID)
+              AND EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = \(bind: channelID) AND cm.principal_id = \(bind: writer))
+              AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = channels.workspace_id AND m.principal_id = \(bind: writer)
+                          AND m.role IN (\(binds: roles)))
+            RETURNING last_seq
+            """
+        ).first()?.decode(column: "last_seq", as: Int64.self)
     }
 
     /// The read marker starts at the channel's latest seq: history from before joining is not
@@ -125,6 +136,31 @@ public struct ChannelRepository: Sendable {
     public func members(channelID: String, on db: any SQLDatabase) async throws -> [String] {
         try await db.raw("SELECT principal_id FROM channel_members WHERE channel_id = \(bind: channelID) ORDER BY principal_id LIMIT 10000")
             .all().map { try $0.decode(column: "principal_id", as: String.self) }
+    }
+
+    /// Records where in the workspace's event log a membership began (the seq of the event that
+    /// made it: `member.joined`, or `channel.created` for its first members); nil `principalID`
+    /// means every member of the channel.
+    public func setJoinedSeq(_ seq: Int64, channelID: String, principalID: String? = nil, on db: any SQLDatabase) async throws {
+        var query = SQLQueryString("UPDATE channel_members SET joined_seq = \(bind: seq) WHERE channel_id = \(bind: channelID)")
+        if let principalID { query.appendInterpolation(" AND principal_id = \(bind: principalID)" as SQLQueryString) }
+        try await db.raw(query).run()
+    }
+
+    /// The channels of a workspace a principal belongs to, each with the event seq its membership
+    /// began at (0 when unknown: memberships from before that was recorded).
+    public func membershipsJoinedAt(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
+        let rows = try await db.raw(
+            """
+            SELECT cm.channel_id, cm.joined_seq FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
+            WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
+            """
+        ).all()
+        var result: [String: Int64] = [:]
+        for row in rows {
+            result[try row.decode(column: "channel_id", as: String.self)] = try row.decode(column: "joined_seq", as: Int64?.self) ?? 0
+        }
+        return result
     }
 
     /// The channels of a workspace a principal belongs to (the stream's visibility set).

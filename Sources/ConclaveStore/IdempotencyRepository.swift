@@ -7,6 +7,9 @@ public struct IdempotencyRepository: Sendable {
         /// 0 while the first request is still running.
         public var status: Int
         public var body: String
+        /// The message a message POST created: its replay renders the message as it is now, so the
+        /// text is never copied here (a deletion would leave it behind).
+        public var resourceID: String?
     }
 
     public init() {}
@@ -20,12 +23,13 @@ public struct IdempotencyRepository: Sendable {
             """
         ).run()
         if let row = try await db.raw(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
+            "SELECT request_hash, status, body, resource_id FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
         ).first() {
             return Entry(
                 requestHash: try row.decode(column: "request_hash", as: String.self),
                 status: try row.decode(column: "status", as: Int.self),
-                body: try row.decode(column: "body", as: String.self)
+                body: try row.decode(column: "body", as: String.self),
+                resourceID: try row.decode(column: "resource_id", as: String?.self)
             )
         }
         try await db.raw(
@@ -37,9 +41,13 @@ public struct IdempotencyRepository: Sendable {
         return nil
     }
 
-    public func complete(principalID: String, key: String, status: Int, body: String, on db: any SQLDatabase) async throws {
+    /// Records the first response: its body, or (`resourceID`) only the message it created.
+    public func complete(principalID: String, key: String, status: Int, body: String, resourceID: String?, on db: any SQLDatabase) async throws {
         try await db.raw(
-            "UPDATE idempotency_keys SET status = \(bind: status), body = \(bind: body) WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
+            """
+            UPDATE idempotency_keys SET status = \(bind: status), body = \(bind: resourceID == nil ? body : ""), resource_id = \(bind: resourceID)
+            WHERE principal_id = \(bind: principalID) AND key = \(bind: key)
+            """
         ).run()
     }
 

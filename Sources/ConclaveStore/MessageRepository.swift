@@ -31,9 +31,14 @@ public struct MessageRepository: Sendable {
         try await db.raw("SELECT * FROM messages WHERE id = \(bind: id)").first().map(Self.message(from:))
     }
 
-    public func find(senderID: String, clientMsgID: String, on db: any SQLDatabase) async throws -> MessageRecord? {
-        try await db.raw("SELECT * FROM messages WHERE sender_id = \(bind: senderID) AND client_msg_id = \(bind: clientMsgID)").first()
-            .map(Self.message(from:))
+    /// A sender's message with this client_msg_id in this channel: the id is unique per sender and
+    /// channel, so reusing it elsewhere never names (or hands back) another channel's message.
+    public func find(senderID: String, channelID: String, clientMsgID: String, on db: any SQLDatabase) async throws -> MessageRecord? {
+        try await db.raw(
+            """
+            SELECT * FROM messages WHERE sender_id = \(bind: senderID) AND channel_id = \(bind: channelID) AND client_msg_id = \(bind: clientMsgID)
+            """
+        ).first().map(Self.message(from:))
     }
 
     /// Frees a client_msg_id whose idempotency window has passed, so the sender may use it again.
@@ -57,10 +62,15 @@ public struct MessageRepository: Sendable {
         return descending ? rows.reversed() : rows
     }
 
-    public func edit(id: String, text: String, mentions: [String], now: Int64, on db: any SQLDatabase) async throws {
+    /// Replaces the text of a live message; false when it was deleted meanwhile (an edit racing
+    /// a deletion must not write the text back).
+    public func edit(id: String, text: String, mentions: [String], now: Int64, on db: any SQLDatabase) async throws -> Bool {
         try await db.raw(
-            "UPDATE messages SET text = \(bind: text), mentions = \(bind: mentions.joined(separator: " ")), edited_at = \(bind: now) WHERE id = \(bind: id)"
-        ).run()
+            """
+            UPDATE messages SET text = \(bind: text), mentions = \(bind: mentions.joined(separator: " ")), edited_at = \(bind: now)
+            WHERE id = \(bind: id) AND deleted_at IS NULL RETURNING id
+            """
+        ).first() != nil
     }
 
     /// Erases a live message; false when it was already deleted. A deleted reply no longer counts

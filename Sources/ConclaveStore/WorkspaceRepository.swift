@@ -71,6 +71,15 @@ public struct WorkspaceRepository: Sendable {
         ).first().flatMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
     }
 
+    /// The role, read inside a write transaction with the membership row locked until it commits
+    /// (PostgreSQL `FOR SHARE`): a concurrent role change or removal either committed before
+    /// this read, or waits for this transaction. SQLite's single writer gives the same order.
+    public func lockedRole(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
+        var query = SQLQueryString("SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)")
+        if db.dialect.name == "postgresql" { query.appendLiteral(" FOR SHARE") }
+        return try await db.raw(query).first().flatMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
+    }
+
     public func setRole(_ role: Role, of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws {
         try await db.raw(
             "UPDATE memberships SET role = \(bind: role.rawValue) WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
@@ -81,6 +90,32 @@ public struct WorkspaceRepository: Sendable {
         try await db.raw(
             "DELETE FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
         ).run()
+    }
+
+    /// For a role change or a removal: the roles of `principals` and of every owner, their rows
+    /// locked until the commit (PostgreSQL `FOR UPDATE`, in one order so two such changes cannot
+    /// deadlock). Two owners demoting each other, or both leaving, at the same moment are thus
+    /// serialised: the second sees the first's change and the last owner stays.
+    public func lockRolesForChange(
+        in workspaceID: String, principals: [String], on db: any SQLDatabase
+    ) async throws -> (roles: [String: Role], owners: Int) {
+        let ids: [any Encodable & Sendable] = principals
+        var query = SQLQueryString(
+            """
+            SELECT principal_id, role FROM memberships
+            WHERE workspace_id = \(bind: workspaceID) AND (role = 'owner' OR principal_id IN (\(binds: ids)))
+            ORDER BY principal_id
+            """
+        )
+        if db.dialect.name == "postgresql" { query.appendLiteral(" FOR UPDATE") }
+        var roles: [String: Role] = [:]
+        var owners = 0
+        for row in try await db.raw(query).all() {
+            guard let role = Role(rawValue: try row.decode(column: "role", as: String.self)) else { continue }
+            roles[try row.decode(column: "principal_id", as: String.self)] = role
+            if role == .owner { owners += 1 }
+        }
+        return (roles, owners)
     }
 
     public func ownerCount(of workspaceID: String, on db: any SQLDatabase) async throws -> Int {

@@ -8,13 +8,13 @@ import Testing
         .owner: Set(Permission.allCases),
         .admin: Set(Permission.allCases).subtracting([.workspaceDelete, .adminsManage]),
         .member: [
-            .workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead, .channelsCreate, .dmsCreate, .messagesWrite,
-            .filesWrite, .agentsCreate,
+            .workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead, .channelsCreate, .channelsManageOwn,
+            .publicChannelsRead, .dmsCreate, .messagesWrite, .filesWrite, .agentsCreate,
         ],
         .viewer: [.workspaceRead, .membersRead, .channelsRead, .messagesRead, .filesRead],
         .agent: [
-            .workspaceRead, .membersRead, .channelsRead, .channelsCreate, .messagesRead, .messagesWrite, .filesRead, .filesWrite,
-            .dmsCreate,
+            .workspaceRead, .membersRead, .channelsRead, .channelsCreate, .channelsManageOwn, .messagesRead, .messagesWrite, .filesRead,
+            .filesWrite, .dmsCreate,
         ],
     ]
 
@@ -34,6 +34,32 @@ import Testing
 
     @Test func onlyOwnersDeleteWorkspaces() {
         #expect(Role.allCases.filter { PermissionTable.allows($0, .workspaceDelete) } == [.owner])
+    }
+}
+
+@Suite struct ChannelPolicyTests {
+    /// The review found a member demoted to viewer still renaming and deleting the channel they
+    /// had created: being its creator must never outrank the role.
+    @Test func creatorStatusNeverOutranksTheRole() {
+        #expect(!ChannelPolicy.mayManage(role: .viewer, isCreator: true, isDM: false))
+        #expect(ChannelPolicy.mayManage(role: .member, isCreator: true, isDM: false))
+        #expect(ChannelPolicy.mayManage(role: .agent, isCreator: true, isDM: false))
+        #expect(!ChannelPolicy.mayManage(role: .member, isCreator: false, isDM: false))
+        #expect(ChannelPolicy.mayManage(role: .admin, isCreator: false, isDM: false))
+    }
+
+    @Test func openingADMDoesNotMakeItYours() {
+        #expect(!ChannelPolicy.mayManage(role: .member, isCreator: true, isDM: true))
+        #expect(ChannelPolicy.mayManage(role: .admin, isCreator: false, isDM: true))
+    }
+
+    @Test func publicChannelsAreReadWithoutJoiningOnlyByMembersAdminsAndOwners() {
+        for role in Role.allCases {
+            let expected = [.owner, .admin, .member].contains(role)
+            #expect(ChannelPolicy.mayRead(role: role, isMember: false, isPrivate: false) == expected, "\(role.rawValue)")
+            #expect(!ChannelPolicy.mayRead(role: role, isMember: false, isPrivate: true))
+            #expect(ChannelPolicy.mayRead(role: role, isMember: true, isPrivate: true))
+        }
     }
 }
 

@@ -40,6 +40,10 @@ public struct ConclaveConfiguration: Sendable {
     public var socketsPerAgent: Int
     /// How long the event log keeps events for resuming streams.
     public var eventRetentionHours: Int
+    /// Agents one member may create in a workspace, and agents a workspace may hold: creating
+    /// agents must not multiply a member's limits without bound.
+    public var maxAgentsPerCreator: Int
+    public var maxAgentsPerWorkspace: Int
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
     public var corsAllowsAny: Bool { corsOrigins.contains("*") }
@@ -150,6 +154,12 @@ public struct ConclaveConfiguration: Sendable {
         let eventRetentionHours = try reader.integer(
             "CONCLAVE_EVENT_RETENTION_HOURS", default: 168, range: 1...87_600, what: "a number of hours (1-87600)"
         )
+        let maxAgentsPerCreator = try reader.integer(
+            "CONCLAVE_MAX_AGENTS_PER_MEMBER", default: 25, range: 1...10_000, what: "a number of agents (1-10000)"
+        )
+        let maxAgentsPerWorkspace = try reader.integer(
+            "CONCLAVE_MAX_AGENTS_PER_WORKSPACE", default: 500, range: 1...100_000, what: "a number of agents (1-100000)"
+        )
         return ConclaveConfiguration(
             host: host,
             port: port,
@@ -176,7 +186,9 @@ public struct ConclaveConfiguration: Sendable {
             maxMessageLength: maxMessageLength,
             socketsPerSession: socketsPerSession,
             socketsPerAgent: socketsPerAgent,
-            eventRetentionHours: eventRetentionHours
+            eventRetentionHours: eventRetentionHours,
+            maxAgentsPerCreator: maxAgentsPerCreator,
+            maxAgentsPerWorkspace: maxAgentsPerWorkspace
         )
     }
 

@@ -1,12 +1,14 @@
 import ConclaveCore
 import ConclaveStore
+import SQLKit
 
 /// Who may read and write a channel.
 ///
 /// Not a workspace member, or a private channel/DM the principal does not belong to → 404.
 /// Reading a public channel: members, admins and owners may; viewers and agents only in channels
 /// they belong to. Posting: channel members whose role allows writing, and, for API keys, the
-/// `messages:write` scope.
+/// `messages:write` scope. Managing: `ChannelPolicy` (the role decides; being the creator only
+/// counts while the role allows managing one's own channels).
 struct ChannelAccess {
     enum Need { case read, write, manage }
 
@@ -18,15 +20,29 @@ struct ChannelAccess {
         let isMember: Bool
     }
 
+    /// The check before the work: answers 404/403 early, before a body is read.
     func require(_ principal: Principal, channelID: String, for need: Need) async throws -> Grant {
         let found = try await dependencies.database.read { db in
             try await ChannelRepository().access(channelID: channelID, principalID: principal.id, on: db)
         }
-        guard let found, let role = found.workspaceRole.flatMap(Role.init(rawValue:)) else { throw Problem.notFound }
-        let channel = found.channel
-        let isMember = found.isMember
-        let readsPublicWithoutJoining = !channel.isPrivate && [.owner, .admin, .member].contains(role)
-        guard isMember || readsPublicWithoutJoining else { throw Problem.notFound }
+        guard let found else { throw Problem.notFound }
+        return try Self.decide(principal, channel: found.channel, role: found.workspaceRole.flatMap(Role.init(rawValue:)),
+                               isMember: found.isMember, need: need)
+    }
+
+    /// The same check inside the write transaction that acts on it, with the principal's
+    /// membership row locked until the commit: a role change that commits while the request is in
+    /// flight is either seen here or waits for this write, never overtaken by it.
+    func require(_ principal: Principal, channelID: String, for need: Need, on db: any SQLDatabase) async throws -> Grant {
+        guard let found = try await ChannelRepository().access(channelID: channelID, principalID: principal.id, on: db) else {
+            throw Problem.notFound
+        }
+        let role = try await WorkspaceRepository().lockedRole(of: principal.id, in: found.channel.workspaceID, on: db)
+        return try Self.decide(principal, channel: found.channel, role: role, isMember: found.isMember, need: need)
+    }
+
+    static func decide(_ principal: Principal, channel: ChannelRecord, role: Role?, isMember: Bool, need: Need) throws -> Grant {
+        guard let role, ChannelPolicy.mayRead(role: role, isMember: isMember, isPrivate: channel.isPrivate) else { throw Problem.notFound }
         switch need {
         case .read:
             guard PermissionTable.allows(role, .messagesRead) else { throw Problem.forbidden("Your role cannot read messages.") }
@@ -36,10 +52,9 @@ struct ChannelAccess {
             }
             guard isMember else { throw Problem.forbidden("Join the channel to post in it.") }
         case .manage:
-            // Whoever opened a DM does not own it: deleting it would erase the others' messages too.
-            let isCreator = channel.createdBy == principal.id && channel.kind != "dm"
-            guard isCreator || PermissionTable.allows(role, .channelsManage) else {
-                throw Problem.forbidden("Only the channel's creator or an admin may change it.")
+            let isCreator = channel.createdBy == principal.id
+            guard ChannelPolicy.mayManage(role: role, isCreator: isCreator, isDM: channel.kind == "dm") else {
+                throw Problem.forbidden("Your role (\(role.rawValue)) may not manage this channel.")
             }
         }
         return Grant(channel: channel, role: role, isMember: isMember)

@@ -26,10 +26,17 @@ struct ChannelMemberRoutes {
         } catch StoreError.conflict {
             throw Problem.conflict("Already a member of this channel.")
         }
-        try await EventLog().append(
+        try await Self.recordJoin(of: memberID, to: channel, on: db)
+    }
+
+    /// `member.joined` for a membership just added, and where in the log it began (a stream
+    /// resumed from before it never replays the channel's earlier events to the newcomer).
+    static func recordJoin(of memberID: String, to channel: ChannelRecord, on db: any SQLDatabase) async throws {
+        let joined = try await EventLog().append(
             workspaceID: channel.workspaceID, type: "member.joined", channelID: channel.id, visibility: "channel",
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
         )
+        try await ChannelRepository().setJoinedSeq(joined.seq, channelID: channel.id, principalID: memberID, on: db)
     }
 
     func removeMember(_ memberID: String, from channel: ChannelRecord, on db: any SQLDatabase) async throws {
@@ -56,6 +63,10 @@ struct ChannelMemberRoutes {
             throw Problem.validation(field: "member_id", "must be a user or agent id")
         }
         try await dependencies.database.write { db in
+            let current = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read, on: db)
+            guard current.isMember, PermissionTable.allows(current.role, .channelsCreate) else {
+                throw Problem.forbidden("Only members of the channel who may manage channels can add members.")
+            }
             guard try await WorkspaceRepository().role(of: body.member_id, in: grant.channel.workspaceID, on: db) != nil else {
                 throw Problem.validation(field: "member_id", "is not a member of this workspace")
             }
@@ -69,14 +80,12 @@ struct ChannelMemberRoutes {
         let principal = try context.requirePrincipal(scope: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
-        let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        if memberID != principal.id {
-            let isCreator = grant.channel.createdBy == principal.id
-            guard grant.channel.kind == "channel", isCreator || PermissionTable.allows(grant.role, .channelsManage) else {
-                throw Problem.forbidden("Only the channel's creator or an admin may remove members.")
-            }
+        let need: ChannelAccess.Need = memberID == principal.id ? .read : .manage
+        let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: need)
+        try await dependencies.database.write { db in
+            _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: need, on: db)
+            try await removeMember(memberID, from: grant.channel, on: db)
         }
-        try await dependencies.database.write { db in try await removeMember(memberID, from: grant.channel, on: db) }
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return Response(status: .noContent)
     }

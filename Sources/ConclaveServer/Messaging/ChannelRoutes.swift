@@ -52,6 +52,7 @@ struct ChannelRoutes {
         try Self.validateTopic(body.topic ?? "")
         let isPrivate = body.private ?? false
         let channel = try await dependencies.database.write { db in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsCreate, on: db)
             let now = Clock.milliseconds()
             let id = Identifier.generate(.channel)
             let channels = ChannelRepository()
@@ -63,10 +64,11 @@ struct ChannelRoutes {
             }
             try await channels.addMember(channelID: id, principalID: principal.id, now: now, on: db)
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
-            try await EventLog().append(
+            let created = try await EventLog().append(
                 workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: isPrivate ? "channel" : "workspace",
                 data: MessageJSON.channelCreated(channel, members: [principal.id]), now: now, on: db
             )
+            try await channels.setJoinedSeq(created.seq, channelID: id, on: db)
             try await EventLog().append(
                 workspaceID: workspaceID, type: "member.joined", channelID: id, visibility: "channel",
                 data: ["channel_id": .string(id), "member_id": .string(principal.id)], now: now, on: db
@@ -117,6 +119,7 @@ struct ChannelRoutes {
         }
         if let topic = body.topic { try Self.validateTopic(topic) }
         let channel = try await dependencies.database.write { db in
+            _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage, on: db)
             let now = Clock.milliseconds()
             do {
                 try await ChannelRepository().update(id: channelID, name: body.name ?? grant.channel.name, topic: body.topic ?? grant.channel.topic,
@@ -141,6 +144,7 @@ struct ChannelRoutes {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
+            _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage, on: db)
             let now = Clock.milliseconds()
             try await ChannelRepository().delete(id: channelID, on: db)
             try await EventLog().scrubChannel(channelID: channelID, on: db)

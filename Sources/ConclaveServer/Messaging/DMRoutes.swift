@@ -20,6 +20,8 @@ struct DMRoutes {
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .dmsCreate)
         let body = try await request.decodeJSON(as: DMRequest.self, context: context)
+        // The list itself is bounded, not only the set it names: repeats are not free to send.
+        guard body.member_ids.count <= 16 else { throw Problem.validation(field: "member_ids", "must name 1 to 15 other users or agents") }
         let members = Set(body.member_ids).union([principal.id])
         guard members.count >= 2, members.count <= 16,
             members.allSatisfy({ Identifier.isWellFormed($0, kind: .user) || Identifier.isWellFormed($0, kind: .agent) })
@@ -56,6 +58,7 @@ struct DMRoutes {
     /// it gets them back (with `member.joined`), so the DM is theirs to use again.
     private func open(workspaceID: String, dmKey: String, members: Set<String>, principal: Principal) async throws -> Opened {
         try await dependencies.database.write { db -> Opened in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .dmsCreate, on: db)
             let channels = ChannelRepository()
             for member in members.sorted() where try await WorkspaceRepository().role(of: member, in: workspaceID, on: db) == nil {
                 throw Problem.validation(field: "member_ids", "\(member) is not a member of this workspace")
@@ -66,10 +69,7 @@ struct DMRoutes {
                 // Conditional, so two people opening the DM at once restore a member once.
                 for member in members.sorted()
                 where try await channels.addMemberIfAbsent(channelID: existing.id, principalID: member, now: now, on: db) {
-                    try await EventLog().append(
-                        workspaceID: workspaceID, type: "member.joined", channelID: existing.id, visibility: "channel",
-                        data: ["channel_id": .string(existing.id), "member_id": .string(member)], now: now, on: db
-                    )
+                    try await ChannelMemberRoutes.recordJoin(of: member, to: existing, on: db)
                     restored = true
                 }
                 return Opened(channel: existing, created: false, changed: restored)
@@ -81,11 +81,12 @@ struct DMRoutes {
                 try await channels.addMember(channelID: id, principalID: member, now: now, on: db)
             }
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
-            try await EventLog().append(
+            let created = try await EventLog().append(
                 workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: "channel",
                 data: MessageJSON.channelCreated(channel, members: members.sorted()),
                 now: now, on: db
             )
+            try await channels.setJoinedSeq(created.seq, channelID: id, on: db)
             return Opened(channel: channel, created: true, changed: true)
         }
     }

@@ -23,7 +23,10 @@ struct MessageRoutes {
         let channelID = try context.pathID("ch", kind: .channel)
         let body = try await request.decodeJSON(as: MessageService.SendRequest.self, context: context)
         let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: body)
-        return JSONResponse.make(MessageJSON.message(result.message), status: result.created ? .created : .ok)
+        return JSONResponse.make(
+            MessageJSON.message(result.message), status: result.created ? .created : .ok,
+            headers: [IdempotencyMiddleware.messageHeader: result.message.id]
+        )
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -73,6 +73,7 @@ struct MessageService {
         let metadataText = try validate(request)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
+        _ = try dependencies.enforce("send_workspace", key: channel.workspaceID)
         let mentions = MessageJSON.mentions(in: request.text)
         let result: SendResult
         do {
@@ -81,7 +82,7 @@ struct MessageService {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
             guard let clientMsgID = request.client_msg_id,
                 let existing = try await dependencies.database.read({ db in
-                    try await MessageRepository().find(senderID: principal.id, clientMsgID: clientMsgID, on: db)
+                    try await MessageRepository().find(senderID: principal.id, channelID: channel.id, clientMsgID: clientMsgID, on: db)
                 })
             else { throw StoreError.conflict }
             return SendResult(message: existing, created: false)
@@ -100,7 +101,7 @@ struct MessageService {
             let now = Clock.milliseconds()
             let messages = MessageRepository()
             if let clientMsgID = request.client_msg_id,
-                let existing = try await messages.find(senderID: principal.id, clientMsgID: clientMsgID, on: db)
+                let existing = try await messages.find(senderID: principal.id, channelID: channel.id, clientMsgID: clientMsgID, on: db)
             {
                 if existing.createdAt > now - Self.clientMsgIDWindowMilliseconds {
                     return SendResult(message: existing, created: false)
@@ -108,8 +109,15 @@ struct MessageService {
                 // Past its window the id names a new message; the old one stays, without the id.
                 try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
-            // The channel row first, as a channel's deletion locks it before its messages.
-            let seq = try await ChannelRepository().nextSeq(channelID: channel.id, on: db)
+            // The channel row first, as a channel's deletion locks it before its messages. The
+            // same statement re-checks, inside the transaction, that the sender is still a channel
+            // member whose role may write (a demotion or removal committed since the check above).
+            guard let seq = try await ChannelRepository().nextSeq(
+                channelID: channel.id, writer: principal.id, writerRoles: PermissionTable.roles(allowing: .messagesWrite), on: db
+            ) else {
+                _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channel.id, for: .write, on: db)
+                throw Problem.notFound
+            }
             if let threadID = request.thread_id {
                 // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
                 guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
@@ -143,9 +151,15 @@ struct MessageService {
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
         let mentions = MessageJSON.mentions(in: text)
         let updated = try await dependencies.database.write { db -> MessageRecord in
+            _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)
             let now = Clock.milliseconds()
-            try await MessageRepository().edit(id: message.id, text: text, mentions: mentions, now: now, on: db)
+            guard try await MessageRepository().edit(id: message.id, text: text, mentions: mentions, now: now, on: db) else {
+                throw Problem.conflict("The message was deleted.")
+            }
             guard let updated = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
+            // The text before the edit must not stay readable in the log (a stream resumed from
+            // an early cursor would show it): every earlier event of the message shows it as now.
+            try await EventLog().scrub(messageID: updated.id, data: MessageJSON.message(updated), on: db)
             try await EventLog().append(
                 workspaceID: updated.workspaceID, type: "message.updated", channelID: updated.channelID, messageID: updated.id,
                 visibility: "channel", data: MessageJSON.message(updated), now: now, on: db
@@ -153,6 +167,7 @@ struct MessageService {
             return updated
         }
         dependencies.events.published(workspaceID: updated.workspaceID)
+        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
         return updated
     }
 
@@ -168,6 +183,10 @@ struct MessageService {
             }
         }
         try await dependencies.database.write { db in
+            let current = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .read, on: db)
+            if moderating, !PermissionTable.allows(current.role, .messagesModerate) {
+                throw Problem.forbidden("Only the sender, an admin or an owner may delete a message.")
+            }
             let now = Clock.milliseconds()
             // A concurrent delete that committed first erased it already: one deletion, one event.
             guard try await MessageRepository().erase(id: message.id, now: now, on: db) else { throw Problem.notFound }

@@ -11,14 +11,20 @@ import Synchronization
 /// replays the first response (status and body) for 24 h; with a different body → 422; while the
 /// first is still running → 409. Responses that carry a secret (marked by the route with
 /// `Conclave-No-Replay`) and 5xx responses are not stored, so the key can be retried.
+/// A response that created a message (marked with `Conclave-Message`) stores only the message's
+/// id: its replay shows the message as the caller may read it now (edited, a tombstone, or 404),
+/// so no copy of its text outlives an edit or a deletion here.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     static let lifetimeMilliseconds: Int64 = 24 * 3600 * 1000
     static let noReplayHeader = HTTPField.Name("Conclave-No-Replay")!
+    static let messageHeader = HTTPField.Name("Conclave-Message")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
 
     let database: any Database
+    /// The message as `principal` may read it now; throws (404) when it may not.
+    let currentMessage: @Sendable (_ principal: Principal, _ messageID: String) async throws -> JSONValue
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let principal = context.principal, !request.uri.path.hasPrefix("/api/v1/auth/"),
@@ -26,6 +32,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         else {
             var response = try await next(request, context)
             response.headers[Self.noReplayHeader] = nil
+            response.headers[Self.messageHeader] = nil
             return response
         }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
@@ -66,11 +73,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
             }
             guard existing.status != 0 else { throw Problem.conflict("A request with this Idempotency-Key is still in progress.") }
             var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=utf-8"
             headers[Self.replayedHeader] = "true"
-            return Response(
-                status: HTTPResponse.Status(code: existing.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: existing.body))
-            )
+            let status = HTTPResponse.Status(code: existing.status)
+            if let messageID = existing.resourceID {
+                return JSONResponse.make(try await currentMessage(principal, messageID), status: status, headers: headers)
+            }
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: existing.body)))
         }
 
         let response: Response
@@ -80,22 +89,22 @@ struct IdempotencyMiddleware: RouterMiddleware {
             try? await database.write { db in try await IdempotencyRepository().release(principalID: principal.id, key: key, on: db) }
             throw error
         }
-        let secret = response.headers[Self.noReplayHeader] != nil
-        if secret || response.status.code >= 500 {
+        var cleaned = response
+        cleaned.headers[Self.noReplayHeader] = nil
+        cleaned.headers[Self.messageHeader] = nil
+        if response.headers[Self.noReplayHeader] != nil || response.status.code >= 500 {
             try await database.write { db in try await IdempotencyRepository().release(principalID: principal.id, key: key, on: db) }
-            var cleaned = response
-            cleaned.headers[Self.noReplayHeader] = nil
             return cleaned
         }
+        let messageID = response.headers[Self.messageHeader]
         let collected = try await Self.collect(response.body)
         let text = String(buffer: collected)
         let status = response.status.code
         try await database.write { db in
-            try await IdempotencyRepository().complete(principalID: principal.id, key: key, status: status, body: text, on: db)
+            try await IdempotencyRepository().complete(principalID: principal.id, key: key, status: status, body: text, resourceID: messageID, on: db)
         }
-        var replayable = response
-        replayable.body = .init(byteBuffer: collected)
-        return replayable
+        cleaned.body = .init(byteBuffer: collected)
+        return cleaned
     }
 
     static func collect(_ body: ResponseBody) async throws -> ByteBuffer {

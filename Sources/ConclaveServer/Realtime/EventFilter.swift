@@ -6,7 +6,9 @@ import ConclaveStore
 struct EventFilter: Sendable {
     let principal: Principal
     let mentionsOnly: Bool
-    var channels: Set<String>
+    /// The channels it belongs to, each with the seq its membership began at: an event of the
+    /// channel from before that (a stream resumed from an old cursor) is not its to see.
+    var channels: [String: Int64]
     var dmChannels: Set<String>
     /// Set when the principal left or was removed from the workspace: nothing after that is delivered.
     var removed = false
@@ -37,7 +39,7 @@ struct EventFilter: Sendable {
             // A principal always learns of its own membership changes: a stream resumed after
             // being removed from a channel meanwhile no longer counts it as its own, yet must
             // hear that it left.
-            visible = (event.channelID.map { channels.contains($0) } ?? false) || isAboutOwnMembership(event)
+            visible = (event.channelID.flatMap { channels[$0] }.map { event.seq >= $0 } ?? false) || isAboutOwnMembership(event)
         default:
             visible = event.visibility == "principal:\(principal.id)"
         }
@@ -86,10 +88,10 @@ struct EventFilter: Sendable {
         guard let channelID = event.channelID else { return }
         switch event.type {
         case "member.joined" where event.data["member_id"]?.stringValue == principal.id:
-            channels.insert(channelID)
+            channels[channelID] = event.seq
         case "channel.created":
             if case .array(let members)? = event.data["member_ids"], members.contains(.string(principal.id)) {
-                channels.insert(channelID)
+                channels[channelID] = event.seq
                 if event.data["kind"]?.stringValue == "dm" { dmChannels.insert(channelID) }
             }
         default:
@@ -101,11 +103,11 @@ struct EventFilter: Sendable {
     mutating func forget(_ event: WorkspaceEvent) {
         guard let channelID = event.channelID else { return }
         if event.type == "member.left", event.data["member_id"]?.stringValue == principal.id {
-            channels.remove(channelID)
+            channels[channelID] = nil
             dmChannels.remove(channelID)
         }
         if event.type == "channel.updated", event.data["deleted"] == .bool(true) {
-            channels.remove(channelID)
+            channels[channelID] = nil
             dmChannels.remove(channelID)
         }
     }

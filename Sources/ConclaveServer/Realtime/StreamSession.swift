@@ -72,14 +72,14 @@ final class StreamSession: EventListener, CredentialChangeObserver {
         let principal = self.principal
         // Before reading the memberships, so that a join committed meanwhile is not missed.
         if onJoinFailure != nil { hub.register(self) }
-        let (memberships, joinSeqs) = try await hub.database.read { db -> ([(String, Set<String>, Set<String>)], [String: Int64]) in
+        let (memberships, joinSeqs) = try await hub.database.read { db -> ([(String, [String: Int64], Set<String>)], [String: Int64]) in
             let workspaces = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
-            var result: [(String, Set<String>, Set<String>)] = []
+            var result: [(String, [String: Int64], Set<String>)] = []
             let channels = ChannelRepository()
             for (workspace, _) in workspaces {
                 result.append((
                     workspace.id,
-                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, on: db),
+                    try await channels.membershipsJoinedAt(principalID: principal.id, workspaceID: workspace.id, on: db),
                     try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: "dm", on: db)
                 ))
             }
@@ -94,7 +94,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
                 // Already followed from a join signalled while this stream was starting.
                 guard state.filters[workspaceID] == nil else { return false }
                 state.filters[workspaceID] = fromJoin
-                    ? EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [], dmChannels: [])
+                    ? EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [:], dmChannels: [])
                     : EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: channels, dmChannels: dms)
                 state.replaying.insert(workspaceID)
                 return true
@@ -129,7 +129,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
         let principal = self.principal
         let claimed = state.withLock { state -> Bool in
             guard !state.finished, state.filters[workspaceID] == nil else { return false }
-            state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [], dmChannels: [])
+            state.filters[workspaceID] = EventFilter(principal: principal, mentionsOnly: mentionsOnly, channels: [:], dmChannels: [])
             state.replaying.insert(workspaceID)
             return true
         }

@@ -65,13 +65,15 @@ struct APIKeyRoutes {
     }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (principal, _, agent) = try await AgentRoutes(dependencies: dependencies).managedAgent(context, permission: .keysManage)
+        let agents = AgentRoutes(dependencies: dependencies)
+        let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
         let (scopes, expiresAt, cidrs) = try Self.validate(body)
         let generated = APIKeyFormat.generate()
         let hash = dependencies.keys.apiKeyHasher.hexDigest(generated.key)
         let clientIP = context.clientIP
         let record = try await dependencies.database.write { db in
+            try await agents.recheckManagement(agent, principal: principal, permission: .keysManage, on: db)
             let now = Clock.milliseconds()
             let record = APIKeyRecord(
                 id: Identifier.generate(.apiKey), ownerID: agent.id, workspaceID: agent.workspaceID, name: body.name ?? "default",
@@ -103,10 +105,12 @@ struct APIKeyRoutes {
     }
 
     func revoke(_ context: AppRequestContext) async throws -> Response {
-        let (principal, _, agent) = try await AgentRoutes(dependencies: dependencies).managedAgent(context, permission: .keysManage)
+        let agents = AgentRoutes(dependencies: dependencies)
+        let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
         let keyID = try context.pathID("key", kind: .apiKey)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
+            try await agents.recheckManagement(agent, principal: principal, permission: .keysManage, on: db)
             let keys = APIKeyRepository()
             guard let key = try await keys.find(id: keyID, ownerID: agent.id, on: db), key.revokedAt == nil else { throw Problem.notFound }
             try await keys.revoke(id: key.id, now: Clock.milliseconds(), on: db)

@@ -61,11 +61,22 @@ struct AgentRoutes {
         let role = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         guard let agent = try await dependencies.database.read({ db in try await AgentRepository().find(id: agentID, workspaceID: workspaceID, on: db) })
         else { throw Problem.notFound }
+        try Self.requireMayManage(agent, principal: principal, role: role, permission: permission)
+        return (principal, role, agent)
+    }
+
+    /// `managedAgent`'s decision again, inside the write transaction on the locked role: a
+    /// creator or admin demoted while the request was in flight changes nothing after the demotion.
+    func recheckManagement(_ agent: AgentRecord, principal: Principal, permission: Permission, on db: any SQLDatabase) async throws {
+        let role = try await dependencies.requireRole(principal, in: agent.workspaceID, for: .membersRead, on: db)
+        try Self.requireMayManage(agent, principal: principal, role: role, permission: permission)
+    }
+
+    static func requireMayManage(_ agent: AgentRecord, principal: Principal, role: Role, permission: Permission) throws {
         let isCreator = agent.createdBy == principal.id && PermissionTable.allows(role, .agentsCreate)
         guard isCreator || PermissionTable.allows(role, permission) else {
             throw Problem.forbidden("Only the agent's creator or an admin may do this.")
         }
-        return (principal, role, agent)
     }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -76,7 +87,16 @@ struct AgentRoutes {
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
         try Self.validate(name: body.name, description: body.description)
         let clientIP = context.clientIP
+        let limits = (perCreator: dependencies.configuration.maxAgentsPerCreator, perWorkspace: dependencies.configuration.maxAgentsPerWorkspace)
         let agent = try await dependencies.database.write { db in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .agentsCreate, on: db)
+            let counts = try await AgentRepository().counts(workspaceID: workspaceID, creator: principal.id, on: db)
+            guard counts.creator < limits.perCreator else {
+                throw Problem.conflict("You have created \(limits.perCreator) agents in this workspace, the most one member may; delete one first.")
+            }
+            guard counts.workspace < limits.perWorkspace else {
+                throw Problem.conflict("This workspace holds \(limits.perWorkspace) agents, the most it may; delete one first.")
+            }
             let now = Clock.milliseconds()
             let agent = AgentRecord(
                 id: Identifier.generate(.agent), workspaceID: workspaceID, userID: nil, name: body.name.trimmingCharacters(in: .whitespaces),
@@ -125,6 +145,7 @@ struct AgentRoutes {
         }
         let clientIP = context.clientIP
         let updated = try await dependencies.database.write { db in
+            try await recheckManagement(agent, principal: principal, permission: pausing ? .agentsPause : .agentsManage, on: db)
             let name = body.name?.trimmingCharacters(in: .whitespaces) ?? agent.name
             let status = body.status ?? agent.status
             try await AgentRepository().update(id: agent.id, name: name, description: body.description ?? agent.description, status: status,
@@ -159,6 +180,7 @@ struct AgentRoutes {
         let (principal, _, agent) = try await managedAgent(context, permission: .agentsManage)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
+            try await recheckManagement(agent, principal: principal, permission: .agentsManage, on: db)
             let now = Clock.milliseconds()
             let revoked = try await APIKeyRepository().revokeAll(ownerID: agent.id, now: now, on: db)
             try await ChannelRepository().removeMemberships(principalID: agent.id, workspaceID: agent.workspaceID, on: db)

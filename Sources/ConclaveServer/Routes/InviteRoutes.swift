@@ -44,6 +44,12 @@ struct InviteRoutes {
         ]
     }
 
+    static func requireMayInvite(_ actorRole: Role, as role: Role) throws {
+        guard RolePolicy.mayChangeRole(actor: actorRole, from: .viewer, to: role) else {
+            throw Problem.forbidden("A \(actorRole.rawValue) cannot invite a \(role.rawValue).")
+        }
+    }
+
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let workspaceID = try context.pathID("ws", kind: .workspace)
@@ -61,13 +67,12 @@ struct InviteRoutes {
             errors.append(FieldError(field: "expires_in", message: "must be from 1 to \(Self.maxLifetimeSeconds) seconds"))
         }
         guard errors.isEmpty, let role else { throw Problem.validation(errors) }
-        guard RolePolicy.mayChangeRole(actor: actorRole, from: .viewer, to: role) else {
-            throw Problem.forbidden("A \(actorRole.rawValue) cannot invite a \(role.rawValue).")
-        }
+        try Self.requireMayInvite(actorRole, as: role)
         let token = "inv_" + SecureRandom.token(bytes: 32)
         let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
         let clientIP = context.clientIP
         let invite = try await dependencies.database.write { db in
+            try Self.requireMayInvite(try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage, on: db), as: role)
             let now = Clock.milliseconds()
             let invite = InviteRecord(
                 id: Identifier.generate(.invite),
@@ -124,6 +129,7 @@ struct InviteRoutes {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage, on: db)
             let invites = InviteRepository()
             guard try await invites.find(id: inviteID, workspaceID: workspaceID, on: db) != nil else { throw Problem.notFound }
             try await invites.revoke(id: inviteID, now: Clock.milliseconds(), on: db)

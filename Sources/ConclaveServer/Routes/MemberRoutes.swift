@@ -49,17 +49,19 @@ struct MemberRoutes {
         guard let newRole = Role(rawValue: body.role), newRole != .agent else {
             throw Problem.validation(field: "role", "must be one of owner, admin, member, viewer")
         }
-        guard PermissionTable.allows(actorRole, .membersManage) else {
-            throw Problem.forbidden("Your role (\(actorRole.rawValue)) does not allow changing roles.")
-        }
+        try Self.requireManage(actorRole)
         let clientIP = context.clientIP
         let member = try await dependencies.database.write { db in
             let repository = WorkspaceRepository()
-            guard let currentRole = try await repository.role(of: memberID, in: workspaceID, on: db) else { throw Problem.notFound }
+            // Every role this decision reads, locked first and read again inside the transaction.
+            let locked = try await repository.lockRolesForChange(in: workspaceID, principals: [principal.id, memberID], on: db)
+            guard let actorRole = locked.roles[principal.id] else { throw Problem.notFound }
+            try Self.requireManage(actorRole)
+            guard let currentRole = locked.roles[memberID] else { throw Problem.notFound }
             guard RolePolicy.mayChangeRole(actor: actorRole, from: currentRole, to: newRole) else {
                 throw Problem.forbidden("A \(actorRole.rawValue) cannot change a \(currentRole.rawValue) to \(newRole.rawValue).")
             }
-            if currentRole == .owner, newRole != .owner, try await repository.ownerCount(of: workspaceID, on: db) <= 1 {
+            if currentRole == .owner, newRole != .owner, locked.owners <= 1 {
                 throw Problem.conflict("The last owner cannot be demoted; make someone else owner first.")
             }
             if currentRole != newRole {
@@ -81,22 +83,30 @@ struct MemberRoutes {
         return JSONResponse.make(Self.json(member))
     }
 
+    static func requireManage(_ role: Role) throws {
+        guard PermissionTable.allows(role, .membersManage) else {
+            throw Problem.forbidden("Your role (\(role.rawValue)) does not allow changing roles.")
+        }
+    }
+
     func remove(_ context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
-        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
             let repository = WorkspaceRepository()
-            guard let targetRole = try await repository.role(of: memberID, in: workspaceID, on: db) else { throw Problem.notFound }
+            let locked = try await repository.lockRolesForChange(in: workspaceID, principals: [principal.id, memberID], on: db)
+            guard let actorRole = locked.roles[principal.id] else { throw Problem.notFound }
+            guard let targetRole = locked.roles[memberID] else { throw Problem.notFound }
             let leaving = memberID == principal.id
             if !leaving {
                 guard PermissionTable.allows(actorRole, .membersManage), RolePolicy.mayRemove(actor: actorRole, target: targetRole) else {
                     throw Problem.forbidden("A \(actorRole.rawValue) cannot remove a \(targetRole.rawValue).")
                 }
             }
-            if targetRole == .owner, try await repository.ownerCount(of: workspaceID, on: db) <= 1 {
+            if targetRole == .owner, locked.owners <= 1 {
                 throw Problem.conflict("The last owner cannot leave; make someone else owner or delete the workspace.")
             }
             try await repository.removeMember(memberID, from: workspaceID, on: db)

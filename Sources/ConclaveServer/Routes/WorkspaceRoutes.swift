@@ -90,6 +90,7 @@ struct WorkspaceRoutes {
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
         let clientIP = context.clientIP
         let workspace = try await dependencies.database.write { db in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceUpdate, on: db)
             let repository = WorkspaceRepository()
             if let name = body.name {
                 let validated = try Self.validatedName(name)
@@ -117,6 +118,7 @@ struct WorkspaceRoutes {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceDelete)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
+            _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceDelete, on: db)
             try await WorkspaceRepository().delete(id: workspaceID, on: db)
             try await dependencies.audit(
                 AuditEvent(
