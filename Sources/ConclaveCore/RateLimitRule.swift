@@ -51,14 +51,19 @@ public struct RateLimitPolicy: Sendable, Equatable {
         rules[name] ?? RateLimitRule(name: name, limit: 60, periodSeconds: 60)
     }
 
+    /// The largest count or burst a limit may name.
+    public static let maxCount = 1_000_000
+
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case malformed(String)
         case unknownName(String)
+        case tooLarge(String)
 
         public var description: String {
             switch self {
             case .malformed(let item): "'\(item)' is not NAME=COUNT/PERIOD (for example login=5/1m or send=120/1m:20)"
             case .unknownName(let name): "unknown limit '\(name)'"
+            case .tooLarge(let item): "'\(item)': COUNT and BURST must be from 1 to \(RateLimitPolicy.maxCount)"
             }
         }
     }
@@ -77,12 +82,14 @@ public struct RateLimitPolicy: Sendable, Equatable {
             guard rules[name] != nil else { throw .unknownName(name) }
             let rateAndBurst = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
             let rate = rateAndBurst[0].split(separator: "/", maxSplits: 1).map(String.init)
-            guard rate.count == 2, let count = Int(rate[0].trimmingSpaces), count > 0, count <= 1_000_000,
+            guard rate.count == 2, let count = Int(rate[0].trimmingSpaces), count > 0,
                 let period = Self.parsePeriod(rate[1].trimmingSpaces)
             else { throw .malformed(item) }
+            guard count <= Self.maxCount else { throw .tooLarge(item) }
             var burst: Int? = nil
             if rateAndBurst.count == 2 {
-                guard let value = Int(rateAndBurst[1].trimmingSpaces), value > 0, value <= 1_000_000 else { throw .malformed(item) }
+                guard let value = Int(rateAndBurst[1].trimmingSpaces), value > 0 else { throw .malformed(item) }
+                guard value <= Self.maxCount else { throw .tooLarge(item) }
                 burst = value
             }
             result.rules[name] = RateLimitRule(name: name, limit: count, periodSeconds: period, burst: burst)

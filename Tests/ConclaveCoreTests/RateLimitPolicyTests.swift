@@ -26,6 +26,22 @@ import Testing
         #expect(throws: RateLimitPolicy.ParseError.self) { try RateLimitPolicy.defaults.overridden(by: spec) }
     }
 
+    @Test func countsOverTheMaximumSayTheMaximum() {
+        for spec in ["login=1000001/1m", "send=10/1m:2000000"] {
+            #expect(throws: RateLimitPolicy.ParseError.tooLarge(spec)) { try RateLimitPolicy.defaults.overridden(by: spec) }
+            #expect(RateLimitPolicy.ParseError.tooLarge(spec).description.contains("1000000"))
+        }
+    }
+
+    /// A workspace's principals share one send budget; it follows `send` unless set on its own.
+    @Test func theWorkspaceSendBudgetFollowsSendUnlessSet() throws {
+        #expect(RateLimitPolicy.defaults["send_workspace"] == RateLimitRule(name: "send_workspace", limit: 3000, periodSeconds: 60, burst: 500))
+        let raised = try RateLimitPolicy.defaults.overridden(by: "send=1000/1m:100")
+        #expect(raised["send_workspace"] == RateLimitRule(name: "send_workspace", limit: 25_000, periodSeconds: 60, burst: 2500))
+        let own = try RateLimitPolicy.defaults.overridden(by: "send=1000/1m:100,send_workspace=50/1m")
+        #expect(own["send_workspace"] == RateLimitRule(name: "send_workspace", limit: 50, periodSeconds: 60))
+    }
+
     @Test func unknownNamesAreRejected() {
         #expect(throws: RateLimitPolicy.ParseError.unknownName("logins")) {
             try RateLimitPolicy.defaults.overridden(by: "logins=5/1m")

@@ -45,8 +45,9 @@ import Testing
                 (repository.listQuery(chain: "ws_testtesttest", afterSeq: 0, limit: 50, actorID: "usr_aaaaaaaaaaaa"), "audit_log_actor"),
                 (repository.listQuery(chain: "ws_testtesttest", afterSeq: 0, limit: 50, action: "test.action"), "audit_log_action"),
             ] {
-                var explain: SQLQueryString = "EXPLAIN QUERY PLAN "
-                explain.appendInterpolation(query)
+                var statement: SQLQueryString = "EXPLAIN QUERY PLAN "
+                statement.appendInterpolation(query)
+                let explain = statement
                 let plan = try await database.read { db in
                     try await db.raw(explain).all().map { try $0.decode(column: "detail", as: String.self) }
                 }
