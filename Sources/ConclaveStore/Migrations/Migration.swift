@@ -18,5 +18,6 @@ public enum Migrations {
         Migration0007Messaging(),
         Migration0008EventRetention(),
         Migration0009MembershipJoinSeq(),
+        Migration0010SignInProof(),
     ]
 }
