@@ -20,18 +20,25 @@ public struct Problem: Error, Sendable, Equatable {
     public var errors: [FieldError]
     /// Extra headers the response must carry (`Retry-After`, `WWW-Authenticate`, `Allow`).
     public var headers: [String: String]
+    /// A type more specific than the status's, for a refusal a client must act on in its own way
+    /// (`reauthentication_required`); nil for the status's own type.
+    public var specificType: String?
 
-    public init(status: Int, title: String, detail: String? = nil, errors: [FieldError] = [], headers: [String: String] = [:]) {
+    public init(
+        status: Int, title: String, detail: String? = nil, errors: [FieldError] = [], headers: [String: String] = [:],
+        specificType: String? = nil
+    ) {
         self.status = status
         self.title = title
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.specificType = specificType
     }
 
-    /// The problem type URI; a stable, documented slug per status.
+    /// The problem type URI; a stable, documented slug per status (or the specific type).
     public var type: String {
-        "https://conclave.dev/problems/" + Problem.slug(for: status)
+        "https://conclave.dev/problems/" + (specificType ?? Problem.slug(for: status))
     }
 
     static func slug(for status: Int) -> String {
@@ -75,6 +82,15 @@ extension Problem {
             errors: [FieldError(field: field, message: message)]
         )
     }
+
+    /// Adding or removing a sign-in factor needs a recent sign-in (contract v1.1): the session
+    /// proved the password (or a passkey with user verification) too long ago, and the request
+    /// carries no `current_password`.
+    public static let reauthenticationRequired = Problem(
+        status: 403, title: "Reauthentication Required",
+        detail: "This needs a sign-in within the last 10 minutes: send current_password with the request, or sign in again.",
+        specificType: "reauthentication_required"
+    )
 
     public static let notFound = Problem(status: 404, title: "Not Found", detail: "The resource does not exist or is not visible to you.")
 

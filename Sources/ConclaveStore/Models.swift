@@ -67,8 +67,15 @@ public struct SessionRecord: Sendable, Equatable {
     public var ip: String?
     public var userAgent: String?
     public var mfa: Bool
+    /// When the session last proved the password (or a passkey with user verification): at
+    /// sign-in, or by a `current_password` given later; never moved by a refresh. Nil when it
+    /// never did (a passkey without user verification; sessions older than this field).
+    public var authenticatedAt: Int64?
 
-    public init(id: String, userID: String, createdAt: Int64, lastUsedAt: Int64, expiresAt: Int64, revokedAt: Int64?, ip: String?, userAgent: String?, mfa: Bool) {
+    public init(
+        id: String, userID: String, createdAt: Int64, lastUsedAt: Int64, expiresAt: Int64, revokedAt: Int64?, ip: String?, userAgent: String?,
+        mfa: Bool, authenticatedAt: Int64? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.createdAt = createdAt
@@ -78,6 +85,7 @@ public struct SessionRecord: Sendable, Equatable {
         self.ip = ip
         self.userAgent = userAgent
         self.mfa = mfa
+        self.authenticatedAt = authenticatedAt
     }
 
     public func isActive(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }

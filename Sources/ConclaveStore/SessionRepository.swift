@@ -7,9 +7,11 @@ public struct SessionRepository: Sendable {
     public func insert(_ session: SessionRecord, refreshTokenHash: String, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
-            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, revoked_reason, ip, user_agent, mfa)
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, revoked_reason, ip, user_agent, mfa,
+                                  authenticated_at)
             VALUES (\(bind: session.id), \(bind: session.userID), \(bind: session.createdAt), \(bind: session.lastUsedAt),
-                    \(bind: session.expiresAt), NULL, NULL, \(bind: session.ip), \(bind: session.userAgent), \(bind: session.mfa ? 1 : 0))
+                    \(bind: session.expiresAt), NULL, NULL, \(bind: session.ip), \(bind: session.userAgent), \(bind: session.mfa ? 1 : 0),
+                    \(bind: session.authenticatedAt))
             """
         ).run()
         try await insertRefreshToken(hash: refreshTokenHash, sessionID: session.id, now: session.createdAt, on: db)
@@ -27,24 +29,40 @@ public struct SessionRepository: Sendable {
 
     public enum RefreshLookup: Sendable {
         case unknown
-        /// The token was already exchanged once: whoever presents it now may hold a stolen copy.
-        case reused(sessionID: String)
+        /// The token was already exchanged once, at `spentAt`: a retry of that exchange, or a
+        /// stolen copy.
+        case reused(sessionID: String, spentAt: Int64)
         case valid(SessionRecord)
     }
 
     /// Marks the token spent in the same statement that checks it, so two concurrent refreshes with
-    /// one token cannot both succeed.
+    /// one token cannot both succeed. The spend comes first: on PostgreSQL a concurrent spend
+    /// waits for the first one's commit, and the read after it then sees that spend (and the
+    /// successor it inserted).
     public func spendRefreshToken(hash: String, now: Int64, on db: any SQLDatabase) async throws -> RefreshLookup {
-        guard let row = try await db.raw("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else {
-            return .unknown
-        }
-        let sessionID = try row.decode(column: "session_id", as: String.self)
         let spent = try await db.raw(
             "UPDATE refresh_tokens SET used_at = \(bind: now) WHERE token_hash = \(bind: hash) AND used_at IS NULL RETURNING session_id"
         ).first()
-        guard spent != nil else { return .reused(sessionID: sessionID) }
-        guard let session = try await find(id: sessionID, on: db) else { return .unknown }
-        return .valid(session)
+        if let spent {
+            guard let session = try await find(id: try spent.decode(column: "session_id", as: String.self), on: db) else { return .unknown }
+            return .valid(session)
+        }
+        guard let row = try await db.raw("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = \(bind: hash)").first(),
+            let spentAt = try row.decode(column: "used_at", as: Int64?.self)
+        else { return .unknown }
+        return .reused(sessionID: try row.decode(column: "session_id", as: String.self), spentAt: spentAt)
+    }
+
+    /// Whether `hash` is a refresh token of the session that has not been exchanged yet.
+    public func isUnspentRefreshToken(hash: String, sessionID: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw(
+            "SELECT token_hash FROM refresh_tokens WHERE token_hash = \(bind: hash) AND session_id = \(bind: sessionID) AND used_at IS NULL"
+        ).first() != nil
+    }
+
+    /// The session proved the password (or a passkey with user verification) again, now.
+    public func recordSignInProof(id: String, at now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE sessions SET authenticated_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 
     public func touch(id: String, now: Int64, ip: String?, on db: any SQLDatabase) async throws {
@@ -93,7 +111,8 @@ public struct SessionRepository: Sendable {
             revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
             ip: try row.decode(column: "ip", as: String?.self),
             userAgent: try row.decode(column: "user_agent", as: String?.self),
-            mfa: try row.decode(column: "mfa", as: Int64.self) != 0
+            mfa: try row.decode(column: "mfa", as: Int64.self) != 0,
+            authenticatedAt: try row.decode(column: "authenticated_at", as: Int64?.self)
         )
     }
 }

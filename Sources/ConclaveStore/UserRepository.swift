@@ -42,6 +42,12 @@ public struct UserRepository: Sendable {
         try await db.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: id)").run()
     }
 
+    /// Starts the failure count again without lifting a lock in force (a sign-in that does not
+    /// check the lock, a passkey's, must not open the account to more guesses at once).
+    public func resetFailureCount(id: String, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE users SET failed_logins = 0 WHERE id = \(bind: id)").run()
+    }
+
     public func updatePassword(id: String, hash: String, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw("UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
     }

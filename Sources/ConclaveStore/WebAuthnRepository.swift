@@ -26,11 +26,13 @@ public struct WebAuthnRepository: Sendable {
         public var name: String
         public var createdAt: Int64
         public var lastUsedAt: Int64?
+        /// The session that registered it (nil for passkeys registered before this was kept).
+        public var createdSessionID: String?
 
         public init(
             id: String, userID: String, credentialID: String, publicKey: String, algorithm: Int64, signCount: Int64,
             aaguid: String, attestationFormat: String, backupEligible: Bool, backupState: Bool, transports: [String],
-            name: String, createdAt: Int64, lastUsedAt: Int64?
+            name: String, createdAt: Int64, lastUsedAt: Int64?, createdSessionID: String? = nil
         ) {
             self.id = id
             self.userID = userID
@@ -46,6 +48,7 @@ public struct WebAuthnRepository: Sendable {
             self.name = name
             self.createdAt = createdAt
             self.lastUsedAt = lastUsedAt
+            self.createdSessionID = createdSessionID
         }
     }
 
@@ -140,11 +143,12 @@ public struct WebAuthnRepository: Sendable {
             """
             INSERT INTO webauthn_credentials (id, user_id, credential_id, public_key, algorithm, sign_count, aaguid,
                                               attestation_format, backup_eligible, backup_state, transports, name,
-                                              created_at, last_used_at)
+                                              created_at, last_used_at, created_session_id)
             VALUES (\(bind: credential.id), \(bind: credential.userID), \(bind: credential.credentialID), \(bind: credential.publicKey),
                     \(bind: credential.algorithm), \(bind: credential.signCount), \(bind: credential.aaguid),
                     \(bind: credential.attestationFormat), \(bind: credential.backupEligible ? 1 : 0), \(bind: credential.backupState ? 1 : 0),
-                    \(bind: credential.transports.joined(separator: " ")), \(bind: credential.name), \(bind: credential.createdAt), NULL)
+                    \(bind: credential.transports.joined(separator: " ")), \(bind: credential.name), \(bind: credential.createdAt), NULL,
+                    \(bind: credential.createdSessionID))
             """
         ).run()
     }
@@ -207,7 +211,8 @@ public struct WebAuthnRepository: Sendable {
             transports: try row.decode(column: "transports", as: String.self).split(separator: " ").map(String.init),
             name: try row.decode(column: "name", as: String.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self)
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
+            createdSessionID: try row.decode(column: "created_session_id", as: String?.self)
         )
     }
 

@@ -96,6 +96,17 @@ import Testing
         #expect(!findings.contains { $0.severity == .fatal && $0.check == "metrics" })
     }
 
+    @Test func productionTurnsBootstrapOffUnlessExplicitlyEnabled() throws {
+        let secrets = ["CONCLAVE_JWT_SECRET": String(repeating: "j", count: 40), "CONCLAVE_MASTER_KEY": String(repeating: "m", count: 40)]
+        let production = secrets.merging(["CONCLAVE_ENV": "production", "CONCLAVE_DATA_DIR": "/nonexistent-conclave"]) { $1 }
+        let byDefault = try ConclaveConfiguration.fromEnvironment(production)
+        #expect(byDefault.disableBootstrap)
+        #expect(Doctor(configuration: byDefault).staticFindings().contains { $0.severity == .ok && $0.check == "bootstrap" })
+        let optedIn = try ConclaveConfiguration.fromEnvironment(production.merging(["CONCLAVE_DISABLE_BOOTSTRAP": "false"]) { $1 })
+        #expect(!optedIn.disableBootstrap)
+        #expect(Doctor(configuration: optedIn).staticFindings().contains { $0.severity == .warn && $0.check == "bootstrap" })
+    }
+
     @Test func wildcardCORSAndBootstrapAreWarnings() throws {
         let configuration = try ConclaveConfiguration.fromEnvironment(["CONCLAVE_CORS_ORIGINS": "*", "CONCLAVE_DATA_DIR": "/nonexistent-conclave"])
         let findings = Doctor(configuration: configuration).staticFindings()

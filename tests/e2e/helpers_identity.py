@@ -114,6 +114,35 @@ def members(c: httpx.Client, headers: dict, ws: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------
+# Recent sign-in (adding a sign-in factor needs one)
+# --------------------------------------------------------------------------------------
+
+REAUTHENTICATION_REQUIRED = "reauthentication_required"
+
+
+def age_sign_in(srv: Server, session_id: str, minutes: int = 11) -> None:
+    """Moves a session's sign-in `minutes` into the past, as an attacker holding a stolen access
+    token of a session signed into earlier would have it (a test cannot wait ten minutes)."""
+    shift = minutes * 60 * 1000
+    srv.sql(f"UPDATE sessions SET created_at = created_at - {shift} WHERE id = '{session_id}'")
+    # The sign-in proof time (absent before it existed: the assertions that follow then fail).
+    srv.sql(f"UPDATE sessions SET authenticated_at = authenticated_at - {shift} WHERE id = '{session_id}'", check=False)
+
+
+def assert_reauthentication_required(resp: httpx.Response, what: str) -> dict:
+    """403 whose problem type ends in `reauthentication_required`."""
+    assert resp.status_code == 403, f"{what}: expected 403 reauthentication_required, got {resp.status_code}: {resp.text[:300]}"
+    body = assert_problem(resp, 403)
+    assert body["type"].endswith(REAUTHENTICATION_REQUIRED), f"{what}: problem type {body['type']!r}"
+    return body
+
+
+def failed_logins(srv: Server, user_id: str) -> int:
+    """The account's count of failures towards the lockout."""
+    return int(srv.sql_rows(f"SELECT failed_logins FROM users WHERE id = '{user_id}'")[0][0])
+
+
+# --------------------------------------------------------------------------------------
 # JWTs
 # --------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ Everything goes over real HTTP; the only back doors are the data dir / database 
 
 from __future__ import annotations
 
+import secrets
 import time
 import urllib.parse
 
@@ -575,6 +576,26 @@ def test_bootstrap_can_be_disabled(make_server):
     assert srv.stop() == 0
     rows = srv.sql_rows("SELECT COUNT(*) FROM agents")
     assert rows == [["0"]], f"disabled bootstrap created agents: {rows}"
+
+
+def test_bootstrap_is_off_in_production_unless_explicitly_enabled(make_server):
+    """Bootstrap is a sign-up path (anyone reaching it gets a workspace whose invite makes them
+    its owner), so CONCLAVE_ENV=production turns it off unless CONCLAVE_DISABLE_BOOTSTRAP=false
+    says otherwise; `doctor` reports which, and warns while it is on."""
+    production = {"CONCLAVE_ENV": "production", "CONCLAVE_JWT_SECRET": secrets.token_hex(32),
+                  "CONCLAVE_MASTER_KEY": secrets.token_hex(32)}
+    default = make_server(production)
+    with default.client() as c:
+        assert_problem(bootstrap(c, "Prod Bot"), 404)
+    lines = [l for l in default.run_cli(["doctor"]).stdout.splitlines() if "bootstrap" in l.lower()]
+    assert lines and all(l.lower().startswith("ok") for l in lines), f"doctor on production defaults: {lines}"
+    assert any("off" in l.lower() or "disabled" in l.lower() for l in lines), lines
+
+    opted_in = make_server({**production, "CONCLAVE_DISABLE_BOOTSTRAP": "false"})
+    with opted_in.client() as c:
+        bootstrap_ok(c, "Opted In Bot")
+    lines = [l for l in opted_in.run_cli(["doctor"]).stdout.splitlines() if "bootstrap" in l.lower()]
+    assert lines and all(l.lower().startswith("warn") for l in lines), f"doctor with bootstrap opted in: {lines}"
 
 
 # ======================================================================================

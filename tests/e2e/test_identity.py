@@ -9,10 +9,14 @@ file) and the `conclave` CLI.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 import jwt
 import pytest
@@ -188,14 +192,19 @@ def test_refresh_rotates_and_reuse_revokes_the_session(server, new_person, clien
     assert second.get("token_type") == "Bearer" and second.get("expires_in") == 900, second
     assert me(client, second["access_token"]).status_code == 200, "the new access token does not work"
 
-    # The spent refresh token comes back: reuse detected -> 401, and the whole session ends.
+    # The session moves on (the second token is spent in turn), then the first token comes back:
+    # its answer is no longer the session's newest token, so this is no retry but a reuse -> 401,
+    # and the whole session ends. (A retry while its answer is still unused is the next tests'.)
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert r.status_code == 200, f"refresh with the second token: {r.status_code} {r.text}"
+    third = r.json()
+    remember("refresh token", third.get("refresh_token"))
     r = client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert_unauthorized(r, "reusing a spent refresh token")
-    assert_unauthorized(me(client, second["access_token"]),
-                        "GET /me with the session's live access token after refresh-token reuse")
-    assert_unauthorized(me(client, first["access_token"]),
-                        "GET /me with the session's first access token after refresh-token reuse")
-    r = client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    for label, token in (("first", first), ("second", second), ("live", third)):
+        assert_unauthorized(me(client, token["access_token"]),
+                            f"GET /me with the session's {label} access token after refresh-token reuse")
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": third["refresh_token"]})
     assert_unauthorized(r, "refreshing with the newest refresh token of a session revoked for reuse")
 
     # Other sessions of the same person are not affected.
@@ -209,8 +218,11 @@ def test_refresh_with_garbage_is_401(server, client):
 
 
 def test_concurrent_refresh_with_one_token_spends_it_once(server, new_person):
-    """Five clients race with the same refresh token: at most one gets a pair, and since the
-    others presented a spent token the session ends (no double-spend, no fork of the session)."""
+    """Five clients race with the same refresh token (a client retrying a refresh whose answer it
+    did not see does the same). The token is spent once: one successor is made, and every racer
+    within the grace window gets that same successor, for the same session, which stays alive (a
+    retry must not log the person out). The successor then rotates normally, and once it has been
+    spent the raced token is a reuse like any other: the session ends."""
     p = new_person("racer")
     with server.client() as c:
         s = login_ok(c, p["email"], p["password"])
@@ -224,17 +236,58 @@ def test_concurrent_refresh_with_one_token_spends_it_once(server, new_person):
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         results = list(pool.map(attempt, range(5)))
-    winners = [r for r in results if r.status_code == 200]
     for r in results:
-        assert r.status_code in (200, 401), f"concurrent refresh: {r.status_code} {r.text}"
-        if r.status_code == 200:
-            remember("refresh token", r.json().get("refresh_token"))
-    assert len(winners) <= 1, f"{len(winners)} concurrent refreshes of one token succeeded"
+        assert r.status_code == 200, f"a concurrent refresh with one token was refused: {r.status_code} {r.text}"
+    pairs = [r.json() for r in results]
+    successors = {b["refresh_token"] for b in pairs}
+    for token in successors:
+        remember("refresh token", token)
+    assert len(successors) == 1, f"one refresh token was spent into {len(successors)} successors (a fork of the session)"
+    assert {b["session_id"] for b in pairs} == {s["session_id"]}, pairs
+    successor = successors.pop()
+    assert successor != s["refresh_token"]
     with server.client() as c:
-        for w in winners:
-            assert_unauthorized(me(c, w.json()["access_token"]),
-                                "the winner's access token after the same refresh token was presented again")
-        assert_unauthorized(me(c, s["access_token"]), "the session's access token after refresh-token reuse")
+        for i, b in enumerate(pairs):
+            assert me(c, b["access_token"]).status_code == 200, f"racer #{i}'s access token does not work"
+        assert me(c, s["access_token"]).status_code == 200, "the raced session ended"
+        r = c.post(f"{API}/auth/refresh", json={"refresh_token": successor})
+        assert r.status_code == 200, f"the successor does not refresh: {r.status_code} {r.text}"
+        newest = r.json()
+        remember("refresh token", newest.get("refresh_token"))
+        retried = server.sql_rows(f"SELECT COUNT(*) FROM audit_log WHERE action = 'auth.session.refresh_retried' "
+                                  f"AND target = '{p['user_id']}'")
+        assert retried == [["4"]], f"the four retries were not each audited: {retried}"
+        # The successor is spent now: the raced token is no retry any more but a reuse.
+        assert_unauthorized(c.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]}),
+                            "the raced token after its successor was spent")
+        assert_unauthorized(me(c, newest["access_token"]), "the session's access token after refresh-token reuse")
+
+
+def test_a_refresh_retried_after_the_grace_window_is_a_reuse(server, new_person, client):
+    """The grace for a retried refresh lasts 10 seconds: within it the retry gets the same
+    successor; after it the spent token is a reuse, which ends the session, even though its
+    successor was never used."""
+    p = new_person("retrier")
+    s = login_ok(client, p["email"], p["password"])
+    remember("refresh token", s["refresh_token"])
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]})
+    assert r.status_code == 200, r.text
+    first = r.json()
+    remember("refresh token", first["refresh_token"])
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]})
+    assert r.status_code == 200, f"an immediate retry of a refresh: {r.status_code} {r.text}"
+    retried = r.json()
+    assert retried["refresh_token"] == first["refresh_token"] and retried["session_id"] == first["session_id"], \
+        "a retried refresh did not get the same successor"
+    time.sleep(11)  # let the 10 s grace window pass
+    assert_unauthorized(client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]}),
+                        "a spent refresh token presented again after the grace window")
+    assert_unauthorized(me(client, retried["access_token"]), "the session's access token after a late reuse")
+    assert_unauthorized(client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]}),
+                        "the successor of a token reused after the grace window")
+    rows = server.sql_rows(f"SELECT COUNT(*) FROM audit_log WHERE action = 'auth.session.reuse_detected' "
+                           f"AND target = '{p['user_id']}'")
+    assert int(rows[0][0]) >= 1, "the late reuse was not audited"
 
 
 def test_logout_revokes_the_access_token_at_once(server, new_person, client):
@@ -518,9 +571,11 @@ def test_invite_signup_returns_tokens_and_joins(server, boss, client):
     assert {"id": boss["workspace_id"], "role": "member"} in mine["workspaces"], mine
     assert members(client, boss["headers"], boss["workspace_id"]).get(body["user_id"]) == "member"
     remember("refresh token", login_ok(client, email, password)["refresh_token"])
-    # The same email cannot sign up again, even through another use of the invite.
-    r = accept_signup(client, invite["token"], email, strong_password(), "Jo Again")
-    assert_problem(r, 409)
+    # The same email cannot sign up again, even through another use of the invite: with another
+    # password the answer is a wrong login's; with its own password the person is already a member.
+    assert_unauthorized(accept_signup(client, invite["token"], email, strong_password(), "Jo Again"),
+                        "a second sign-up with the same email and another password")
+    assert_problem(accept_signup(client, invite["token"], email, password, "Jo Again"), 409)
     # Bad sign-up bodies -> 422 with field errors (and a weak password is refused).
     r = accept_signup(client, invite["token"], "not-an-email", "password123", "X")
     body = assert_problem(r, 422)
@@ -691,6 +746,79 @@ def test_existing_person_accepts_an_invite(server, boss, new_person, client):
     # A forged bearer token on accept is 401, not a sign-up.
     assert_unauthorized(client.post(f"{API}/invites/{inv['token']}/accept", headers=bearer("x.y.z")),
                         "accept with a garbage bearer token")
+
+
+def test_invite_signup_with_an_existing_email_does_not_reveal_it(server, boss, new_person, client):
+    """Sign-up through an invite with the email of an existing account. With that account's
+    password the person joins and gets exactly what a new account gets (201, the same fields,
+    working tokens). With any other password the answer is the login's wrong-password answer,
+    never "this email exists"; it counts against the account like a failed login (ten lock it)
+    and is audited for that person. The invite is not spent by a refusal."""
+    existing = new_person("existing")
+    probed = new_person("probed")
+    ws = create_workspace(client, boss["headers"], "Sign-up Space")["id"]
+    invite = create_invite_ok(client, boss["headers"], ws, "member", max_uses=5)
+    remember("invite token", invite["token"])
+
+    fresh_email, fresh_password = unique_email("fresh"), strong_password()
+    remember("password", fresh_password)
+    new_account = accept_signup(client, invite["token"], fresh_email, fresh_password, "Fresh Person")
+    assert new_account.status_code == 201, f"sign-up with a new email: {new_account.status_code} {new_account.text}"
+    remember("refresh token", new_account.json().get("refresh_token"))
+
+    wrong = "Wrong-" + strong_password()
+    remember("password", wrong)
+    login_answer = strip_per_request(assert_unauthorized(login(client, unique_email("nobody"), wrong), "login, unknown email"))
+    r = accept_signup(client, invite["token"], existing["email"], wrong, "Not Them")
+    answer = strip_per_request(assert_unauthorized(r, "sign-up with an existing email and another password"))
+    assert answer == login_answer, f"the sign-up refusal {answer} is not the login's wrong-password answer {login_answer}"
+    assert "exist" not in r.text.lower() and "sign in" not in r.text.lower(), r.text
+    failures = server.sql_rows(f"SELECT failed_logins FROM users WHERE id = '{existing['user_id']}'")
+    assert failures == [["1"]], f"the refused sign-up did not count as a failed login: {failures}"
+    audited = server.sql_rows(f"SELECT action FROM audit_log WHERE action = 'auth.login.failed' "
+                              f"AND target = '{existing['user_id']}'")
+    assert audited, "the refused sign-up was not audited for the existing person"
+
+    r = accept_signup(client, invite["token"], existing["email"].upper(), existing["password"], "Ignored Name")
+    assert r.status_code == 201, f"sign-up with an existing email and its password: {r.status_code} {r.text}"
+    joined = r.json()
+    remember("refresh token", joined.get("refresh_token"))
+    assert set(joined) == set(new_account.json()), f"fields differ: {sorted(joined)} vs {sorted(new_account.json())}"
+    assert joined["user_id"] == existing["user_id"] and joined["workspace_id"] == ws and joined["role"] == "member", joined
+    mine = me(client, joined["access_token"]).json()
+    assert mine["id"] == existing["user_id"] and mine["name"] != "Ignored Name", mine
+    assert {"id": ws, "role": "member"} in mine["workspaces"], mine
+    assert server.sql_rows(f"SELECT failed_logins FROM users WHERE id = '{existing['user_id']}'") == [["0"]], \
+        "a complete sign-in did not reset the failure count"
+
+    # Ten refused sign-ups lock the account like ten wrong passwords; the invite is not spent by them.
+    for i in range(10):
+        assert_unauthorized(accept_signup(client, invite["token"], probed["email"], f"Wrong-{i}-" + strong_password()),
+                            f"probing sign-up #{i + 1}")
+    assert_unauthorized(login(client, probed["email"], probed["password"]), "login of an account locked by sign-up probes")
+    locks = server.sql_rows(f"SELECT COUNT(*) FROM audit_log WHERE action = 'auth.account.locked' AND target = '{probed['user_id']}'")
+    assert locks[0][0] != "0", "the lock by sign-up probes was not audited"
+    listed = {i["id"]: i for i in client.get(f"{API}/workspaces/{ws}/invites", headers=boss["headers"]).json()["data"]}
+    assert listed[invite["id"]]["uses"] == 2, listed[invite["id"]]
+
+
+def test_signup_with_a_bogus_invite_token_costs_no_password_hashing(make_server):
+    """The invite token is checked before the password is hashed: a burst of sign-ups with
+    made-up tokens is all 404 at once. Were each hashed first, the burst would fill the hashing
+    pool (as many argon2 runs as cores, 64 waiting) and the overflow would be answered 503."""
+    srv = make_server({"CONCLAVE_RATE_LIMITS": "signup=100000/1m,api_anonymous=100000/1m"})
+
+    async def burst(n: int) -> list[int]:
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        async with httpx.AsyncClient(base_url=srv.base_url, limits=limits, timeout=120) as c:
+            async def one(i: int) -> int:
+                r = await c.post(f"{API}/invites/inv_{secrets.token_urlsafe(32)}/accept",
+                                 json={"email": unique_email(f"bogus{i}"), "password": strong_password(), "name": "Bogus"})
+                return r.status_code
+            return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+    statuses = Counter(asyncio.run(burst(200)))
+    assert statuses == Counter({404: 200}), f"a burst of sign-ups with bogus invite tokens was answered {dict(statuses)}"
 
 
 def test_invite_parameters_are_validated(server, boss, client):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import secrets
 import time
@@ -25,9 +26,9 @@ import pyotp
 import pytest
 
 from conftest import BACKEND, Server, assert_problem, create_owner, running_server, strip_per_request, strong_password
-from helpers_identity import (API, assert_unauthorized, bearer, create_invite_ok, field_errors,
-                              find_secrets_in_dir, login, me, signup_via_invite,
-                              unique_email)
+from helpers_identity import (API, age_sign_in, assert_reauthentication_required, assert_unauthorized, bearer,
+                              create_invite_ok, failed_logins, field_errors, find_secrets_in_dir, login, me,
+                              signup_via_invite, unique_email)
 
 STEP = 30
 
@@ -434,6 +435,69 @@ def test_disable_totp(server, new_person, client):
 
 
 # ======================================================================================
+# Enrolling and removing TOTP need a recent sign-in (contract v1.1)
+# ======================================================================================
+
+def test_totp_enrolment_and_removal_need_a_recent_sign_in(server, new_person, client):
+    """With an access token of a session signed into more than ten minutes ago (a stolen one,
+    say) TOTP can be neither enrolled (an attacker's authenticator would lock the owner out) nor
+    removed: 403 reauthentication_required, also after a refresh. `current_password` in the body
+    proves it again; a wrong one is refused and counts towards the lockout. Each change is
+    audited with the session that made it."""
+    person = new_person("stale")
+    c = client
+    age_sign_in(server, person["session_id"])
+    assert_reauthentication_required(c.post(f"{API}/auth/totp/enroll", headers=person["headers"]), "enroll, sign-in 11 min ago")
+    assert_reauthentication_required(confirm(c, person["headers"], "123456"), "confirm, sign-in 11 min ago")
+    r = c.post(f"{API}/auth/refresh", json={"refresh_token": person["refresh_token"]})
+    assert r.status_code == 200, r.text
+    headers = bearer(r.json()["access_token"])
+    assert_reauthentication_required(c.post(f"{API}/auth/totp/enroll", headers=headers), "enroll after a refresh")
+
+    wrong = "Wrong-" + strong_password()
+    body = assert_problem(c.post(f"{API}/auth/totp/enroll", json={"current_password": wrong}, headers=headers), 403)
+    assert "current_password" in field_errors(body), body
+    assert failed_logins(server, person["user_id"]) == 1, "a wrong current_password did not count towards the lockout"
+
+    r = c.post(f"{API}/auth/totp/enroll", json={"current_password": person["password"]}, headers=headers)
+    assert r.status_code == 200, f"enroll with the current password: {r.status_code} {r.text}"
+    auth = Authenticator(r.json()["secret"])
+    check_backup_codes(confirm(c, headers, auth.fresh()))          # the proof just given is recent
+    begin_login(c, person)
+
+    age_sign_in(server, person["session_id"])
+    r = c.request("DELETE", f"{API}/auth/totp", json={"code": auth.fresh()}, headers=headers)
+    assert_reauthentication_required(r, "removing TOTP, sign-in 11 min ago")
+    begin_login(c, person)  # still on
+    r = c.request("DELETE", f"{API}/auth/totp", json={"code": auth.fresh(), "current_password": person["password"]},
+                  headers=headers)
+    assert r.status_code == 204, f"removing TOTP with a code and the current password: {r.status_code} {r.text}"
+    assert_totp_off(c, person, "after removal")
+
+    rows = server.sql_rows(f"SELECT action, details FROM audit_log WHERE target = '{person['user_id']}' "
+                           f"AND action IN ('auth.totp.enabled', 'auth.totp.disabled')")
+    details = {row[0]: json.loads("|".join(row[1:])) for row in rows}
+    assert set(details) == {"auth.totp.enabled", "auth.totp.disabled"}, rows
+    assert all(d.get("session_id") == person["session_id"] for d in details.values()), details
+
+
+def test_enabling_totp_ends_every_other_session(server, new_person, client):
+    """Turning TOTP on ends the person's other sessions (as a password change does): a session
+    an attacker opened with the password alone does not outlive the new second factor."""
+    person = new_person("revoker")
+    others = [login(client, person["email"], person["password"]).json() for _ in range(2)]
+    enrolled = enroll(client, person["headers"])
+    r = confirm(client, person["headers"], Authenticator(enrolled["secret"]).fresh())
+    check_backup_codes(r)
+    assert r.json().get("sessions_revoked") == 2, r.json()
+    for i, other in enumerate(others):
+        assert_unauthorized(me(client, other["access_token"]), f"other session #{i} after TOTP was enabled")
+        assert_unauthorized(client.post(f"{API}/auth/refresh", json={"refresh_token": other["refresh_token"]}),
+                            f"refresh of other session #{i} after TOTP was enabled")
+    assert me(client, person["access_token"]).status_code == 200, "the session that enabled TOTP was ended"
+
+
+# ======================================================================================
 # Rate limit (default limits)
 # ======================================================================================
 
@@ -461,6 +525,52 @@ def test_mfa_is_rate_limited_per_token(make_server):
         # The limit is per mfa_token: a new login gets a new budget, and the right code works.
         assert_token_pair(c, mfa(c, begin_login(c, person), auth.fresh()), person,
                           "a fresh mfa_token after another token was limited")
+
+
+def test_second_factor_failures_lock_the_account_across_tokens(make_server):
+    """Wrong TOTP and backup codes count per account, whatever the mfa_token or client IP, into
+    the password lockout: ten lock the account for 15 minutes. A correct password (which mints
+    a fresh mfa_token with a fresh per-token budget) does not clear them; only a complete sign-in
+    does. A locked account answers like any locked account: the right password looks like a
+    wrong one, and even the right code on a token minted before the lock is refused."""
+    srv = make_server({"CONCLAVE_TRUSTED_PROXIES": "127.0.0.1/32", "CONCLAVE_RATE_LIMITS": "login=1000/1m"})
+    person = create_owner(srv, "mfa-lock@example.com", "MfaLock")
+    with srv.client() as c:
+        enable_totp(c, person)
+        auth = person["auth"]
+
+        def wrong_codes(n: int, ip: str) -> None:
+            token = begin_login(c, person)
+            for i in range(n):
+                code = auth.wrong() if i % 2 == 0 else "zzzz-zzzz"   # TOTP and backup-code guesses
+                assert code not in person["backup_codes"]
+                r = c.post(f"{API}/auth/mfa", json={"mfa_token": token, "code": code}, headers={"X-Forwarded-For": ip})
+                assert_mfa_refused(r, f"wrong second factor from {ip}")
+
+        # Nine failures on three tokens, then a complete sign-in: the count starts again.
+        for k in range(3):
+            wrong_codes(3, f"198.51.100.{k + 1}")
+        assert_token_pair(c, mfa(c, begin_login(c, person), auth.fresh()), person, "sign-in after nine failures")
+
+        early = begin_login(c, person)                                  # minted before the lock
+        wrong_answer = strip_per_request(assert_mfa_refused(mfa(c, early, auth.wrong()), "one wrong code"))
+        for k, n in enumerate((3, 3, 3)):                               # ten failures on four tokens
+            wrong_codes(n, f"203.0.113.{k + 1}")
+
+        unknown = strip_per_request(assert_unauthorized(login(c, unique_email("ghost"), "Wrong-" + strong_password()),
+                                                        "login with an unknown email"))
+        r = login(c, person["email"], person["password"], headers={"X-Forwarded-For": "192.0.2.7"})
+        locked = strip_per_request(assert_unauthorized(r, "the right password after ten second-factor failures"))
+        assert locked == unknown, f"the locked answer {locked} differs from a wrong login's {unknown}"
+        r = mfa(c, early, person["backup_codes"][0])                    # valid, unused
+        refused = strip_per_request(assert_mfa_refused(r, "a valid backup code on a token minted before the lock"))
+        assert refused == wrong_answer, f"{refused} vs {wrong_answer}"
+
+    actions = [row[0] for row in srv.sql_rows(
+        f"SELECT action FROM audit_log WHERE target = '{person['user_id']}' ORDER BY chain, seq")]
+    assert "auth.account.locked" in actions, f"the lock was not audited: {actions}"
+    proc = srv.run_cli(["audit", "verify"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # ======================================================================================

@@ -24,6 +24,7 @@ import os
 import secrets
 import struct
 import time
+from collections import Counter
 
 import pytest
 
@@ -36,8 +37,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
 from conftest import Server, assert_problem, create_owner, running_server  # noqa: E402
-from helpers_identity import (API, assert_unauthorized, bearer, create_invite_ok, field_errors,  # noqa: E402
-                              me, signup_via_invite)
+from helpers_identity import (API, age_sign_in, assert_reauthentication_required, assert_unauthorized,  # noqa: E402
+                              bearer, create_invite_ok, create_workspace, failed_logins, field_errors, login,
+                              me, signup_via_invite, strong_password)
 
 PUBLIC_URL = "http://localhost:8750"
 ORIGIN = "http://localhost:8750"
@@ -436,17 +438,74 @@ def test_login_options_without_and_with_an_email(server, new_person, client):
     assert named["challenge"] != pk["challenge"]
 
 
-def test_unknown_accounts_get_a_stable_imaginary_credential(server, new_person, client):
-    """login/options must not tell who has an account (or a passkey)."""
-    nobody = f"nobody-{secrets.token_hex(4)}@example.com"
-    one = login_options(client, nobody)["publicKey"]["allowCredentials"]
-    again = login_options(client, nobody)["publicKey"]["allowCredentials"]
-    other = login_options(client, f"other-{secrets.token_hex(4)}@example.com")["publicKey"]["allowCredentials"]
-    without_passkey = login_options(client, new_person("nopk")["email"])["publicKey"]["allowCredentials"]
-    for allowed in (one, other, without_passkey):
-        assert len(allowed) == 1 and allowed[0]["type"] == "public-key" and len(b64u_decode(allowed[0]["id"])) >= 16, allowed
-    assert one == again, "the imaginary credential changes between calls, which gives it away"
-    assert one != other
+KNOWN_TRANSPORTS = {"usb", "nfc", "ble", "smart-card", "hybrid", "internal"}
+
+
+def descriptor_shape(descriptor: dict) -> tuple:
+    """What a descriptor shows besides its random bytes: its keys, type, id length and transports."""
+    assert set(descriptor) == {"type", "id", "transports"}, f"descriptor keys {sorted(descriptor)}"
+    assert descriptor["type"] == "public-key", descriptor
+    transports = descriptor["transports"]
+    assert isinstance(transports, list) and set(transports) <= KNOWN_TRANSPORTS, descriptor
+    assert transports == sorted(set(transports)), f"transports not sorted and unique as browsers report them: {descriptor}"
+    return (descriptor["type"], len(b64u_decode(descriptor["id"])), tuple(transports))
+
+
+def test_decoys_cannot_be_told_from_real_passkeys(server, new_person, owner, client):
+    """login/options with an email must not tell who has an account, or a passkey. A real
+    account's credentials and the decoys of an unknown email (or of an account without passkeys)
+    have the same fields (transports included), plausible id lengths and counts, and are stable
+    across calls; every call does the same work (one ceremony, one audit entry in the same chain),
+    whichever kind of account it names."""
+    real = new_person("haspk")
+    register(client, real, Authenticator())                       # reports internal + hybrid
+    register(client, real, SoftWebauthn())                         # reports usb
+    create_workspace(client, real["headers"], "Second")            # in two workspaces: an audit entry
+    without = new_person("nopk")                                   # per workspace would show
+    unknown = [f"nobody-{secrets.token_hex(4)}@example.com" for _ in range(40)]
+
+    def allow(email: str) -> list[dict]:
+        options = login_options(client, email)
+        pk = options["publicKey"]
+        assert set(options) == {"publicKey", "ceremony_id"}, options
+        assert set(pk) == {"challenge", "timeout", "rpId", "allowCredentials", "userVerification"}, pk
+        return pk["allowCredentials"]
+
+    real_allowed = allow(real["email"])
+    assert len(real_allowed) == 2, real_allowed
+    real_shapes = [descriptor_shape(d) for d in real_allowed]
+    assert all(shape[2] for shape in real_shapes), f"a real credential without transports: {real_shapes}"
+
+    decoy_lists = {email: allow(email) for email in [without["email"], *unknown]}
+    lengths, counts, transports = set(), set(), set()
+    for email, allowed in decoy_lists.items():
+        assert allow(email) == allowed, f"the decoys of {email} change between calls, which gives them away"
+        assert 1 <= len(allowed) <= 3, f"{email}: {len(allowed)} decoys"
+        counts.add(len(allowed))
+        for shape in (descriptor_shape(d) for d in allowed):
+            lengths.add(shape[1])
+            transports.add(shape[2])
+            assert 16 <= shape[1] <= 64, f"{email}: an implausible credential id length {shape[1]}"
+    assert {shape[1] for shape in real_shapes} <= lengths, f"real id lengths {real_shapes} never occur among decoys {lengths}"
+    assert {shape[2] for shape in real_shapes} <= transports, f"real transports {real_shapes} never occur among decoys {transports}"
+    assert len(counts) > 1 and len(lengths) > 1, "every decoy list looks alike, unlike real people's passkeys"
+    assert len({tuple(d["id"] for d in allowed) for allowed in decoy_lists.values()}) == len(decoy_lists), \
+        "two emails got the same decoys"
+
+    # The same work whatever the account: one audit entry, in one chain, per call.
+    def audit_counts() -> Counter:
+        return Counter({(row[0], row[1]): int(row[2]) for row in server.sql_rows(
+            "SELECT chain, action, COUNT(*) FROM audit_log GROUP BY chain, action")})
+
+    def audit_added(email: str) -> Counter:
+        before = audit_counts()
+        allow(email)
+        return audit_counts() - before
+
+    work = {label: audit_added(email) for label, email in
+            (("passkeys", real["email"]), ("no passkeys", without["email"]), ("unknown", unknown[0]))}
+    assert work["passkeys"] == work["no passkeys"] == work["unknown"], f"login/options does different work: {work}"
+    assert sum(work["unknown"].values()) == 1, work
 
 
 # ======================================================================================
@@ -722,6 +781,86 @@ def test_another_persons_passkey_is_404(server, new_person, owner, client):
 
 
 # ======================================================================================
+# Adding a passkey needs a recent sign-in (contract v1.1)
+# ======================================================================================
+
+def test_a_stolen_access_token_cannot_add_a_passkey(server, new_person, client):
+    """An access token of a session whose sign-in is older than ten minutes (a stolen one, say)
+    cannot register a passkey: 403 reauthentication_required, also after a refresh (the proof
+    belongs to the session, and a refresh does not renew it). The current password in the body
+    renews it; a wrong one is refused like a wrong password change and counts towards the
+    lockout. The passkey list then names the session that added each passkey, and the addition
+    is audited with ids only."""
+    person = new_person("stolen")
+    opened = register_options(client, person["headers"])           # a ceremony begun while recent
+    age_sign_in(server, person["session_id"])
+
+    assert_reauthentication_required(client.post(f"{WA}/register/options", headers=person["headers"]),
+                                     "register/options, sign-in 11 minutes ago")
+    assert_reauthentication_required(register_verify(client, person["headers"], Authenticator(uv=True).create(opened)),
+                                     "register/verify of a ceremony begun before, sign-in 11 minutes ago")
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": person["refresh_token"]})
+    assert r.status_code == 200, r.text
+    refreshed = bearer(r.json()["access_token"])
+    assert_reauthentication_required(client.post(f"{WA}/register/options", headers=refreshed),
+                                     "register/options with a refreshed access token")
+
+    wrong = "Wrong-" + strong_password()
+    r = client.post(f"{WA}/register/options", json={"current_password": wrong}, headers=refreshed)
+    body = assert_problem(r, 403)
+    assert "current_password" in field_errors(body), body
+    assert not body["type"].endswith("reauthentication_required"), body
+    assert failed_logins(server, person["user_id"]) == 1, "a wrong current_password did not count towards the lockout"
+
+    r = client.post(f"{WA}/register/options", json={"current_password": person["password"]}, headers=refreshed)
+    assert r.status_code == 200, f"register/options with the current password: {r.status_code} {r.text}"
+    authenticator = Authenticator(uv=True)
+    r = register_verify(client, refreshed, authenticator.create(r.json()))
+    assert r.status_code == 201, f"register/verify right after proving the password: {r.status_code} {r.text}"
+    created = r.json()
+    listed = {x["id"]: x for x in credentials(client, refreshed)}
+    assert listed[created["id"]]["created_by_session"] == person["session_id"], listed
+    assert listed[created["id"]]["created_at"], listed
+
+    # The password proof was the person's, not a login: the stale access token's session is the
+    # same session, so it is recent again too. A second session of the person, signed in long
+    # ago, is not.
+    other = login(client, person["email"], person["password"]).json()
+    age_sign_in(server, other["session_id"])
+    assert_reauthentication_required(client.post(f"{WA}/register/options", headers=bearer(other["access_token"])),
+                                     "register/options from another, older session")
+
+    rows = audit_rows(server, person["user_id"])
+    registered = [d for a, d in rows if a == "auth.webauthn.registered"]
+    assert registered and registered[-1].get("credential_id") == created["id"] \
+        and registered[-1].get("session_id") == person["session_id"], registered
+    deleted = client.delete(f"{WA}/credentials/{created['id']}", headers=refreshed)
+    assert deleted.status_code == 204, deleted.text
+    removed = [d for a, d in audit_rows(server, person["user_id"]) if a == "auth.webauthn.credential.deleted"]
+    assert removed and removed[-1].get("credential_id") == created["id"] \
+        and removed[-1].get("session_id") == person["session_id"], removed
+    dump = "\n".join("|".join(row) for row in server.sql_rows("SELECT * FROM audit_log"))
+    assert person["password"] not in dump and wrong not in dump, "a password is in the audit log"
+
+
+def test_a_passkey_sign_in_is_recent_only_with_user_verification(server, new_person, client):
+    """Signing in with a passkey that verified the user (UV) is a proof like the password; one
+    without UV proves possession only, so its session must give the password to add a passkey."""
+    person = new_person("uvproof")
+    verifying, plain = Authenticator(uv=True), Authenticator(uv=False, alg="EdDSA")
+    register(client, person, verifying)
+    register(client, person, plain)
+
+    with_uv = assert_token_pair(client, passkey_login(client, verifying, person["email"]), person, "passkey with UV")
+    register(client, dict(person, headers=bearer(with_uv["access_token"])), Authenticator())
+
+    without_uv = assert_token_pair(client, passkey_login(client, plain, person["email"]), person, "passkey without UV")
+    assert_reauthentication_required(
+        client.post(f"{WA}/register/options", headers=bearer(without_uv["access_token"])),
+        "register/options in a session signed into with a passkey without UV")
+
+
+# ======================================================================================
 # User verification policy and second factors
 # ======================================================================================
 
@@ -816,9 +955,13 @@ def test_every_action_is_audited_and_nothing_secret_is_logged(server, new_person
 
     rows = audit_rows(server, person["user_id"])
     actions = [a for a, _ in rows]
-    for wanted in ("auth.webauthn.registration.started", "auth.webauthn.registered", "auth.webauthn.login.started",
+    for wanted in ("auth.webauthn.registration.started", "auth.webauthn.registered",
                    "auth.login.succeeded", "auth.login.failed", "auth.webauthn.credential.deleted"):
         assert wanted in actions, f"no {wanted!r} audit entry; have {actions}"
+    # Starting a login is anonymous: one entry in the system chain, naming the account it is bound to.
+    started = [json.loads("|".join(row)) for row in server.sql_rows(
+        "SELECT details FROM audit_log WHERE action = 'auth.webauthn.login.started'")]
+    assert any(d.get("user_id") == person["user_id"] for d in started), started
     succeeded = [d for a, d in rows if a == "auth.login.succeeded" and d.get("method") == "webauthn"]
     assert succeeded and succeeded[0].get("credential_id") == created["id"], rows
     failed = [d for a, d in rows if a == "auth.login.failed"]

@@ -31,8 +31,21 @@ struct SessionIssuer {
         return (token, dependencies.keys.tokenHasher.hexDigest(token))
     }
 
+    /// The refresh token that replaces `spent`: HMAC-SHA-256 of it under a key of its own, not a
+    /// fresh random one, so a retry of the same refresh can be answered with the same successor
+    /// while only its hash is stored (like every refresh token). Unpredictable without the key,
+    /// and only the holder of `spent` can ask for it.
+    func successor(of spent: String) -> (token: String, hash: String) {
+        let token = "crt_" + Base64URL.encode(dependencies.keys.refreshSuccessorHasher.digest(spent))
+        return (token, dependencies.keys.tokenHasher.hexDigest(token))
+    }
+
     /// Inserts a session inside the caller's transaction; the access token is signed after commit.
-    func createSession(userID: String, ip: String, userAgent: String?, mfa: Bool, on db: any SQLDatabase) async throws -> (SessionRecord, String) {
+    /// `signInProven`: this sign-in proved the password or a passkey with user verification (the
+    /// proof adding a sign-in factor needs, see `RecentSignIn`).
+    func createSession(
+        userID: String, ip: String, userAgent: String?, mfa: Bool, signInProven: Bool, on db: any SQLDatabase
+    ) async throws -> (SessionRecord, String) {
         let now = Clock.milliseconds()
         let session = SessionRecord(
             id: Identifier.generate(.session),
@@ -43,7 +56,8 @@ struct SessionIssuer {
             revokedAt: nil,
             ip: ip,
             userAgent: userAgent.map { String($0.prefix(200)) },
-            mfa: mfa
+            mfa: mfa,
+            authenticatedAt: signInProven ? now : nil
         )
         let refresh = newRefreshToken()
         try await SessionRepository().insert(session, refreshTokenHash: refresh.hash, on: db)

@@ -98,7 +98,9 @@ public struct ConclaveConfiguration: Sendable {
             }
             return block
         }
-        let disableBootstrap = try reader.boolean("CONCLAVE_DISABLE_BOOTSTRAP", default: false)
+        // Bootstrap is a sign-up path (whoever reaches it gets a workspace whose invite makes them
+        // its owner), so production leaves it off unless CONCLAVE_DISABLE_BOOTSTRAP=false opts in.
+        let disableBootstrap = try reader.boolean("CONCLAVE_DISABLE_BOOTSTRAP", default: environment == .production)
         let bootstrapLimit = try reader.integer(
             "CONCLAVE_BOOTSTRAP_RATE_LIMIT", default: 5, range: 1...100_000, what: "a number of calls per hour"
         )

@@ -39,6 +39,24 @@ public struct Doctor: Sendable {
 
     static let loopbackHosts: Set<String> = ["127.0.0.1", "::1", "localhost", "[::1]"]
 
+    /// Bootstrap is a sign-up path: whoever reaches it gets a workspace whose invite makes them
+    /// its owner. Production turns it off unless it was asked for (CONCLAVE_DISABLE_BOOTSTRAP=false).
+    func bootstrapFinding() -> Finding {
+        if configuration.disableBootstrap {
+            return Finding(
+                severity: .ok, check: "bootstrap",
+                message: configuration.environment == .production
+                    ? "agent self-bootstrap is off (the production default; CONCLAVE_DISABLE_BOOTSTRAP=false turns it on)"
+                    : "agent self-bootstrap is disabled"
+            )
+        }
+        return Finding(
+            severity: .warn, check: "bootstrap",
+            message: "POST /api/v1/bootstrap is enabled, so anyone who reaches it can create a workspace and own it through its invite; "
+                + "set CONCLAVE_DISABLE_BOOTSTRAP=true once agents are provisioned"
+        )
+    }
+
     /// Checks that need no database.
     public func staticFindings() -> [Finding] {
         var findings: [Finding] = []
@@ -53,11 +71,7 @@ public struct Doctor: Sendable {
         } else {
             findings.append(Finding(severity: .ok, check: "cors", message: configuration.corsOrigins.isEmpty ? "no cross-origin access" : "allowlist of \(configuration.corsOrigins.count) origin(s)"))
         }
-        findings.append(
-            configuration.disableBootstrap
-                ? Finding(severity: .ok, check: "bootstrap", message: "agent self-bootstrap is disabled")
-                : Finding(severity: .warn, check: "bootstrap", message: "POST /api/v1/bootstrap is enabled; set CONCLAVE_DISABLE_BOOTSTRAP=true once agents are provisioned")
-        )
+        findings.append(bootstrapFinding())
         if let token = configuration.metricsToken, token.utf8.count < Self.minimumMetricsTokenLength {
             findings.append(Finding(
                 severity: .warn, check: "metrics",

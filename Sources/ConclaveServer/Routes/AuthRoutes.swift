@@ -10,6 +10,13 @@ import SQLKit
 struct AuthRoutes {
     static let lockThreshold: Int64 = 10
     static let lockMilliseconds: Int64 = 15 * 60 * 1000
+    /// How long a spent refresh token may come back as a retry of its own exchange (answered with
+    /// the same successor) instead of counting as reuse.
+    static let refreshRetryMilliseconds: Int64 = 10 * 1000
+
+    /// The `login` bucket key for proving the password from inside a session (a password change,
+    /// `current_password`): guessing it through a stolen session is limited per account.
+    static func passwordProofLimitKey(_ userID: String) -> String { "password-change:" + userID }
 
     let dependencies: ServerDependencies
 
@@ -63,7 +70,8 @@ struct AuthRoutes {
         let clientIP = context.clientIP
         let (session, refreshToken) = try await dependencies.database.write { db in
             try await UserRepository().clearFailedLogins(id: human.id, on: db)
-            let created = try await issuer.createSession(userID: human.id, ip: clientIP, userAgent: userAgent, mfa: false, on: db)
+            let created = try await issuer.createSession(
+                userID: human.id, ip: clientIP, userAgent: userAgent, mfa: false, signInProven: true, on: db)
             try await dependencies.audit(
                 AuditEvent(actor: actor, action: "auth.login.succeeded", target: human.id, details: ["session_id": .string(created.0.id)]),
                 on: db
@@ -79,12 +87,13 @@ struct AuthRoutes {
     static let mfaChallengeMilliseconds: Int64 = 5 * 60 * 1000
 
     /// The password was right and a second factor is enrolled: hand out a single-use challenge.
+    /// The failure count stays: wrong codes count into it too, and a fresh token (with a fresh
+    /// per-token budget) must not wipe them; only a complete sign-in does.
     func beginSecondFactor(for user: UserRecord, actor: AuditActor, limit: RateLimitStatus) async throws -> Response {
         let token = "mfa_" + SecureRandom.token(bytes: 32)
         let hash = dependencies.keys.tokenHasher.hexDigest(token)
         let passkeys = try await dependencies.database.write { db -> Int in
             let now = Clock.milliseconds()
-            try await UserRepository().clearFailedLogins(id: user.id, on: db)
             try await MFARepository().insertChallenge(tokenHash: hash, userID: user.id, now: now, expiresAt: now + Self.mfaChallengeMilliseconds, on: db)
             try await dependencies.audit(AuditEvent(actor: actor, action: "auth.login.mfa_required", target: user.id), on: db)
             return try await WebAuthnRepository().count(userID: user.id, on: db)
@@ -122,12 +131,28 @@ struct AuthRoutes {
                 let user = try await UserRepository().find(id: userID, on: db)
             else { return .invalidToken }
             let actor = AuditActor(id: userID, kind: "human", ip: clientIP)
+            // A locked account takes no guesses, whichever token they come on (tokens handed out
+            // before the lock included); the answer is a wrong code's.
+            if (user.lockedUntil ?? 0) > now {
+                try await dependencies.audit(
+                    AuditEvent(actor: actor, action: "auth.mfa.failed", target: userID, details: ["reason": "locked"]), on: db)
+                return .wrongCode
+            }
             guard let method = try await factor.verify(code: body.code, user: user, allowBackupCode: true, on: db) else {
-                try await dependencies.audit(AuditEvent(actor: actor, action: "auth.mfa.failed", target: userID), on: db)
+                // Counted per account, into the password lockout: a new mfa_token brings a new
+                // per-token budget, never a new account budget.
+                let failures = try await countFailure(of: user, actor: actor, now: now, on: db)
+                try await dependencies.audit(
+                    AuditEvent(
+                        actor: actor, action: "auth.mfa.failed", target: userID,
+                        details: ["reason": "wrong_code", "consecutive_failures": .int(failures)]),
+                    on: db)
                 return .wrongCode
             }
             guard try await mfa.spendChallenge(tokenHash: hash, now: now, on: db) else { return .invalidToken }
-            let (session, refresh) = try await issuer.createSession(userID: userID, ip: clientIP, userAgent: userAgent, mfa: true, on: db)
+            try await UserRepository().clearFailedLogins(id: userID, on: db)
+            let (session, refresh) = try await issuer.createSession(
+                userID: userID, ip: clientIP, userAgent: userAgent, mfa: true, signInProven: true, on: db)
             try await dependencies.audit(
                 AuditEvent(
                     actor: actor, action: "auth.login.succeeded", target: userID,
@@ -150,23 +175,32 @@ struct AuthRoutes {
         }
     }
 
-    func recordFailure(user: UserRecord?, locked: Bool, actor: AuditActor, now: Int64) async throws {
+    /// A wrong password: audited, and counted towards the account's lockout unless it is locked
+    /// already. `via` names where it was given when that was not the login route.
+    func recordFailure(user: UserRecord?, locked: Bool, actor: AuditActor, now: Int64, via: String? = nil) async throws {
         try await dependencies.database.write { db in
             var details: [String: JSONValue] = ["reason": .string(user == nil ? "unknown_account" : (locked ? "locked" : "wrong_password"))]
+            if let via { details["via"] = .string(via) }
             if let user, !locked {
-                let failures = try await UserRepository().recordFailedLogin(
-                    id: user.id, lockThreshold: Self.lockThreshold, lockUntil: now + Self.lockMilliseconds, now: now, on: db
-                )
-                details["consecutive_failures"] = .int(failures)
-                if failures >= Self.lockThreshold {
-                    try await dependencies.audit(
-                        AuditEvent(actor: actor, action: "auth.account.locked", target: user.id, details: ["minutes": 15]),
-                        on: db
-                    )
-                }
+                details["consecutive_failures"] = .int(try await countFailure(of: user, actor: actor, now: now, on: db))
             }
             try await dependencies.audit(AuditEvent(actor: actor, action: "auth.login.failed", target: user?.id, details: details), on: db)
         }
+    }
+
+    /// One more failure towards the account's lockout (a wrong password or a wrong second-factor
+    /// code); the tenth locks it, and the lock is audited. Returns the count.
+    func countFailure(of user: UserRecord, actor: AuditActor, now: Int64, on db: any SQLDatabase) async throws -> Int64 {
+        let failures = try await UserRepository().recordFailedLogin(
+            id: user.id, lockThreshold: Self.lockThreshold, lockUntil: now + Self.lockMilliseconds, now: now, on: db
+        )
+        if failures >= Self.lockThreshold {
+            try await dependencies.audit(
+                AuditEvent(actor: actor, action: "auth.account.locked", target: user.id, details: ["minutes": 15]),
+                on: db
+            )
+        }
+        return failures
     }
 
     enum RefreshOutcome: Sendable {
@@ -181,14 +215,31 @@ struct AuthRoutes {
         let hash = dependencies.keys.tokenHasher.hexDigest(body.refresh_token)
         let issuer = SessionIssuer(dependencies: dependencies)
         let clientIP = context.clientIP
+        let next = issuer.successor(of: body.refresh_token)
         let outcome: RefreshOutcome = try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             let sessions = SessionRepository()
             switch try await sessions.spendRefreshToken(hash: hash, now: now, on: db) {
             case .unknown:
                 return .rejected
-            case .reused(let sessionID):
-                // A spent token came back: one of its holders is not the user. End the session for both.
+            case .reused(let sessionID, let spentAt):
+                // A retry of the same exchange (a client that did not see the answer, or raced
+                // itself) gets the same successor, while that is still unspent and the exchange at
+                // most a few seconds old: a retry must not log the person out.
+                if now - spentAt <= Self.refreshRetryMilliseconds,
+                    let session = try await sessions.find(id: sessionID, on: db), session.isActive(at: now),
+                    try await sessions.isUnspentRefreshToken(hash: next.hash, sessionID: sessionID, on: db)
+                {
+                    // Audited: two holders of one token racing within the grace is what a thief
+                    // riding along would look like.
+                    try await dependencies.audit(
+                        AuditEvent(
+                            actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP), action: "auth.session.refresh_retried",
+                            target: session.userID, details: ["session_id": .string(sessionID)]),
+                        on: db)
+                    return .refreshed(userID: session.userID, sessionID: sessionID, refreshToken: next.token)
+                }
+                // Otherwise one of the token's holders is not the user. End the session for both.
                 if try await sessions.revoke(id: sessionID, reason: "refresh_token_reuse", now: now, on: db),
                     let session = try await sessions.find(id: sessionID, on: db)
                 {
@@ -205,7 +256,6 @@ struct AuthRoutes {
                 return .rejected
             case .valid(let session):
                 guard session.isActive(at: now) else { return .rejected }
-                let next = issuer.newRefreshToken()
                 try await sessions.insertRefreshToken(hash: next.hash, sessionID: session.id, now: now, on: db)
                 try await sessions.touch(id: session.id, now: now, ip: clientIP, on: db)
                 return .refreshed(userID: session.userID, sessionID: session.id, refreshToken: next.token)
@@ -246,7 +296,7 @@ struct AuthRoutes {
         let body = try await request.decodeJSON(as: PasswordChangeRequest.self, context: context)
         // Guessing the current password through a stolen session is a login attempt like any
         // other: the login limit applies, per account.
-        _ = try dependencies.enforce("login", key: "password-change:" + principal.id)
+        _ = try dependencies.enforce("login", key: Self.passwordProofLimitKey(principal.id))
         let user = try await dependencies.database.read { db in try await UserRepository().find(id: principal.id, on: db) }
         guard let user else { throw Problem.unauthorized() }
         guard body.current_password.utf8.count <= PasswordHasher.maxPasswordBytes,

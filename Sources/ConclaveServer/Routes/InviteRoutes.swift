@@ -3,9 +3,10 @@ import ConclaveSecurity
 import ConclaveStore
 import Foundation
 import Hummingbird
+import SQLKit
 
 /// Invites: random tokens stored only as keyed hashes, with expiry, a use limit and revocation.
-/// Accepting one joins the workspace; without a session it signs a new person up first.
+/// Accepting one joins the workspace; without a session it signs a person up first (`InviteSignup`).
 struct InviteRoutes {
     static let defaultLifetimeSeconds: Int64 = 7 * 24 * 3600
     static let maxLifetimeSeconds: Int64 = 30 * 24 * 3600
@@ -16,12 +17,6 @@ struct InviteRoutes {
         let role: String?
         let max_uses: Int64?
         let expires_in: Int64?
-    }
-
-    struct SignupRequest: Decodable {
-        let email: String?
-        let password: String?
-        let name: String?
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -146,109 +141,63 @@ struct InviteRoutes {
         return Response(status: .noContent)
     }
 
-    enum AcceptOutcome: Sendable {
-        case joined(workspaceID: String, role: Role, userID: String, session: (id: String, refresh: String)?, event: WorkspaceEvent)
-    }
-
+    /// Accepting as the signed-in person (200, a membership), or, without a session, signing up
+    /// (`InviteSignup`: 201, a membership and a session).
     func accept(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let token = context.parameters.get("token"), token.utf8.count <= 200 else { throw Problem.notFound }
         let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
-        var existingUserID: String?
-        var signup: (email: String, name: String, hash: String)?
-        if let principal = context.principal {
-            guard principal.kind == .human else { throw Problem.forbidden("Agents cannot accept invites.") }
-            existingUserID = principal.id
-        } else {
-            _ = try dependencies.enforce("signup", key: context.clientIP)
-            let body = try await request.decodeJSON(as: SignupRequest.self, context: context, emptyBodyAs: "{}")
-            var errors: [FieldError] = []
-            let email = body.email ?? ""
-            if let message = Validation.email(email) { errors.append(FieldError(field: "email", message: message)) }
-            let name = body.name ?? email.split(separator: "@").first.map(String.init) ?? ""
-            if let message = Validation.displayName(name) { errors.append(FieldError(field: "name", message: message)) }
-            let password = body.password ?? ""
-            errors += PasswordRules.policy.violations(for: password, contextWords: [email, name]).map {
-                FieldError(field: "password", message: $0.message)
-            }
-            if body.password == nil { errors.append(FieldError(field: "password", message: "is required")) }
-            guard errors.isEmpty else {
-                if context.principal == nil, request.headers[.authorization] == nil, body.email == nil, body.password == nil {
-                    throw Problem.unauthorized("Sign in, or send email, password and name to sign up.")
-                }
-                throw Problem.validation(errors)
-            }
-            signup = (Validation.normalizedEmail(email), name, try await dependencies.passwords.hash(password))
+        guard let principal = context.principal else {
+            return try await InviteSignup(dependencies: dependencies).signUp(request, context, tokenHash: tokenHash)
         }
+        guard principal.kind == .human else { throw Problem.forbidden("Agents cannot accept invites.") }
         let clientIP = context.clientIP
-        let userAgent = request.headers[.userAgent]
-        let issuer = SessionIssuer(dependencies: dependencies)
-        let invitedUserID = existingUserID
-        let newAccount = signup
-        let outcome: AcceptOutcome = try await dependencies.database.write { db in
-            let now = Clock.milliseconds()
-            let invites = InviteRepository()
-            let workspaces = WorkspaceRepository()
-            guard let invite = try await invites.find(tokenHash: tokenHash, on: db), invite.isUsable(at: now) else {
-                throw Problem.notFound
-            }
-            var userID = invitedUserID ?? ""
-            if let newAccount {
-                guard try await UserRepository().find(email: newAccount.email, on: db) == nil else {
-                    throw Problem.conflict("An account with this email exists; sign in and accept the invite.")
-                }
-                userID = Identifier.generate(.user)
-                try await UserRepository().insert(
-                    UserRecord(
-                        id: userID, kind: "human", email: newAccount.email, name: newAccount.name, passwordHash: newAccount.hash,
-                        failedLogins: 0, lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now
-                    ),
-                    on: db
-                )
-            }
-            if try await workspaces.role(of: userID, in: invite.workspaceID, on: db) != nil {
-                throw Problem.conflict("You are already a member of this workspace.")
-            }
-            guard try await invites.consume(id: invite.id, now: now, on: db) else { throw Problem.notFound }
-            // A workspace without an owner (made by an agent's bootstrap) gets its first human as owner.
-            let role: Role = try await workspaces.ownerCount(of: invite.workspaceID, on: db) == 0 ? .owner : invite.role
-            // The workspace row (the event) before the audit chain's lock, as everywhere else:
-            // the other order deadlocks against, say, a moderator's deletion on PostgreSQL.
-            let joined = try await WorkspaceJoin.add(userID, to: invite.workspaceID, role: role, now: now, on: db)
-            if newAccount != nil {
-                try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: userID, kind: "human", ip: clientIP), action: "account.created", target: userID,
-                               workspaceID: invite.workspaceID, details: ["via": "invite"]),
-                    on: db
-                )
-            }
-            try await dependencies.audit(
-                AuditEvent(
-                    actor: AuditActor(id: userID, kind: "human", ip: clientIP),
-                    action: "invite.accepted",
-                    target: invite.id,
-                    workspaceID: invite.workspaceID,
-                    details: ["role": .string(role.rawValue), "member_id": .string(userID)]
-                ),
-                on: db
-            )
-            var session: (id: String, refresh: String)?
-            if newAccount != nil {
-                let created = try await issuer.createSession(userID: userID, ip: clientIP, userAgent: userAgent, mfa: false, on: db)
-                session = (created.0.id, created.1)
-            }
-            return .joined(workspaceID: invite.workspaceID, role: role, userID: userID, session: session, event: joined)
+        let joined = try await dependencies.database.write { db in
+            try await Self.join(principal.id, tokenHash: tokenHash, clientIP: clientIP, now: Clock.milliseconds(), dependencies: dependencies, on: db)
         }
-        guard case .joined(let workspaceID, let role, let userID, let session, let joined) = outcome else { throw Problem.internalError }
-        dependencies.events.joined(userID, event: joined)
-        var body: [String: JSONValue] = [
-            "workspace_id": .string(workspaceID),
-            "role": .string(role.rawValue),
-            "user_id": .string(userID),
-        ]
-        if let session {
-            let pair = try await issuer.pair(userID: userID, sessionID: session.id, refreshToken: session.refresh)
-            if case .object(let tokens) = pair.json { body.merge(tokens) { current, _ in current } }
+        dependencies.events.joined(principal.id, event: joined.event)
+        return JSONResponse.make(.object(Self.joinedJSON(joined, userID: principal.id)), headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+    }
+
+    /// A membership made through an invite.
+    struct Joined: Sendable {
+        let workspaceID: String
+        let role: Role
+        let event: WorkspaceEvent
+    }
+
+    /// Makes `userID` a member through the invite, inside the caller's transaction: the invite must
+    /// still be usable (404) and the person not yet a member (409).
+    static func join(
+        _ userID: String, tokenHash: String, clientIP: String, now: Int64, dependencies: ServerDependencies, on db: any SQLDatabase
+    ) async throws -> Joined {
+        let invites = InviteRepository()
+        let workspaces = WorkspaceRepository()
+        guard let invite = try await invites.find(tokenHash: tokenHash, on: db), invite.isUsable(at: now) else {
+            throw Problem.notFound
         }
-        return JSONResponse.make(.object(body), status: session == nil ? .ok : .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+        if try await workspaces.role(of: userID, in: invite.workspaceID, on: db) != nil {
+            throw Problem.conflict("You are already a member of this workspace.")
+        }
+        guard try await invites.consume(id: invite.id, now: now, on: db) else { throw Problem.notFound }
+        // A workspace without an owner (made by an agent's bootstrap) gets its first human as owner.
+        let role: Role = try await workspaces.ownerCount(of: invite.workspaceID, on: db) == 0 ? .owner : invite.role
+        // The workspace row (the event) before the audit chain's lock, as everywhere else:
+        // the other order deadlocks against, say, a moderator's deletion on PostgreSQL.
+        let event = try await WorkspaceJoin.add(userID, to: invite.workspaceID, role: role, now: now, on: db)
+        try await dependencies.audit(
+            AuditEvent(
+                actor: AuditActor(id: userID, kind: "human", ip: clientIP),
+                action: "invite.accepted",
+                target: invite.id,
+                workspaceID: invite.workspaceID,
+                details: ["role": .string(role.rawValue), "member_id": .string(userID)]
+            ),
+            on: db
+        )
+        return Joined(workspaceID: invite.workspaceID, role: role, event: event)
+    }
+
+    static func joinedJSON(_ joined: Joined, userID: String) -> [String: JSONValue] {
+        ["workspace_id": .string(joined.workspaceID), "role": .string(joined.role.rawValue), "user_id": .string(userID)]
     }
 }

@@ -5,30 +5,25 @@ import Foundation
 import Hummingbird
 
 /// TOTP enrolment: enroll (a pending secret, encrypted at rest), confirm with a first code (turns
-/// it on and returns ten single-use backup codes), and remove (needs a current code).
+/// it on, ends the person's other sessions and returns ten single-use backup codes), and remove
+/// (needs a current code). Each step needs a recent sign-in (`RecentSignIn`): an access token
+/// alone must not be able to put an attacker's authenticator on the account, or take it off.
 struct TOTPRoutes {
     let dependencies: ServerDependencies
 
     struct CodeRequest: Decodable {
         let code: String
+        let current_password: String?
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/auth/totp/enroll") { _, context in try await enroll(context) }
+        router.post("/api/v1/auth/totp/enroll") { request, context in try await enroll(request, context) }
         router.post("/api/v1/auth/totp/confirm") { request, context in try await confirm(request, context) }
         router.delete("/api/v1/auth/totp") { request, context in try await remove(request, context) }
     }
 
-    func currentUser(_ context: AppRequestContext) async throws -> UserRecord {
-        let (principal, _) = try context.requireHumanSession()
-        guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }) else {
-            throw Problem.unauthorized()
-        }
-        return user
-    }
-
-    func enroll(_ context: AppRequestContext) async throws -> Response {
-        let user = try await currentUser(context)
+    func enroll(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (user, _) = try await RecentSignIn(dependencies: dependencies).signedInPerson(provenBy: request, context)
         guard !user.totpEnabled else { throw Problem.conflict("TOTP is already enabled; remove it first to enrol again.") }
         let secret = TOTP.generateSecret()
         let sealed = try SecondFactor(keys: dependencies.keys).seal(secret: secret, userID: user.id)
@@ -43,8 +38,10 @@ struct TOTPRoutes {
     }
 
     func confirm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try await currentUser(context)
+        _ = try context.requireHumanSession()
         let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+        let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
+            context, currentPassword: body.current_password)
         let digits = body.code.utf8.filter { $0 != UInt8(ascii: " ") }
         guard digits.count == 6, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw Problem.validation(field: "code", "must be the 6-digit code from the authenticator app")
@@ -54,23 +51,34 @@ struct TOTPRoutes {
         let factor = SecondFactor(keys: dependencies.keys)
         let codes = BackupCodes.generate()
         let clientIP = context.clientIP
-        let confirmed = try await dependencies.database.write { db in
-            guard try await factor.verify(code: body.code, user: user, allowBackupCode: false, on: db) == .totp else { return false }
-            try await UserRepository().enableTOTP(id: user.id, now: Clock.milliseconds(), on: db)
+        let revoked: [String]? = try await dependencies.database.write { db in
+            guard try await factor.verify(code: body.code, user: user, allowBackupCode: false, on: db) == .totp else { return nil }
+            let now = Clock.milliseconds()
+            try await UserRepository().enableTOTP(id: user.id, now: now, on: db)
             try await MFARepository().replaceBackupCodes(userID: user.id, hashes: codes.map(factor.backupCodeHash), on: db)
+            // Like a password change: a session opened with the password alone (perhaps by
+            // whoever made TOTP necessary) does not outlive the new second factor.
+            let revoked = try await SessionRepository().revokeAll(userID: user.id, keeping: sessionID, reason: "totp_enabled", now: now, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.enabled", target: user.id),
+                AuditEvent(
+                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.enabled", target: user.id,
+                    details: ["session_id": .string(sessionID), "sessions_revoked": .int(Int64(revoked.count))]),
                 on: db
             )
-            return true
+            return revoked
         }
-        guard confirmed else { throw Problem.proofRefused(field: "code", "is not a valid current code") }
-        return JSONResponse.make(["backup_codes": .array(codes.map(JSONValue.string))])
+        guard let revoked else { throw Problem.proofRefused(field: "code", "is not a valid current code") }
+        dependencies.credentials.credentialsChanged()
+        return JSONResponse.make([
+            "backup_codes": .array(codes.map(JSONValue.string)), "sessions_revoked": .int(Int64(revoked.count)),
+        ])
     }
 
     func remove(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try await currentUser(context)
+        _ = try context.requireHumanSession()
         let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+        let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
+            context, currentPassword: body.current_password)
         guard user.totpEnabled else { throw Problem.notFound }
         let factor = SecondFactor(keys: dependencies.keys)
         let clientIP = context.clientIP
@@ -79,7 +87,9 @@ struct TOTPRoutes {
             try await UserRepository().setTOTP(id: user.id, secret: nil, enabled: false, now: Clock.milliseconds(), on: db)
             try await MFARepository().replaceBackupCodes(userID: user.id, hashes: [], on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.disabled", target: user.id),
+                AuditEvent(
+                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.disabled", target: user.id,
+                    details: ["session_id": .string(sessionID)]),
                 on: db
             )
             return true

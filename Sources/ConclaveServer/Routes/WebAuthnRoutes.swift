@@ -7,8 +7,9 @@ import Hummingbird
 import SQLKit
 
 /// WebAuthn passkeys (WebAuthn L3, JSON forms with unpadded base64url): registration by a
-/// signed-in person, passkey login (a complete login, or the first of two factors when TOTP is
-/// enabled and the authenticator did not verify the user), listing and removal.
+/// person signed in recently (`RecentSignIn`), passkey login (a complete login, or the first of
+/// two factors when TOTP is enabled and the authenticator did not verify the user), listing and
+/// removal.
 ///
 /// Every challenge is 32 random bytes, stored server-side for five minutes and spent by the first
 /// verification that presents it, whatever its outcome. The cryptographic checks are
@@ -42,6 +43,7 @@ struct WebAuthnRoutes {
         let type: String
         let response: AttestationResponse
         let name: String?
+        let current_password: String?
     }
 
     struct LoginOptionsRequest: Decodable {
@@ -69,7 +71,7 @@ struct WebAuthnRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/auth/webauthn/register/options") { _, context in try await registrationOptions(context) }
+        router.post("/api/v1/auth/webauthn/register/options") { request, context in try await registrationOptions(request, context) }
         router.post("/api/v1/auth/webauthn/register/verify") { request, context in try await verifyRegistration(request, context) }
         router.post("/api/v1/auth/webauthn/login/options") { request, context in try await loginOptions(request, context) }
         router.post("/api/v1/auth/webauthn/login/verify") { request, context in try await verifyLogin(request, context) }
@@ -79,16 +81,10 @@ struct WebAuthnRoutes {
 
     // MARK: - Registration
 
-    func currentUser(_ context: AppRequestContext) async throws -> UserRecord {
-        let (principal, _) = try context.requireHumanSession()
-        guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }),
-            user.kind == "human"
-        else { throw Problem.unauthorized() }
-        return user
-    }
-
-    func registrationOptions(_ context: AppRequestContext) async throws -> Response {
-        let user = try await currentUser(context)
+    /// A passkey with user verification is a complete login, so adding one is adding a way in:
+    /// both steps need a recent sign-in.
+    func registrationOptions(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (user, _) = try await RecentSignIn(dependencies: dependencies).signedInPerson(provenBy: request, context)
         let party = relyingParty
         let challenge = SecureRandom.bytes(count: Self.challengeBytes)
         let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
@@ -143,8 +139,11 @@ struct WebAuthnRoutes {
     }
 
     func verifyRegistration(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try await currentUser(context)
+        _ = try context.requireHumanSession()
         let body = try await request.decodeJSON(as: RegistrationRequest.self, context: context)
+        // Before the ceremony is touched: a refusal here leaves it for a retry with the password.
+        let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
+            context, currentPassword: body.current_password)
         guard body.type == "public-key" else { throw Problem.validation(field: "type", "must be public-key") }
         let rawID = try Self.binary(body.rawId, field: "rawId")
         guard body.id == Base64URL.encode(rawID) else { throw Problem.validation(field: "id", "must equal rawId") }
@@ -204,13 +203,15 @@ struct WebAuthnRoutes {
                 publicKey: Base64URL.encode(verified.publicKey), algorithm: verified.algorithm.rawValue,
                 signCount: Int64(verified.signCount), aaguid: Base64URL.encode(verified.aaguid),
                 attestationFormat: verified.attestationFormat.rawValue, backupEligible: verified.backupEligible,
-                backupState: verified.backupState, transports: transports, name: name, createdAt: now, lastUsedAt: nil)
+                backupState: verified.backupState, transports: transports, name: name, createdAt: now, lastUsedAt: nil,
+                createdSessionID: sessionID)
             try await repository.insert(credential, on: db)
             try await dependencies.audit(
                 AuditEvent(
                     actor: actor, action: "auth.webauthn.registered", target: user.id,
                     details: [
                         "credential_id": .string(credential.id),
+                        "session_id": .string(sessionID),
                         "algorithm": .string(Self.algorithmName(credential.algorithm)),
                         "attestation_format": .string(credential.attestationFormat),
                         "attestation_type": .string(String(describing: verified.attestationType)),
@@ -247,28 +248,25 @@ struct WebAuthnRoutes {
         let challenge = SecureRandom.bytes(count: Self.challengeBytes)
         let ceremonyID = "wac_" + SecureRandom.token(bytes: 32)
         let ceremonyHash = dependencies.keys.tokenHasher.hexDigest(ceremonyID)
-        // Imaginary credentials come from a key of their own, derived from the token-hash key.
-        let decoys = try KeyedHasher(key: dependencies.keys.tokenHasher.digest("conclave/webauthn-decoy-key"))
+        let decoys = PasskeyDecoys(hasher: dependencies.keys.passkeyDecoyHasher)
         let clientIP = context.clientIP
         let allowed: [JSONValue] = try await dependencies.database.write { db in
             var userID: String?
             var allowed: [JSONValue] = []
             if let email = body.email {
+                // The same statements, the same derivation and the same audit entry whichever
+                // account the email names, or none: neither the answer nor the work tells an
+                // account with passkeys from one without or from no account (WebAuthn §14.6.2).
                 let normalized = Validation.normalizedEmail(email)
-                var user: UserRecord?
-                var credentials: [WebAuthnRepository.Credential] = []
-                if normalized.utf8.count <= 320, let found = try await UserRepository().find(email: normalized, on: db), found.kind == "human" {
-                    user = found
-                    credentials = try await WebAuthnRepository().list(userID: found.id, on: db)
-                }
-                if let user, !credentials.isEmpty {
-                    userID = user.id
+                let found = normalized.utf8.count <= 320 ? try await UserRepository().find(email: normalized, on: db) : nil
+                let person = found?.kind == "human" ? found : nil
+                let credentials = try await WebAuthnRepository().list(userID: person?.id ?? "", on: db)
+                let imaginary = decoys.descriptors(for: normalized)
+                if let person, !credentials.isEmpty {
+                    userID = person.id
                     allowed = credentials.map(Self.descriptor)
                 } else {
-                    // An unknown account, or one without passkeys, gets a stable imaginary credential,
-                    // so the answer does not tell who has an account (WebAuthn §14.6.2).
-                    let decoy = decoys.digest(normalized)
-                    allowed = [["type": "public-key", "id": .string(Base64URL.encode(decoy))]]
+                    allowed = imaginary
                 }
             }
             let now = Clock.milliseconds()
@@ -277,10 +275,15 @@ struct WebAuthnRoutes {
                     id: ceremonyHash, userID: userID, kind: .login, challenge: Base64URL.encode(challenge),
                     createdAt: now, expiresAt: now + Self.ceremonyMilliseconds),
                 on: db)
+            // Anonymous and about no one in particular, so it is one entry in the system chain (an
+            // entry per workspace of the person would show in the time taken); the account a
+            // ceremony is bound to is in the details.
+            var details: [String: JSONValue] = ["account_named": .bool(body.email != nil)]
+            if let userID { details["user_id"] = .string(userID) }
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP), action: "auth.webauthn.login.started", target: userID,
-                    details: ["account_named": .bool(body.email != nil)]),
+                    actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP), action: "auth.webauthn.login.started", target: nil,
+                    details: details),
                 on: db)
             return allowed
         }
@@ -387,8 +390,11 @@ struct WebAuthnRoutes {
             }
             // With TOTP on, a passkey counts as both factors only when the authenticator verified the user.
             if user.totpEnabled && !verified.userVerified { return .secondFactor(user) }
+            // A complete sign-in: the failure count starts again (a lock in force stays).
+            try await UserRepository().resetFailureCount(id: user.id, on: db)
+            // Only user verification proves what a password does (see `RecentSignIn`).
             let (session, refresh) = try await issuer.createSession(
-                userID: user.id, ip: clientIP, userAgent: userAgent, mfa: verified.userVerified, on: db)
+                userID: user.id, ip: clientIP, userAgent: userAgent, mfa: verified.userVerified, signInProven: verified.userVerified, on: db)
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.login.succeeded", target: user.id,
@@ -423,8 +429,9 @@ struct WebAuthnRoutes {
         return JSONResponse.make(Page.response(credentials.map(Self.json), next: .null))
     }
 
+    /// Needs no recent sign-in, on purpose: a passkey nobody recognises must be removable at once.
     func delete(_ context: AppRequestContext) async throws -> Response {
-        let (principal, _) = try context.requireHumanSession()
+        let (principal, sessionID) = try context.requireHumanSession()
         guard let id = context.parameters.get("credential"), Identifier.isWellFormed(id) else {
             throw Problem.badRequest("'credential' is not a valid identifier.")
         }
@@ -435,7 +442,7 @@ struct WebAuthnRoutes {
             try await dependencies.audit(
                 AuditEvent(
                     actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "auth.webauthn.credential.deleted",
-                    target: principal.id, details: ["credential_id": .string(removed.id), "name": .string(removed.name)]),
+                    target: principal.id, details: ["credential_id": .string(removed.id), "session_id": .string(sessionID)]),
                 on: db)
         }
         return Response(status: .noContent)
@@ -453,11 +460,13 @@ struct WebAuthnRoutes {
 
     /// A `PublicKeyCredentialDescriptorJSON` for allow and exclude lists.
     static func descriptor(_ credential: WebAuthnRepository.Credential) -> JSONValue {
-        var descriptor: [String: JSONValue] = ["type": "public-key", "id": .string(credential.credentialID)]
-        if !credential.transports.isEmpty {
-            descriptor["transports"] = .array(credential.transports.map(JSONValue.string))
-        }
-        return .object(descriptor)
+        descriptor(id: credential.credentialID, transports: credential.transports)
+    }
+
+    /// Always with `transports`, sorted and distinct as browsers report them (empty when none were
+    /// reported), so that real descriptors and `PasskeyDecoys` share one shape.
+    static func descriptor(id: String, transports: [String]) -> JSONValue {
+        ["type": "public-key", "id": .string(id), "transports": .array(Set(transports).sorted().map(JSONValue.string))]
     }
 
     /// A credential as the API shows it: no key material, no credential ID.
@@ -472,6 +481,7 @@ struct WebAuthnRoutes {
             "backed_up": .bool(credential.backupState),
             "transports": .array(credential.transports.map(JSONValue.string)),
             "created_at": .string(Clock.rfc3339(milliseconds: credential.createdAt)),
+            "created_by_session": credential.createdSessionID.map(JSONValue.string) ?? .null,
             "last_used_at": credential.lastUsedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
         ]
     }

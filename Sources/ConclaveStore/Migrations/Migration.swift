@@ -18,6 +18,7 @@ public enum Migrations {
         Migration0007Messaging(),
         Migration0008EventRetention(),
         Migration0009MembershipJoinSeq(),
+        Migration0010SignInProof(),
         Migration0011ErasureAndScopes(),
     ]
 }
