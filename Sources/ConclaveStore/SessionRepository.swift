@@ -29,9 +29,8 @@ public struct SessionRepository: Sendable {
 
     public enum RefreshLookup: Sendable {
         case unknown
-        /// The token was already exchanged once, at `spentAt`: a retry of that exchange, or a
-        /// stolen copy.
-        case reused(sessionID: String, spentAt: Int64)
+        /// The token was already exchanged once: whoever presents it now may hold a stolen copy.
+        case reused(sessionID: String)
         case valid(SessionRecord)
     }
 
@@ -47,17 +46,10 @@ public struct SessionRepository: Sendable {
             guard let session = try await find(id: try spent.decode(column: "session_id", as: String.self), on: db) else { return .unknown }
             return .valid(session)
         }
-        guard let row = try await db.raw("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = \(bind: hash)").first(),
-            let spentAt = try row.decode(column: "used_at", as: Int64?.self)
-        else { return .unknown }
-        return .reused(sessionID: try row.decode(column: "session_id", as: String.self), spentAt: spentAt)
-    }
-
-    /// Whether `hash` is a refresh token of the session that has not been exchanged yet.
-    public func isUnspentRefreshToken(hash: String, sessionID: String, on db: any SQLDatabase) async throws -> Bool {
-        try await db.raw(
-            "SELECT token_hash FROM refresh_tokens WHERE token_hash = \(bind: hash) AND session_id = \(bind: sessionID) AND used_at IS NULL"
-        ).first() != nil
+        guard let row = try await db.raw("SELECT session_id FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else {
+            return .unknown
+        }
+        return .reused(sessionID: try row.decode(column: "session_id", as: String.self))
     }
 
     /// The session proved the password (or a passkey with user verification) again, now.

@@ -192,19 +192,14 @@ def test_refresh_rotates_and_reuse_revokes_the_session(server, new_person, clien
     assert second.get("token_type") == "Bearer" and second.get("expires_in") == 900, second
     assert me(client, second["access_token"]).status_code == 200, "the new access token does not work"
 
-    # The session moves on (the second token is spent in turn), then the first token comes back:
-    # its answer is no longer the session's newest token, so this is no retry but a reuse -> 401,
-    # and the whole session ends. (A retry while its answer is still unused is the next tests'.)
-    r = client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
-    assert r.status_code == 200, f"refresh with the second token: {r.status_code} {r.text}"
-    third = r.json()
-    remember("refresh token", third.get("refresh_token"))
+    # The spent refresh token comes back: reuse detected -> 401, and the whole session ends.
     r = client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert_unauthorized(r, "reusing a spent refresh token")
-    for label, token in (("first", first), ("second", second), ("live", third)):
-        assert_unauthorized(me(client, token["access_token"]),
-                            f"GET /me with the session's {label} access token after refresh-token reuse")
-    r = client.post(f"{API}/auth/refresh", json={"refresh_token": third["refresh_token"]})
+    assert_unauthorized(me(client, second["access_token"]),
+                        "GET /me with the session's live access token after refresh-token reuse")
+    assert_unauthorized(me(client, first["access_token"]),
+                        "GET /me with the session's first access token after refresh-token reuse")
+    r = client.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert_unauthorized(r, "refreshing with the newest refresh token of a session revoked for reuse")
 
     # Other sessions of the same person are not affected.
@@ -218,11 +213,8 @@ def test_refresh_with_garbage_is_401(server, client):
 
 
 def test_concurrent_refresh_with_one_token_spends_it_once(server, new_person):
-    """Five clients race with the same refresh token (a client retrying a refresh whose answer it
-    did not see does the same). The token is spent once: one successor is made, and every racer
-    within the grace window gets that same successor, for the same session, which stays alive (a
-    retry must not log the person out). The successor then rotates normally, and once it has been
-    spent the raced token is a reuse like any other: the session ends."""
+    """Five clients race with the same refresh token: at most one gets a pair, and since the
+    others presented a spent token the session ends (no double-spend, no fork of the session)."""
     p = new_person("racer")
     with server.client() as c:
         s = login_ok(c, p["email"], p["password"])
@@ -236,58 +228,17 @@ def test_concurrent_refresh_with_one_token_spends_it_once(server, new_person):
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         results = list(pool.map(attempt, range(5)))
+    winners = [r for r in results if r.status_code == 200]
     for r in results:
-        assert r.status_code == 200, f"a concurrent refresh with one token was refused: {r.status_code} {r.text}"
-    pairs = [r.json() for r in results]
-    successors = {b["refresh_token"] for b in pairs}
-    for token in successors:
-        remember("refresh token", token)
-    assert len(successors) == 1, f"one refresh token was spent into {len(successors)} successors (a fork of the session)"
-    assert {b["session_id"] for b in pairs} == {s["session_id"]}, pairs
-    successor = successors.pop()
-    assert successor != s["refresh_token"]
+        assert r.status_code in (200, 401), f"concurrent refresh: {r.status_code} {r.text}"
+        if r.status_code == 200:
+            remember("refresh token", r.json().get("refresh_token"))
+    assert len(winners) <= 1, f"{len(winners)} concurrent refreshes of one token succeeded"
     with server.client() as c:
-        for i, b in enumerate(pairs):
-            assert me(c, b["access_token"]).status_code == 200, f"racer #{i}'s access token does not work"
-        assert me(c, s["access_token"]).status_code == 200, "the raced session ended"
-        r = c.post(f"{API}/auth/refresh", json={"refresh_token": successor})
-        assert r.status_code == 200, f"the successor does not refresh: {r.status_code} {r.text}"
-        newest = r.json()
-        remember("refresh token", newest.get("refresh_token"))
-        retried = server.sql_rows(f"SELECT COUNT(*) FROM audit_log WHERE action = 'auth.session.refresh_retried' "
-                                  f"AND target = '{p['user_id']}'")
-        assert retried == [["4"]], f"the four retries were not each audited: {retried}"
-        # The successor is spent now: the raced token is no retry any more but a reuse.
-        assert_unauthorized(c.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]}),
-                            "the raced token after its successor was spent")
-        assert_unauthorized(me(c, newest["access_token"]), "the session's access token after refresh-token reuse")
-
-
-def test_a_refresh_retried_after_the_grace_window_is_a_reuse(server, new_person, client):
-    """The grace for a retried refresh lasts 10 seconds: within it the retry gets the same
-    successor; after it the spent token is a reuse, which ends the session, even though its
-    successor was never used."""
-    p = new_person("retrier")
-    s = login_ok(client, p["email"], p["password"])
-    remember("refresh token", s["refresh_token"])
-    r = client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]})
-    assert r.status_code == 200, r.text
-    first = r.json()
-    remember("refresh token", first["refresh_token"])
-    r = client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]})
-    assert r.status_code == 200, f"an immediate retry of a refresh: {r.status_code} {r.text}"
-    retried = r.json()
-    assert retried["refresh_token"] == first["refresh_token"] and retried["session_id"] == first["session_id"], \
-        "a retried refresh did not get the same successor"
-    time.sleep(11)  # let the 10 s grace window pass
-    assert_unauthorized(client.post(f"{API}/auth/refresh", json={"refresh_token": s["refresh_token"]}),
-                        "a spent refresh token presented again after the grace window")
-    assert_unauthorized(me(client, retried["access_token"]), "the session's access token after a late reuse")
-    assert_unauthorized(client.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]}),
-                        "the successor of a token reused after the grace window")
-    rows = server.sql_rows(f"SELECT COUNT(*) FROM audit_log WHERE action = 'auth.session.reuse_detected' "
-                           f"AND target = '{p['user_id']}'")
-    assert int(rows[0][0]) >= 1, "the late reuse was not audited"
+        for w in winners:
+            assert_unauthorized(me(c, w.json()["access_token"]),
+                                "the winner's access token after the same refresh token was presented again")
+        assert_unauthorized(me(c, s["access_token"]), "the session's access token after refresh-token reuse")
 
 
 def test_logout_revokes_the_access_token_at_once(server, new_person, client):

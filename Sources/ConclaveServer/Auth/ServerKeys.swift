@@ -10,8 +10,6 @@ public struct ServerKeys: Sendable {
     public let apiKeyHasher: KeyedHasher
     /// Encrypts TOTP secrets at rest.
     public let totpBox: SecretBox
-    /// Derives a refresh token's successor from it, so a retried refresh gets the same one.
-    public let refreshSuccessorHasher: KeyedHasher
     /// Derives the imaginary passkeys of an email without real ones.
     public let passkeyDecoyHasher: KeyedHasher
 
@@ -24,7 +22,6 @@ public struct ServerKeys: Sendable {
         self.tokenHasher = try KeyedHasher(key: derive("token-hash"))
         self.apiKeyHasher = try KeyedHasher(key: derive("api-key-hash"))
         self.totpBox = try SecretBox(masterKey: derive("secret-box"), purpose: "totp-secret")
-        self.refreshSuccessorHasher = try KeyedHasher(key: derive("refresh-successor"))
         self.passkeyDecoyHasher = try KeyedHasher(key: derive("webauthn-decoy"))
     }
 }

@@ -31,15 +31,6 @@ struct SessionIssuer {
         return (token, dependencies.keys.tokenHasher.hexDigest(token))
     }
 
-    /// The refresh token that replaces `spent`: HMAC-SHA-256 of it under a key of its own, not a
-    /// fresh random one, so a retry of the same refresh can be answered with the same successor
-    /// while only its hash is stored (like every refresh token). Unpredictable without the key,
-    /// and only the holder of `spent` can ask for it.
-    func successor(of spent: String) -> (token: String, hash: String) {
-        let token = "crt_" + Base64URL.encode(dependencies.keys.refreshSuccessorHasher.digest(spent))
-        return (token, dependencies.keys.tokenHasher.hexDigest(token))
-    }
-
     /// Inserts a session inside the caller's transaction; the access token is signed after commit.
     /// `signInProven`: this sign-in proved the password or a passkey with user verification (the
     /// proof adding a sign-in factor needs, see `RecentSignIn`).

@@ -12,7 +12,6 @@ struct AuthRoutes {
     static let lockMilliseconds: Int64 = 15 * 60 * 1000
     /// How long a spent refresh token may come back as a retry of its own exchange (answered with
     /// the same successor) instead of counting as reuse.
-    static let refreshRetryMilliseconds: Int64 = 10 * 1000
 
     /// The `login` bucket key for proving the password from inside a session (a password change,
     /// `current_password`): guessing it through a stolen session is limited per account.
@@ -215,31 +214,17 @@ struct AuthRoutes {
         let hash = dependencies.keys.tokenHasher.hexDigest(body.refresh_token)
         let issuer = SessionIssuer(dependencies: dependencies)
         let clientIP = context.clientIP
-        let next = issuer.successor(of: body.refresh_token)
+        let next = issuer.newRefreshToken()
         let outcome: RefreshOutcome = try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             let sessions = SessionRepository()
             switch try await sessions.spendRefreshToken(hash: hash, now: now, on: db) {
             case .unknown:
                 return .rejected
-            case .reused(let sessionID, let spentAt):
-                // A retry of the same exchange (a client that did not see the answer, or raced
-                // itself) gets the same successor, while that is still unspent and the exchange at
-                // most a few seconds old: a retry must not log the person out.
-                if now - spentAt <= Self.refreshRetryMilliseconds,
-                    let session = try await sessions.find(id: sessionID, on: db), session.isActive(at: now),
-                    try await sessions.isUnspentRefreshToken(hash: next.hash, sessionID: sessionID, on: db)
-                {
-                    // Audited: two holders of one token racing within the grace is what a thief
-                    // riding along would look like.
-                    try await dependencies.audit(
-                        AuditEvent(
-                            actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP), action: "auth.session.refresh_retried",
-                            target: session.userID, details: ["session_id": .string(sessionID)]),
-                        on: db)
-                    return .refreshed(userID: session.userID, sessionID: sessionID, refreshToken: next.token)
-                }
-                // Otherwise one of the token's holders is not the user. End the session for both.
+            case .reused(let sessionID):
+                // The contract's reuse detection: a spent token presented again means one of its
+                // holders is not the user (a retry cannot be told from a thief racing the user,
+                // so there is no grace for one). End the session for both.
                 if try await sessions.revoke(id: sessionID, reason: "refresh_token_reuse", now: now, on: db),
                     let session = try await sessions.find(id: sessionID, on: db)
                 {
