@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from ._stream_core import StreamHandle, close_info
 from .errors import AuthenticationError, ConclaveError, ConnectionError
@@ -71,7 +71,7 @@ class AsyncEventStream(StreamHandle):
             await self._ws.send(json.dumps({"type": "ping"}))
             raw = await asyncio.wait_for(self._ws.recv(), self._core.options.pong_timeout)
         except (asyncio.TimeoutError, ConnectionClosed, OSError) as exc:
-            await self._drop()
+            await self._drop(dead=True)
             self._core.note_failure(exc)
             return
         self._core.on_frame(raw)
@@ -83,11 +83,11 @@ class AsyncEventStream(StreamHandle):
             ws = await connect(config.ws_url, open_timeout=self._core.options.open_timeout, ping_interval=None,
                                close_timeout=2, max_size=2**20, proxy=None,
                                user_agent_header=config.default_headers.get("User-Agent"))
-        except (InvalidHandshake, InvalidMessage) as exc:
-            if not self._fall_back():
+        except InvalidStatus as exc:
+            if not self._fall_back(exc.response.status_code):
                 self._core.note_failure(exc)
             return
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (OSError, asyncio.TimeoutError, WebSocketException) as exc:
             self._core.note_failure(ConnectionError(f"event stream: cannot connect: {exc}"))
             return
         self._ws = ws
@@ -105,9 +105,11 @@ class AsyncEventStream(StreamHandle):
             self._closed = True
             raise fatal
 
-    async def _drop(self) -> None:
+    async def _drop(self, dead: bool = False) -> None:
         ws, self._ws = self._ws, None
         if ws is not None:
+            if dead:
+                ws.close_timeout = 0.1  # nothing will answer the closing handshake
             try:
                 await ws.close()
             except Exception:  # noqa: BLE001 - closing a broken socket may fail in any way

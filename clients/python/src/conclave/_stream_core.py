@@ -86,6 +86,7 @@ class StreamCore:
         self.principal_id: str | None = None
         #: a connection (or the first poll) has come up at least once
         self.started_once = False
+        self.connections = 0
 
     # -- connecting -------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class StreamCore:
     def started(self, cursor: str | None) -> None:
         """A connection (or first poll) is up at `cursor`."""
         self.started_once = True
+        self.connections += 1
         if self._resume_failed:
             self.restart_at(cursor)
         elif self.wire_cursor is None:
@@ -188,13 +190,13 @@ class StreamCore:
 
     def poll_request(self) -> dict[str, Any]:
         """The arguments of the next `events.poll` (the first one returns at once, with a cursor)."""
-        wait = self.options.poll_wait if self.wire_cursor else 0
+        wait = self.options.poll_wait if self.wire_cursor and self.started_once else 0
         return {"after": self.wire_cursor, "wait": wait, "mentions_only": self.options.mentions_only}
 
     def on_poll_answer(self, batch: Any) -> None:
+        if not self.started_once or self.failures or self._resume_failed:
+            self.started(batch.cursor)  # the long-poll counterpart of `ready`
         self.failures = 0
-        if self.wire_cursor is None:
-            self.started(batch.cursor)
         for event in batch.events:
             self.offer(event)
         self.wire_cursor = batch.cursor
@@ -261,9 +263,16 @@ class StreamHandle:
         """`websocket` or `longpoll` (what `auto` settled on)."""
         return "longpoll" if self._transport == "longpoll" else "websocket"
 
-    def _fall_back(self) -> bool:
-        """On a refused WebSocket handshake: whether to switch to long-poll (`auto` only)."""
-        if self._transport == "auto":
+    @property
+    def connections(self) -> int:
+        """How many times the stream has come up (1 + the reconnections)."""
+        return self._core.connections
+
+    def _fall_back(self, status: int) -> bool:
+        """When the WebSocket handshake is answered with an HTTP status (a proxy that refuses
+        upgrades, say): whether to switch to long-poll (`auto` only). A connection that merely
+        fails, or is answered 429 or 5xx, is retried instead."""
+        if self._transport == "auto" and status != 429 and status < 500:
             self._transport = "longpoll"
             return True
         return False

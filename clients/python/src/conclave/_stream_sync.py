@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
 from ._stream_core import StreamHandle, close_info
@@ -94,7 +94,7 @@ class EventStream(StreamHandle):
             self._ws.send(json.dumps({"type": "ping"}))
             raw = self._ws.recv(timeout=self._core.options.pong_timeout)
         except (TimeoutError, ConnectionClosed, OSError) as exc:
-            self._drop()
+            self._drop(dead=True)
             self._core.note_failure(exc)
             return
         self._core.on_frame(raw)
@@ -105,11 +105,12 @@ class EventStream(StreamHandle):
             ws = connect(self._client._config.ws_url, open_timeout=self._core.options.open_timeout,
                          ping_interval=None, close_timeout=2, max_size=2**20, proxy=None,
                          user_agent_header=self._client._config.default_headers.get("User-Agent"), **_DIRECT)
-        except (InvalidHandshake, InvalidMessage) as exc:
-            if not self._fall_back():  # the socket is refused on the way; HTTP may still work
+        except InvalidStatus as exc:
+            # the socket is refused on the way (a proxy, say); HTTP may still work
+            if not self._fall_back(exc.response.status_code):
                 self._core.note_failure(exc)
             return
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, WebSocketException) as exc:
             self._core.note_failure(ConnectionError(f"event stream: cannot connect: {exc}"))
             return
         self._ws = ws
@@ -127,9 +128,11 @@ class EventStream(StreamHandle):
             self._closed = True
             raise fatal
 
-    def _drop(self) -> None:
+    def _drop(self, dead: bool = False) -> None:
         ws, self._ws = self._ws, None
         if ws is not None:
+            if dead:
+                ws.close_timeout = 0.1  # nothing will answer the closing handshake
             try:
                 ws.close()
             except Exception:  # noqa: BLE001 - closing a broken socket may fail in any way
