@@ -129,8 +129,10 @@ class Bot:
         self._stopped = True
 
     def _ready(self, cursor: str | None) -> None:
+        # saved at once, so that a bot killed before its first event still goes on from here
         log.info("conclave bot %s listening", self.principal_id)
-        self._save()
+        if self.state:
+            self.state.save(cursor)
 
     def _save(self) -> None:
         if self.state and self._stream is not None:

@@ -47,7 +47,7 @@ def secret_bytes(secret: str | bytes) -> bytes:
         return secret
     text = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else secret
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WebhookVerificationError("the webhook secret is not whsec_ + base64") from exc
 
