@@ -7,6 +7,7 @@ resumed with the outcome; the sync and async clients only carry those steps out.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import typing
 import uuid
@@ -70,7 +71,7 @@ class ClientConfig:
                 retry: RetryPolicy | None) -> "ClientConfig":
         token = access_token or api_key or os.environ.get("CONCLAVE_API_KEY") or None
         url = (base_url or os.environ.get("CONCLAVE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        policy = retry or RetryPolicy()
+        policy = dataclasses.replace(retry) if retry else RetryPolicy()  # a copy: the caller's stays as it is
         if max_retries is not None:
             policy.max_retries = max_retries
         if timeout is None:
