@@ -140,6 +140,8 @@ class Bot:
 
     def _resume_failed(self, error: ResumeFailedError) -> None:
         log.warning("conclave bot: could not resume from the saved cursor; mentions since then were missed")
+        if self.state:
+            self.state.save(error.cursor)  # the old one would fail again at the next start
 
     def _handle(self, event: Event) -> None:
         """Dispatches `event`, again and again while the server cannot be reached (replies are
