@@ -1,0 +1,140 @@
+"""Typed events of the real-time stream (WebSocket frames and long-poll answers alike).
+
+`parse_event(frame)` picks the class by the frame's `event` name; a name this SDK does not know
+yet (a newer server) becomes an `UnknownEvent` that keeps its raw `data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .models._base import Model, decode
+from .models.channels import Channel, ReadMarker
+from .models.messages import Message
+
+
+@dataclass(kw_only=True)
+class Event(Model):
+    """One event. `cursor` is the position to resume after it: persist it once the event is handled."""
+
+    cursor: str
+    event: str
+    workspace_id: str
+    channel_id: str | None = None
+    #: `message.created` only: whether the message mentions the receiving principal (or `<!channel>`)
+    mentioned: bool | None = None
+
+    @property
+    def name(self) -> str:
+        return self.event
+
+
+@dataclass(kw_only=True)
+class MessageEvent(Event):
+    """`message.created`, `message.updated`, `message.deleted` (a tombstone: `text` None) and
+    contract v1.1's `approval.resolved`."""
+
+    data: Message
+
+    @property
+    def message(self) -> Message:
+        return self.data
+
+
+@dataclass(kw_only=True)
+class ChannelEvent(Event):
+    """`channel.created` (with `member_ids`) and `channel.updated` (`deleted=True` once deleted)."""
+
+    data: Channel
+
+
+@dataclass(kw_only=True)
+class Membership(Model):
+    """Who joined or left: a channel (`channel_id`) or a workspace (`workspace_id`, `role` on joining)."""
+
+    member_id: str
+    channel_id: str | None = None
+    workspace_id: str | None = None
+    role: str | None = None
+
+
+@dataclass(kw_only=True)
+class MemberEvent(Event):
+    """`member.joined`, `member.left`."""
+
+    data: Membership
+
+
+@dataclass(kw_only=True)
+class ReadEvent(Event):
+    """`read.updated`, only on the reader's own streams."""
+
+    data: ReadMarker
+
+
+@dataclass(kw_only=True)
+class AgentPausedData(Model):
+    agent_id: str
+
+
+@dataclass(kw_only=True)
+class AgentPausedEvent(Event):
+    """`agent.paused`: the agent's sockets close (4423) right after it."""
+
+    data: AgentPausedData
+
+
+@dataclass(kw_only=True)
+class MessageDelta(Model):
+    message_id: str
+    offset: int
+    append: str
+
+
+@dataclass(kw_only=True)
+class MessageDeltaEvent(Event):
+    """Contract v1.1 `message.delta`: text appended to a streaming reply (ephemeral)."""
+
+    data: MessageDelta
+
+
+@dataclass(kw_only=True)
+class UnknownEvent(Event):
+    """An event this SDK version does not know; `data` is left as JSON."""
+
+    data: dict[str, Any]
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    "message.created": MessageEvent,
+    "message.updated": MessageEvent,
+    "message.deleted": MessageEvent,
+    "approval.resolved": MessageEvent,
+    "channel.created": ChannelEvent,
+    "channel.updated": ChannelEvent,
+    "member.joined": MemberEvent,
+    "member.left": MemberEvent,
+    "read.updated": ReadEvent,
+    "agent.paused": AgentPausedEvent,
+    "message.delta": MessageDeltaEvent,
+}
+
+
+def parse_event(frame: dict[str, Any]) -> Event:
+    """An event frame (`{"type": "event", "cursor", "event", ...}`) as its typed event."""
+    cls = EVENT_TYPES.get(str(frame.get("event")), UnknownEvent)
+    body = {k: v for k, v in frame.items() if k != "type"}
+    return decode(cls, body)
+
+
+@dataclass
+class EventBatch:
+    """One long-poll answer: the events (possibly none) and the cursor to poll after next."""
+
+    events: list[Event]
+    cursor: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "EventBatch":
+        return cls(events=[parse_event(e) for e in data.get("events") or []], cursor=data.get("cursor") or "")

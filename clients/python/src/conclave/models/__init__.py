@@ -1,0 +1,17 @@
+"""Typed models of every resource the API returns."""
+
+from ._base import Model
+from .agents import Agent, APIKey, APIKeyCreated, Scope
+from .channels import Channel, ChannelDetail, ChannelMembership, ReadMarker
+from .identity import Bootstrapped, Me, MfaRequired, PrincipalKind, Role, Session, TokenPair, WorkspaceRole
+from .messages import Approval, FileRef, Message, Provenance, Reaction, Sender
+from .webhooks import Webhook, WebhookCreated, WebhookDelivery
+from .workspaces import AuditActor, AuditEntry, Invite, InviteAccepted, InviteCreated, InviteSignedUp, Member, Workspace
+
+__all__ = [
+    "Model", "Agent", "APIKey", "APIKeyCreated", "Scope", "Channel", "ChannelDetail", "ChannelMembership",
+    "ReadMarker", "Bootstrapped", "Me", "MfaRequired", "PrincipalKind", "Role", "Session", "TokenPair",
+    "WorkspaceRole", "Approval", "FileRef", "Message", "Provenance", "Reaction", "Sender", "Webhook",
+    "WebhookCreated", "WebhookDelivery", "AuditActor", "AuditEntry", "Invite", "InviteAccepted",
+    "InviteCreated", "InviteSignedUp", "Member", "Workspace",
+]

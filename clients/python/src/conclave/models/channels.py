@@ -1,0 +1,50 @@
+"""Channels, DMs, channel membership and read markers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from ._base import Model
+
+
+@dataclass(kw_only=True)
+class Channel(Model):
+    """A channel or DM. A `channel.updated` event for a deleted channel carries only `id` and
+    `deleted=True`."""
+
+    id: str
+    workspace_id: str
+    kind: Literal["channel", "dm"]
+    #: None for a DM
+    name: str | None
+    private: bool
+    topic: str
+    created_by: str
+    created_at: dt.datetime
+    last_seq: int
+    #: a DM's members (and a new channel's first members in `channel.created`)
+    member_ids: list[str] | None = None
+    deleted: bool = False
+
+
+@dataclass(kw_only=True)
+class ChannelDetail(Channel):
+    """A channel with the caller's membership and read state (`channels.get`)."""
+
+    is_member: bool
+    last_read_seq: int | None
+    unread_count: int
+
+
+@dataclass(kw_only=True)
+class ChannelMembership(Model):
+    channel_id: str
+    member_id: str
+
+
+@dataclass(kw_only=True)
+class ReadMarker(Model):
+    channel_id: str
+    last_read_seq: int

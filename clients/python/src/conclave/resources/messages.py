@@ -1,0 +1,43 @@
+"""Posting, listing, editing and deleting messages."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Literal
+
+from .._pagination import Paginator
+from ..models.messages import Message
+from ._base import Resource, body, path
+
+
+class MessagesResource(Resource):
+    def send(self, channel_id: str, text: str, *, client_msg_id: str | None = None, thread_id: str | None = None,
+             metadata: dict[str, Any] | None = None, kind: Literal["message", "notice"] | None = None,
+             file_ids: Iterable[str] | None = None, idempotency_key: str | None = None) -> Message:
+        """Posts a message. The same `client_msg_id` from the same sender in the same channel
+        (within 24 h) returns the original message instead of posting twice; `kind="notice"`
+        marks automated output that must not wake agents."""
+        return self._request("POST", path("channels", channel_id, "messages"), cast=Message,
+                             idempotency_key=idempotency_key,
+                             json=body(text=text, client_msg_id=client_msg_id, thread_id=thread_id, metadata=metadata,
+                                       kind=kind, file_ids=list(file_ids) if file_ids is not None else None))
+
+    def reply(self, message: Message, text: str, **kwargs: Any) -> Message:
+        """Posts `text` in `message`'s thread (starting one under it when it is top-level)."""
+        return self.send(message.channel_id, text, thread_id=message.thread_root, **kwargs)
+
+    def list(self, channel_id: str, *, after_seq: int | None = None, before_seq: int | None = None,
+             thread_id: str | None = None, order: Literal["asc", "desc"] | None = None,
+             limit: int | None = None) -> Paginator[Message]:
+        """Messages in seq order, page after page.
+
+        No bounds: from the oldest. `after_seq`: those after it, forwards. `before_seq` alone:
+        from just before it backwards, page by page (each page ascending). `thread_id`: that
+        thread only. `order="desc"` (contract v1.1): newest first."""
+        return self._paginate(path("channels", channel_id, "messages"), Message, after_seq=after_seq,
+                              before_seq=before_seq, thread_id=thread_id, order=order, limit=limit)
+
+    def edit(self, message_id: str, text: str) -> Message:
+        return self._request("PATCH", path("messages", message_id), json={"text": text}, cast=Message)
+
+    def delete(self, message_id: str) -> None:
+        return self._request("DELETE", path("messages", message_id))
