@@ -11,34 +11,24 @@ public final class PostgresDatabase: Database {
     public let kind = DatabaseKind.postgres
     let client: PostgresClient
     let logger: Logger
-    /// The same endpoint for one-off probe connections, whose errors the pool does not surface.
-    let probeConfiguration: PostgresConnection.Configuration
+    /// The same endpoint for single connections outside the pool: the reachability probe (whose
+    /// errors the pool does not surface) and the LISTEN connections (which must be closed at will).
+    let connectionConfiguration: PostgresConnection.Configuration
 
     public init(settings: DatabaseLocation.PostgresSettings, logger: Logger, maxConnections: Int = 20) throws {
-        let tls: PostgresClient.Configuration.TLS
-        let probeTLS: PostgresConnection.Configuration.TLS
-        switch settings.tls {
-        case .disable:
-            tls = .disable
-            probeTLS = .disable
-        case .prefer:
-            tls = .prefer(try .makeClientConfiguration())
-            probeTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require:
-            tls = .require(try .makeClientConfiguration())
-            probeTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        self.probeConfiguration = PostgresConnection.Configuration(
+        var connectionConfiguration = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-            database: settings.database, tls: probeTLS
+            database: settings.database, tls: try PostgresTLS.connectionTLS(for: settings)
         )
+        connectionConfiguration.options.connectTimeout = .seconds(5)
+        self.connectionConfiguration = connectionConfiguration
         var configuration = PostgresClient.Configuration(
             host: settings.host,
             port: settings.port,
             username: settings.username,
             password: settings.password,
             database: settings.database,
-            tls: tls
+            tls: PostgresTLS.poolTLS(for: settings)
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
@@ -101,6 +91,11 @@ public final class PostgresDatabase: Database {
         await client.run()
     }
 
+    /// One connection outside the pool, with the pool's endpoint and TLS.
+    func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+    }
+
     /// Returns once one connection succeeds. Until then every failed attempt is logged (the pool
     /// retries silently), with the kind of failure and never the connection string, backing off
     /// up to 10 s between attempts. Cancellation (a shutdown) ends the wait.
@@ -110,9 +105,7 @@ public final class PostgresDatabase: Database {
         while true {
             attempt += 1
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probeConfiguration, id: 0, logger: logger
-                ).get()
+                let connection = try await connect()
                 try? await connection.close()
                 if attempt > 1 { logger.notice("database reachable", metadata: ["attempts": .stringConvertible(attempt)]) }
                 return

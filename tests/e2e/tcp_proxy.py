@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 class CuttableProxy:
-    def __init__(self, target_host: str, target_port: int):
+    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1"):
         self.target = (target_host, target_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server((listen_host, 0))
         self.port = self.listener.getsockname()[1]
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
@@ -20,12 +20,13 @@ class CuttableProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     @classmethod
-    def for_database_url(cls, url: str) -> tuple["CuttableProxy", str]:
-        """A proxy to the database in `url`, and the same URL pointed at the proxy."""
+    def for_database_url(cls, url: str, listen_host: str = "127.0.0.1") -> tuple["CuttableProxy", str]:
+        """A proxy to the database in `url`, listening on `listen_host`, and the same URL pointed
+        at the proxy."""
         parts = urlsplit(url)
-        proxy = cls(parts.hostname or "127.0.0.1", parts.port or 5432)
+        proxy = cls(parts.hostname or "127.0.0.1", parts.port or 5432, listen_host)
         credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-        return proxy, urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
+        return proxy, urlunsplit(parts._replace(netloc=f"{credentials}{listen_host}:{proxy.port}"))
 
     def cut(self) -> None:
         """Drops every forwarded connection and refuses new ones until `restore`."""
