@@ -150,36 +150,3 @@ extension PostgresDatabase {
         }
     }
 }
-
-extension PostgresDatabase {
-    /// Holds one pooled connection listening on `channel` and hands each payload to `receive`,
-    /// until cancelled. Reconnects after a failure.
-    public func listen(
-        channel: String,
-        onListening: @escaping @Sendable () -> Void = {},
-        onLost: @escaping @Sendable () -> Void = {},
-        _ receive: @escaping @Sendable (String) -> Void
-    ) async {
-        while !Task.isCancelled {
-            // However it ends (an error, or the notifications simply stop when the connection
-            // closes), notifications may have been missed from here on.
-            try? await client.withConnection { connection in
-                try await connection.listen(on: channel) { notifications in
-                    onListening()
-                    for try await notification in notifications {
-                        receive(notification.payload)
-                    }
-                }
-            }
-            onLost()
-            if Task.isCancelled { return }
-            logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
-            try? await Task.sleep(for: .seconds(1))
-        }
-    }
-
-    /// `pg_notify` outside any transaction; best effort (listeners also poll).
-    public func notify(channel: String, payload: String) async {
-        _ = try? await read { db in try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run() }
-    }
-}

@@ -50,7 +50,9 @@ struct CredentialCaches: Sendable {
 /// While it cannot listen, another server's revocation would go unheard: requests then read
 /// the database every time (no cache), and open sockets re-check their credential every
 /// `recheckWhileDeaf`, so a revoked one is closed within that time, and a socket whose
-/// credential cannot be checked at all (the database is gone) is closed 1011.
+/// credential cannot be checked at all (the database is gone) is closed 1011. A LISTEN
+/// connection that went silent (the network dropped it without closing it) counts as lost once
+/// a round trip on it goes unanswered (`PostgresDatabase.listenProbeInterval`/`Timeout`).
 struct CredentialInvalidationListener: Service {
     static let recheckWhileDeaf: Duration = .seconds(5)
 
