@@ -49,15 +49,56 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// Attempts at a write transaction that PostgreSQL aborted to break a deadlock (40P01) or a
+    /// serialization conflict (40001), before giving up with `StoreError.busy`.
+    static let writeAttempts = 4
+
+    /// Runs `body` in a transaction. A transaction that PostgreSQL aborted as a deadlock victim
+    /// or for a serialization conflict is run again, whole, after a short random pause (its
+    /// rival has usually committed by then): so `body` must have no effect outside the
+    /// transaction. Still failing after `writeAttempts`, the write ends with `StoreError.busy`,
+    /// which clients get as a retryable 503.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+                }
+            } catch {
+                guard let state = Self.retryableSQLState(of: error) else {
+                    throw StoreErrorMapping.map(Self.unwrapTransactionError(error))
+                }
+                guard attempt < Self.writeAttempts else {
+                    logger.warning("write transaction aborted on every attempt", metadata: ["sqlstate": .string(state), "attempts": .stringConvertible(attempt)])
+                    throw StoreError.busy
+                }
+                logger.notice("write transaction aborted; running it again", metadata: ["sqlstate": .string(state), "attempt": .stringConvertible(attempt)])
+                try await Task.sleep(for: Self.retryPause(after: attempt))
+                attempt += 1
             }
-        } catch {
-            throw StoreErrorMapping.map(Self.unwrapTransactionError(error))
         }
+    }
+
+    /// 10–20 ms after the first attempt, then 20–40, 40–80: random, so that the transactions that
+    /// collided do not meet again in step.
+    static func retryPause(after attempt: Int) -> Duration {
+        let base = 10 << (attempt - 1)
+        return .milliseconds(Int.random(in: base...(2 * base)))
+    }
+
+    /// 40P01 (deadlock detected) or 40001 (serialization failure), raised by a statement of the
+    /// transaction or by its COMMIT; nil for anything else.
+    static func retryableSQLState(of error: any Error) -> String? {
+        var candidates: [any Error] = [error]
+        if let transactionError = error as? PostgresTransactionError {
+            candidates += [transactionError.closureError, transactionError.commitError].compactMap { $0 }
+        }
+        for candidate in candidates {
+            if let state = (candidate as? PSQLError)?.serverInfo?[.sqlState], state == "40P01" || state == "40001" { return state }
+        }
+        return nil
     }
 
     /// PostgresNIO wraps a failed body in a transaction error; callers care about the body's error.
@@ -69,22 +110,9 @@ public final class PostgresDatabase: Database {
     }
 
     public func ping() async -> Bool {
-        do {
-            return try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await self.read { db in try await db.raw("SELECT 1 AS one").first() != nil }
-                }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(3))
-                    return false
-                }
-                let first = try await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-        } catch {
-            return false
-        }
+        await TimeLimit.run(.seconds(3)) {
+            (try? await self.read { db in try await db.raw("SELECT 1 AS one").first() != nil }) ?? false
+        } ?? false
     }
 
     public func run() async throws {
