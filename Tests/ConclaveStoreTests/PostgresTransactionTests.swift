@@ -1,11 +1,13 @@
+import ConclaveCore
 @testable import ConclaveStore
 import Foundation
 import SQLKit
 import Synchronization
 import Testing
 
-/// Write transactions on a real PostgreSQL (skipped without CONCLAVE_TEST_POSTGRES_URL): a
-/// genuine deadlock between two connections, and a transaction aborted every time.
+/// Write transactions and notifications on a real PostgreSQL (skipped without
+/// CONCLAVE_TEST_POSTGRES_URL): a genuine deadlock between two connections, a transaction
+/// aborted every time, and NOTIFYs that travel with their transaction.
 @Suite struct PostgresTransactionTests {
     static var postgresAvailable: Bool { TestDatabase.backends.contains("postgres") }
 
@@ -74,6 +76,66 @@ import Testing
             return (error, attempts.value)
         }
     }
+
+    @Test(.enabled(if: postgresAvailable))
+    func aRevocationIsAnnouncedByItsCommitAndNeverByARollback() async throws {
+        try await TestDatabase.with("postgres") { database, _ in
+            let postgres = try #require(database as? PostgresDatabase)
+            let (user, session) = try await Self.userWithSession(on: database)
+            let heard = try await Heard(postgres, channel: NotificationChannel.credentials)
+            defer { heard.stop() }
+
+            struct Rollback: Error {}
+            await #expect(throws: Rollback.self) {
+                try await database.write { db in
+                    #expect(try await SessionRepository().revoke(id: session, reason: "test", now: 1, on: db))
+                    throw Rollback()
+                }
+            }
+            // A marker after the rollback: had the rolled-back revocation been announced, its
+            // notification would arrive first.
+            await postgres.notify(channel: NotificationChannel.credentials, payload: "marker")
+            _ = try await database.write { db in
+                try await SessionRepository().revokeAll(userID: user, keeping: nil, reason: "test", now: 2, on: db)
+            }
+            #expect(await heard.next(2) == ["marker", ""])
+        }
+    }
+
+    @Test(.enabled(if: postgresAvailable))
+    func aJoinIsAnnouncedByItsCommit() async throws {
+        try await TestDatabase.with("postgres") { database, _ in
+            let postgres = try #require(database as? PostgresDatabase)
+            let (user, _) = try await Self.userWithSession(on: database)
+            let heard = try await Heard(postgres, channel: NotificationChannel.events)
+            defer { heard.stop() }
+            try await database.write { db in
+                try await WorkspaceRepository().insert(WorkspaceRecord(id: "ws_notifytest0001", name: "N", createdBy: user, createdAt: 1), on: db)
+                try await WorkspaceRepository().addMember(
+                    workspaceID: "ws_notifytest0001", principalID: user, role: .member, joinedSeq: 7, now: 1, on: db
+                )
+            }
+            #expect(await heard.next(1) == [JoinNotification(principalID: user, workspaceID: "ws_notifytest0001", seq: 7).payload])
+        }
+    }
+
+    static func userWithSession(on database: any Database) async throws -> (user: String, session: String) {
+        let user = "usr_notifytest0001"
+        let session = "ses_notifytest0001"
+        try await database.write { db in
+            try await UserRepository().insert(
+                UserRecord(id: user, kind: "human", email: "n@example.com", name: "N", passwordHash: nil, failedLogins: 0, lockedUntil: nil,
+                           totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: 1),
+                on: db
+            )
+            try await SessionRepository().insert(
+                SessionRecord(id: session, userID: user, createdAt: 1, lastUsedAt: 1, expiresAt: Int64.max / 2, revokedAt: nil, ip: nil,
+                              userAgent: nil, mfa: false),
+                refreshTokenHash: "notifytest", on: db
+            )
+        }
+        return (user, session)
+    }
 }
 
 final class Counter: Sendable {
@@ -106,4 +168,33 @@ final class Latch: Sendable {
             if passNow { continuation.resume() }
         }
     }
+}
+
+/// The payloads a LISTEN on one channel receives, from the moment it is in place.
+final class Heard: Sendable {
+    let stream: AsyncStream<String>
+    let listener: Task<Void, Never>
+
+    init(_ postgres: PostgresDatabase, channel: String) async throws {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let listening = Latch()
+        self.stream = stream
+        listener = Task { await postgres.listen(channel: channel, onListening: { listening.open() }) { continuation.yield($0) } }
+        await listening.wait()
+    }
+
+    /// The next `count` payloads, or what arrived of them within 10 s.
+    func next(_ count: Int) async -> [String] {
+        let stream = self.stream
+        let received = Mutex<[String]>([])
+        _ = await TimeLimit.run(.seconds(10)) {
+            for await payload in stream {
+                let done = received.withLock { $0.append(payload); return $0.count >= count }
+                if done { return }
+            }
+        }
+        return received.withLock { $0 }
+    }
+
+    func stop() { listener.cancel() }
 }

@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// The authentication caches of one server and how they learn about revocations.
 struct CredentialCaches: Sendable {
-    static let channel = "conclave_auth"
+    static let channel = NotificationChannel.credentials
 
     /// Keyed by session id.
     let sessions = CredentialCache<String, SessionRecord>()
@@ -36,7 +36,9 @@ struct CredentialCaches: Sendable {
         changes.signal()
     }
 
-    /// Call after committing anything that can revoke access.
+    /// Call after committing anything that can revoke access. Other servers hear of the
+    /// revocations the store makes from their own transactions (`NotificationChannel`); the
+    /// NOTIFY here, after the commit, also covers any change made another way.
     func credentialsChanged() {
         invalidateLocally()
         if let postgres = database as? PostgresDatabase {
