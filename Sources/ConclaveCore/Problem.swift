@@ -135,4 +135,13 @@ extension Problem {
     public static let internalError = Problem(status: 500, title: "Internal Server Error", detail: "The server could not complete the request.")
 
     public static let unavailable = Problem(status: 503, title: "Service Unavailable", detail: "The service is not ready.")
+
+    /// The database gave up on the write after retrying it (contention with other writes); nothing
+    /// was changed, and the same request may be sent again.
+    public static let busy = Problem(
+        status: 503,
+        title: "Service Unavailable",
+        detail: "The server is busy with conflicting changes; nothing was changed. Retry the request.",
+        headers: ["Retry-After": "1"]
+    )
 }

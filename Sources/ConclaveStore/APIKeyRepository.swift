@@ -43,15 +43,19 @@ public struct APIKeyRepository: Sendable {
 
     @discardableResult
     public func revoke(id: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
-        try await db.raw(
+        let revoked = try await db.raw(
             "UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id"
         ).first() != nil
+        if revoked { try await NotificationChannel.credentialsRevokedOnCommit(on: db) }
+        return revoked
     }
 
     public func revokeAll(ownerID: String, now: Int64, on db: any SQLDatabase) async throws -> Int {
-        try await db.raw(
+        let revoked = try await db.raw(
             "UPDATE api_keys SET revoked_at = \(bind: now) WHERE owner_id = \(bind: ownerID) AND revoked_at IS NULL RETURNING id"
         ).all().count
+        if revoked > 0 { try await NotificationChannel.credentialsRevokedOnCommit(on: db) }
+        return revoked
     }
 
     public func recordUse(id: String, now: Int64, ip: String, on db: any SQLDatabase) async throws {

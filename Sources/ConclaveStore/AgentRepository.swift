@@ -35,6 +35,8 @@ public struct AgentRepository: Sendable {
             WHERE id = \(bind: id)
             """
         ).run()
+        // The status may have changed (a pause): cached keys carry it.
+        try await NotificationChannel.credentialsRevokedOnCommit(on: db)
     }
 
     /// How many agents a workspace holds, and how many of them `creator` created. On PostgreSQL
@@ -54,6 +56,7 @@ public struct AgentRepository: Sendable {
 
     public func delete(id: String, on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
+        try await NotificationChannel.credentialsRevokedOnCommit(on: db)
     }
 
     public func touch(id: String, now: Int64, on db: any SQLDatabase) async throws {

@@ -26,4 +26,7 @@ public enum StoreError: Error, Equatable, Sendable {
     /// A unique constraint refused the write (duplicate email, channel name...).
     case conflict
     case notFound
+    /// PostgreSQL aborted the write transaction on every attempt (a deadlock victim, a
+    /// serialization conflict): nothing was written, and the same request may succeed shortly.
+    case busy
 }

@@ -11,34 +11,24 @@ public final class PostgresDatabase: Database {
     public let kind = DatabaseKind.postgres
     let client: PostgresClient
     let logger: Logger
-    /// The same endpoint for one-off probe connections, whose errors the pool does not surface.
-    let probeConfiguration: PostgresConnection.Configuration
+    /// The same endpoint for single connections outside the pool: the reachability probe (whose
+    /// errors the pool does not surface) and the LISTEN connections (which must be closed at will).
+    let connectionConfiguration: PostgresConnection.Configuration
 
     public init(settings: DatabaseLocation.PostgresSettings, logger: Logger, maxConnections: Int = 20) throws {
-        let tls: PostgresClient.Configuration.TLS
-        let probeTLS: PostgresConnection.Configuration.TLS
-        switch settings.tls {
-        case .disable:
-            tls = .disable
-            probeTLS = .disable
-        case .prefer:
-            tls = .prefer(try .makeClientConfiguration())
-            probeTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require:
-            tls = .require(try .makeClientConfiguration())
-            probeTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        self.probeConfiguration = PostgresConnection.Configuration(
+        var connectionConfiguration = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-            database: settings.database, tls: probeTLS
+            database: settings.database, tls: try PostgresTLS.connectionTLS(for: settings)
         )
+        connectionConfiguration.options.connectTimeout = .seconds(5)
+        self.connectionConfiguration = connectionConfiguration
         var configuration = PostgresClient.Configuration(
             host: settings.host,
             port: settings.port,
             username: settings.username,
             password: settings.password,
             database: settings.database,
-            tls: tls
+            tls: PostgresTLS.poolTLS(for: settings)
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
@@ -59,15 +49,56 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// Attempts at a write transaction that PostgreSQL aborted to break a deadlock (40P01) or a
+    /// serialization conflict (40001), before giving up with `StoreError.busy`.
+    static let writeAttempts = 4
+
+    /// Runs `body` in a transaction. A transaction that PostgreSQL aborted as a deadlock victim
+    /// or for a serialization conflict is run again, whole, after a short random pause (its
+    /// rival has usually committed by then): so `body` must have no effect outside the
+    /// transaction. Still failing after `writeAttempts`, the write ends with `StoreError.busy`,
+    /// which clients get as a retryable 503.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+                }
+            } catch {
+                guard let state = Self.retryableSQLState(of: error) else {
+                    throw StoreErrorMapping.map(Self.unwrapTransactionError(error))
+                }
+                guard attempt < Self.writeAttempts else {
+                    logger.warning("write transaction aborted on every attempt", metadata: ["sqlstate": .string(state), "attempts": .stringConvertible(attempt)])
+                    throw StoreError.busy
+                }
+                logger.notice("write transaction aborted; running it again", metadata: ["sqlstate": .string(state), "attempt": .stringConvertible(attempt)])
+                try await Task.sleep(for: Self.retryPause(after: attempt))
+                attempt += 1
             }
-        } catch {
-            throw StoreErrorMapping.map(Self.unwrapTransactionError(error))
         }
+    }
+
+    /// 10–20 ms after the first attempt, then 20–40, 40–80: random, so that the transactions that
+    /// collided do not meet again in step.
+    static func retryPause(after attempt: Int) -> Duration {
+        let base = 10 << (attempt - 1)
+        return .milliseconds(Int.random(in: base...(2 * base)))
+    }
+
+    /// 40P01 (deadlock detected) or 40001 (serialization failure), raised by a statement of the
+    /// transaction or by its COMMIT; nil for anything else.
+    static func retryableSQLState(of error: any Error) -> String? {
+        var candidates: [any Error] = [error]
+        if let transactionError = error as? PostgresTransactionError {
+            candidates += [transactionError.closureError, transactionError.commitError].compactMap { $0 }
+        }
+        for candidate in candidates {
+            if let state = (candidate as? PSQLError)?.serverInfo?[.sqlState], state == "40P01" || state == "40001" { return state }
+        }
+        return nil
     }
 
     /// PostgresNIO wraps a failed body in a transaction error; callers care about the body's error.
@@ -79,26 +110,18 @@ public final class PostgresDatabase: Database {
     }
 
     public func ping() async -> Bool {
-        do {
-            return try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await self.read { db in try await db.raw("SELECT 1 AS one").first() != nil }
-                }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(3))
-                    return false
-                }
-                let first = try await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-        } catch {
-            return false
-        }
+        await TimeLimit.run(.seconds(3)) {
+            (try? await self.read { db in try await db.raw("SELECT 1 AS one").first() != nil }) ?? false
+        } ?? false
     }
 
     public func run() async throws {
         await client.run()
+    }
+
+    /// One connection outside the pool, with the pool's endpoint and TLS.
+    func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
     }
 
     /// Returns once one connection succeeds. Until then every failed attempt is logged (the pool
@@ -110,9 +133,7 @@ public final class PostgresDatabase: Database {
         while true {
             attempt += 1
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probeConfiguration, id: 0, logger: logger
-                ).get()
+                let connection = try await connect()
                 try? await connection.close()
                 if attempt > 1 { logger.notice("database reachable", metadata: ["attempts": .stringConvertible(attempt)]) }
                 return
@@ -155,38 +176,5 @@ extension PostgresDatabase {
         try await client.withConnection { connection in
             _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
         }
-    }
-}
-
-extension PostgresDatabase {
-    /// Holds one pooled connection listening on `channel` and hands each payload to `receive`,
-    /// until cancelled. Reconnects after a failure.
-    public func listen(
-        channel: String,
-        onListening: @escaping @Sendable () -> Void = {},
-        onLost: @escaping @Sendable () -> Void = {},
-        _ receive: @escaping @Sendable (String) -> Void
-    ) async {
-        while !Task.isCancelled {
-            // However it ends (an error, or the notifications simply stop when the connection
-            // closes), notifications may have been missed from here on.
-            try? await client.withConnection { connection in
-                try await connection.listen(on: channel) { notifications in
-                    onListening()
-                    for try await notification in notifications {
-                        receive(notification.payload)
-                    }
-                }
-            }
-            onLost()
-            if Task.isCancelled { return }
-            logger.warning("LISTEN connection lost; reconnecting", metadata: ["channel": .string(channel)])
-            try? await Task.sleep(for: .seconds(1))
-        }
-    }
-
-    /// `pg_notify` outside any transaction; best effort (listeners also poll).
-    public func notify(channel: String, payload: String) async {
-        _ = try? await read { db in try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run() }
     }
 }

@@ -70,18 +70,21 @@ public struct SessionRepository: Sendable {
             WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
             """
         ).first()
+        if row != nil { try await NotificationChannel.credentialsRevokedOnCommit(on: db) }
         return row != nil
     }
 
     /// Revokes every active session of a user except `keeping`; returns the revoked ids.
     public func revokeAll(userID: String, keeping: String?, reason: String, now: Int64, on db: any SQLDatabase) async throws -> [String] {
-        try await db.raw(
+        let revoked = try await db.raw(
             """
             UPDATE sessions SET revoked_at = \(bind: now), revoked_reason = \(bind: reason)
             WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND id <> \(bind: keeping ?? "")
             RETURNING id
             """
         ).all().map { try $0.decode(column: "id", as: String.self) }
+        if !revoked.isEmpty { try await NotificationChannel.credentialsRevokedOnCommit(on: db) }
+        return revoked
     }
 
     public func active(userID: String, now: Int64, on db: any SQLDatabase) async throws -> [SessionRecord] {

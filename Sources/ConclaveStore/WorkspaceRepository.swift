@@ -24,6 +24,8 @@ public struct WorkspaceRepository: Sendable {
 
     public func delete(id: String, on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM workspaces WHERE id = \(bind: id)").run()
+        // Its agents and their keys go with it.
+        try await NotificationChannel.credentialsRevokedOnCommit(on: db)
     }
 
     /// The workspaces a principal belongs to, with its role in each, ordered by id for stable paging.
@@ -50,6 +52,11 @@ public struct WorkspaceRepository: Sendable {
             VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: joinedSeq), \(bind: now))
             """
         ).run()
+        if let joinedSeq {
+            // A join: the principal's open streams, on every server, follow the workspace from it.
+            let join = JoinNotification(principalID: principalID, workspaceID: workspaceID, seq: joinedSeq)
+            try await NotificationChannel.notifyOnCommit(NotificationChannel.events, payload: join.payload, on: db)
+        }
     }
 
     /// For each of the principal's workspaces whose membership recorded one, the seq of its

@@ -80,6 +80,20 @@ import Testing
         #expect(findings.contains { $0.severity == .fatal && $0.check == "listener" })
     }
 
+    @Test func aDatabaseOffLoopbackWithoutVerifyFullIsAWarning() throws {
+        func finding(_ url: String) throws -> Doctor.Finding? {
+            let configuration = try ConclaveConfiguration.fromEnvironment([
+                "CONCLAVE_DATABASE_URL": url, "CONCLAVE_DATA_DIR": "/nonexistent-conclave",
+            ])
+            return Doctor(configuration: configuration).staticFindings().first { $0.check == "database-tls" }
+        }
+        #expect(try finding("postgres://u@db.internal/db")?.severity == .warn)
+        #expect(try finding("postgres://u@db.internal/db?sslmode=verify-ca")?.severity == .warn)
+        #expect(try finding("postgres://u@db.internal/db?sslmode=verify-full")?.severity == .ok)
+        #expect(try finding("postgres://u@127.0.0.1/db")?.severity == .ok)
+        #expect(try finding("sqlite:///tmp/conclave.db") == nil)
+    }
+
     @Test func trustedProxiesMakeAPublicListenerAcceptable() throws {
         let configuration = try ConclaveConfiguration.fromEnvironment([
             "CONCLAVE_HOST": "0.0.0.0", "CONCLAVE_TRUSTED_PROXIES": "10.0.0.0/8", "CONCLAVE_DATA_DIR": "/nonexistent-conclave",

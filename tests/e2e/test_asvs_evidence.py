@@ -969,15 +969,16 @@ class FakePostgres:
 
 
 def test_the_postgres_client_refuses_an_untrusted_server_certificate(make_server, tmp_path):
-    """V12.3.2: with sslmode=require (and with the default, prefer, once the server offers TLS)
-    the database client checks the server's certificate in the handshake and, for one from an
-    unknown CA, sends nothing: no StartupMessage (which carries the user name) ever reaches the
-    server. With sslmode=disable the same fake server does receive a plaintext StartupMessage,
-    so the test would see a client that skipped the check."""
+    """V12.3.2: with sslmode=verify-full or verify-ca the database client checks the server's
+    certificate in the handshake and, for one from an unknown CA, sends nothing: no
+    StartupMessage (which carries the user name) ever reaches the server. With sslmode=disable
+    the same fake server does receive a plaintext StartupMessage, so the test would see a client
+    that skipped the check. (require and prefer check no certificate unless sslrootcert is
+    given, as libpq: test_postgres_tls.py.)"""
     fake = FakePostgres(CA("Untrusted database CA"), tmp_path)
     srv = make_server(start=False)
     try:
-        for mode in ("require", "prefer", "disable"):
+        for mode in ("verify-full", "verify-ca", "disable"):
             fake.events.clear()
             url = f"postgres://conclave:secret-pw@127.0.0.1:{fake.port}/conclave?sslmode={mode}"
             proc = subprocess.Popen([CONCLAVE_BIN, "migrate"], env=srv.env({"CONCLAVE_DATABASE_URL": url}), cwd=srv.root,
@@ -1007,7 +1008,7 @@ def test_the_postgres_client_refuses_an_untrusted_server_certificate(make_server
 def test_a_refused_database_certificate_is_logged(make_server, tmp_path):
     fake = FakePostgres(CA("Untrusted database CA"), tmp_path)
     srv = make_server(start=False)
-    url = f"postgres://conclave:secret-pw@127.0.0.1:{fake.port}/conclave?sslmode=require"
+    url = f"postgres://conclave:secret-pw@127.0.0.1:{fake.port}/conclave?sslmode=verify-full"
     proc = subprocess.Popen([CONCLAVE_BIN, "serve"], env=srv.env({"CONCLAVE_DATABASE_URL": url}), cwd=srv.root,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

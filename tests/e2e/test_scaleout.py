@@ -49,6 +49,20 @@ def pair(make_server):
     return a, b
 
 
+@pytest.fixture
+def proxied_pair(make_server):
+    """Servers A and B as in `pair`, B reaching the database through a CuttableProxy (returned
+    third) that the test can cut or silence."""
+    shared = shared_keys()
+    a = make_server(shared)
+    proxy, proxied_url = CuttableProxy.for_database_url(a.database_url)
+    try:
+        b = make_server(dict(shared, CONCLAVE_DATABASE_URL=proxied_url))
+        yield a, b, proxy
+    finally:
+        proxy.close()
+
+
 def test_a_message_posted_on_one_server_reaches_a_socket_on_the_other(pair):
     a, b = pair
     owner = create_owner(a, "scale@example.com", "Scale")
@@ -115,55 +129,50 @@ def test_a_server_whose_listen_connection_dies_still_delivers(pair):
         on_b.close()
 
 
-def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(make_server):
+def test_a_database_outage_closes_sockets_with_1011_not_as_revoked(proxied_pair):
     """Losing the database is not a revocation: a socket whose credential cannot be re-checked
     is closed with 1011 (try again), not 4401, writes nothing unverified, and its client resumes
     once the database is back without losing what was posted meanwhile. (Before, any error during
     the re-check closed the socket 4401 'credentials revoked'.)"""
-    shared = shared_keys()
-    a = make_server(shared)
-    proxy, proxied_url = CuttableProxy.for_database_url(a.database_url)
+    a, b, proxy = proxied_pair
+    owner = create_owner(a, "outage@example.com", "Outage")
+    with a.client() as c:
+        ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("outage"))["id"]
+    on_b, ready, _ = open_stream(b, owner["access_token"])
     try:
-        b = make_server(dict(shared, CONCLAVE_DATABASE_URL=proxied_url))
-        owner = create_owner(a, "outage@example.com", "Outage")
+        proxy.cut()  # B loses its LISTEN connection, so it must re-check every socket's credential
         with a.client() as c:
-            ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("outage"))["id"]
-        on_b, ready, _ = open_stream(b, owner["access_token"])
+            sent = post_ok(c, owner["headers"], ch, "posted while B cannot reach the database")
         try:
-            proxy.cut()  # B loses its LISTEN connection, so it must re-check every socket's credential
-            with a.client() as c:
-                sent = post_ok(c, owner["headers"], ch, "posted while B cannot reach the database")
-            try:
-                code, frames = wait_closed(on_b.conn, timeout=20)
-            except AssertionError:
-                print("server B's log:", *b.stdout_lines[-30:], *b.stderr_lines[-30:], sep="\n")
-                raise
-            assert code == 1011, f"close code {code}"
-            assert frames == [], "a frame was written on a credential that could not be verified"
-        finally:
-            on_b.close()
-        assert b.running
-
-        proxy.restore()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                again, _, replayed = open_stream(b, owner["access_token"], resume_from=ready["cursor"])
-                break
-            except AssertionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        try:
-            frames = list(replayed)
-            if not any(is_event("message.created", id=sent["id"])(f) for f in frames):
-                frames += again.collect_until(is_event("message.created", id=sent["id"]), 10, "the message")
-            texts = [f["data"]["text"] for f in frames if is_event("message.created")(f)]
-            assert texts == ["posted while B cannot reach the database"]
-        finally:
-            again.close()
+            code, frames = wait_closed(on_b.conn, timeout=20)
+        except AssertionError:
+            print("server B's log:", *b.stdout_lines[-30:], *b.stderr_lines[-30:], sep="\n")
+            raise
+        assert code == 1011, f"close code {code}"
+        assert frames == [], "a frame was written on a credential that could not be verified"
     finally:
-        proxy.close()
+        on_b.close()
+    assert b.running
+
+    proxy.restore()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            again, _, replayed = open_stream(b, owner["access_token"], resume_from=ready["cursor"])
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        frames = list(replayed)
+        if not any(is_event("message.created", id=sent["id"])(f) for f in frames):
+            frames += again.collect_until(is_event("message.created", id=sent["id"]), 10, "the message")
+        texts = [f["data"]["text"] for f in frames if is_event("message.created")(f)]
+        assert texts == ["posted while B cannot reach the database"]
+    finally:
+        again.close()
+
 
 
 def test_a_workspace_joined_on_one_server_reaches_a_socket_on_the_other(pair):

@@ -59,7 +59,8 @@ class CA:
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
-    def issue(self, common_name: str, *, server: bool) -> tuple[x509.Certificate, bytes, bytes]:
+    def issue(self, common_name: str, *, server: bool, ip_address: bool = True) -> tuple[x509.Certificate, bytes, bytes]:
+        """A leaf certificate; a server's names `localhost` and, with `ip_address`, 127.0.0.1."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         builder = (
@@ -74,9 +75,10 @@ class CA:
                 [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         )
         if server:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
-                critical=False)
+            names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+            if ip_address:
+                names.append(x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")))
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
         cert = builder.sign(self.key, hashes.SHA256())
         return cert, cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
 

@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// The authentication caches of one server and how they learn about revocations.
 struct CredentialCaches: Sendable {
-    static let channel = "conclave_auth"
+    static let channel = NotificationChannel.credentials
 
     /// Keyed by session id.
     let sessions = CredentialCache<String, SessionRecord>()
@@ -36,7 +36,9 @@ struct CredentialCaches: Sendable {
         changes.signal()
     }
 
-    /// Call after committing anything that can revoke access.
+    /// Call after committing anything that can revoke access. Other servers hear of the
+    /// revocations the store makes from their own transactions (`NotificationChannel`); the
+    /// NOTIFY here, after the commit, also covers any change made another way.
     func credentialsChanged() {
         invalidateLocally()
         if let postgres = database as? PostgresDatabase {
@@ -50,7 +52,9 @@ struct CredentialCaches: Sendable {
 /// While it cannot listen, another server's revocation would go unheard: requests then read
 /// the database every time (no cache), and open sockets re-check their credential every
 /// `recheckWhileDeaf`, so a revoked one is closed within that time, and a socket whose
-/// credential cannot be checked at all (the database is gone) is closed 1011.
+/// credential cannot be checked at all (the database is gone) is closed 1011. A LISTEN
+/// connection that went silent (the network dropped it without closing it) counts as lost once
+/// a round trip on it goes unanswered (`PostgresDatabase.listenProbeInterval`/`Timeout`).
 struct CredentialInvalidationListener: Service {
     static let recheckWhileDeaf: Duration = .seconds(5)
 

@@ -61,6 +61,7 @@ public struct Doctor: Sendable {
     public func staticFindings() -> [Finding] {
         var findings: [Finding] = []
         findings.append(listenerFinding())
+        if let finding = databaseTLSFinding() { findings.append(finding) }
         findings += secretFindings()
         findings += fileModeFindings()
         if configuration.testWebSocketEcho {
@@ -106,6 +107,23 @@ public struct Doctor: Sendable {
             severity: .fatal,
             check: "listener",
             message: "plaintext listener on non-loopback \(configuration.host) with no TLS and no CONCLAVE_TRUSTED_PROXIES"
+        )
+    }
+
+    /// Off this machine, only `verify-full` stops someone on the network path from reading or
+    /// changing everything the server stores: `require` and `verify-ca` accept a certificate
+    /// issued for another host, and `prefer` and `disable` may not encrypt at all.
+    func databaseTLSFinding() -> Finding? {
+        guard case .postgres(let settings) = configuration.databaseLocation else { return nil }
+        if settings.isLoopback {
+            return Finding(severity: .ok, check: "database-tls", message: "PostgreSQL on loopback (sslmode=\(settings.tls.rawValue))")
+        }
+        if settings.tls == .verifyFull {
+            return Finding(severity: .ok, check: "database-tls", message: "TLS to \(settings.host) with its certificate and name checked (verify-full)")
+        }
+        return Finding(
+            severity: .warn, check: "database-tls",
+            message: "PostgreSQL at \(settings.host) with sslmode=\(settings.tls.rawValue): use sslmode=verify-full (and sslrootcert=) so the server's certificate and name are checked"
         )
     }
 

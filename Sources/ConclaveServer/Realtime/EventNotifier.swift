@@ -5,9 +5,13 @@ import ServiceLifecycle
 ///
 /// Locally the hub is woken directly. On PostgreSQL a `pg_notify` carrying the workspace id reaches
 /// the other servers, whose `EventNotificationListener` wakes their hubs; each hub then reads the
-/// log from its own last seq, so a lost notification only delays delivery until the next poll.
+/// log from its own last seq, so a lost wake-up only delays delivery until the next poll
+/// (`EventHub.pollInterval`). It is sent after the commit, outside the transaction: a NOTIFY
+/// inside would serialise the commits of every send. A join cannot wait for a poll (nothing
+/// polls for it), so its notification is part of the join's transaction
+/// (`WorkspaceRepository.addMember`).
 struct EventNotifier: Sendable {
-    static let channel = "conclave_events"
+    static let channel = NotificationChannel.events
 
     let hub: EventHub
     let database: any Database
@@ -24,40 +28,14 @@ struct EventNotifier: Sendable {
     }
 
     /// `principalID` joined `event.workspaceID` (whose `member.joined` is `event`): besides the
-    /// usual wake-up, the principal's open streams, here and on every other server, start
-    /// following that workspace from the join.
+    /// usual wake-up, the principal's open streams here start following that workspace from the
+    /// join (other servers heard of it from the join's own transaction).
     func joined(_ principalID: String, event: WorkspaceEvent) {
         hub.deliver([event], workspaceID: event.workspaceID)
         hub.principalJoined(principalID, workspaceID: event.workspaceID, seq: event.seq)
         if let postgres = database as? PostgresDatabase {
-            let join = JoinNotification(principalID: principalID, workspaceID: event.workspaceID, seq: event.seq)
-            Task {
-                await postgres.notify(channel: Self.channel, payload: event.workspaceID)
-                await postgres.notify(channel: Self.channel, payload: join.payload)
-            }
+            Task { await postgres.notify(channel: Self.channel, payload: event.workspaceID) }
         }
-    }
-}
-
-/// The NOTIFY payload that tells other servers about a join: `join <workspace> <principal> <seq>`
-/// (a plain workspace id is a wake-up).
-struct JoinNotification: Equatable {
-    let principalID: String
-    let workspaceID: String
-    let seq: Int64
-
-    var payload: String { "join \(workspaceID) \(principalID) \(seq)" }
-
-    init(principalID: String, workspaceID: String, seq: Int64) {
-        self.principalID = principalID
-        self.workspaceID = workspaceID
-        self.seq = seq
-    }
-
-    init?(payload: String) {
-        let parts = payload.split(separator: " ")
-        guard parts.count == 4, parts[0] == "join", let seq = Int64(parts[3]) else { return nil }
-        self.init(principalID: String(parts[2]), workspaceID: String(parts[1]), seq: seq)
     }
 }
 

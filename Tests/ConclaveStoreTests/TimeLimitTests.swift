@@ -1,4 +1,4 @@
-@testable import ConclaveServer
+import ConclaveStore
 import Synchronization
 import Testing
 

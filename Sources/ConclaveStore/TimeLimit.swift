@@ -5,9 +5,9 @@ import Synchronization
 ///
 /// A task group would wait for its cancelled child; here the caller resumes at the timeout, and
 /// the overrunning work is cancelled and left to end on its own.
-enum TimeLimit {
+public enum TimeLimit {
     /// Nil also when the caller is cancelled.
-    static func run<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+    public static func run<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
         let race = Race<T>()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
