@@ -1,4 +1,5 @@
 import ConclaveStore
+import Foundation
 import Testing
 
 /// CONCLAVE_DATABASE_URL's TLS settings, with libpq's meaning.
@@ -27,7 +28,10 @@ import Testing
     }
 
     @Test func sslrootcertNamesAReadableFileOrTheSystemRoots() throws {
-        #expect(try settings("postgres://u@db.internal/db?sslmode=verify-full&sslrootcert=/etc/hostname").rootCertificatePath == "/etc/hostname")
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("conclave-test-ca-\(UUID().uuidString).pem").path
+        try Data("not checked here".utf8).write(to: URL(fileURLWithPath: ca))
+        defer { try? FileManager.default.removeItem(atPath: ca) }
+        #expect(try settings("postgres://u@db.internal/db?sslmode=verify-full&sslrootcert=\(ca)").rootCertificatePath == ca)
         #expect(try settings("postgres://u@db.internal/db?sslmode=verify-full&sslrootcert=system").rootCertificatePath == nil)
         #expect(throws: DatabaseLocation.ParseError.self) { try DatabaseLocation.parse("postgres://u@h/db?sslrootcert=/nonexistent/ca.pem") }
     }
