@@ -33,6 +33,8 @@ public struct RateLimitPolicy: Sendable, Equatable {
         "ws_connect": RateLimitRule(name: "ws_connect", limit: 30, periodSeconds: 60),
         "refresh": RateLimitRule(name: "refresh", limit: 30, periodSeconds: 60),
         "signup": RateLimitRule(name: "signup", limit: 60, periodSeconds: 60),
+        // Per client IP: credentials presented that did not authenticate (each may cost a lookup).
+        "auth_failures": RateLimitRule(name: "auth_failures", limit: 30, periodSeconds: 60),
     ])
 
     public init(rules: [String: RateLimitRule]) {

@@ -19,6 +19,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var rateLimitStatus: RateLimitStatus?
     /// Set by `AuthenticationMiddleware` when valid credentials were presented.
     public var principal: Principal?
+    /// The credential caches' generation read just before `principal` was authenticated.
+    var credentialGeneration: UInt64 = 0
     public let webSocket = WebSocketHandlerReference<AppRequestContext>()
 
     /// The contract's request body limit; `collect(upTo:)` enforces it while reading.

@@ -10,8 +10,9 @@ import JWTKit
 /// An access JWT is accepted only if its signature, issuer, audience, type and expiry check out
 /// AND its session is still active in the database, so logout, refresh-token reuse and password
 /// changes take effect on the very next request, on every server sharing the database.
-/// Credentials that are present but invalid end the request with 401 here; absent credentials
-/// pass through and routes that need a principal refuse with 401 themselves.
+/// Credentials that are present but invalid end the request with 401 here (counted against the
+/// client IP's `auth_failures`, and refused with 429 before any lookup once those are spent);
+/// absent credentials pass through and routes that need a principal refuse with 401 themselves.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -19,17 +20,26 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let database: any Database
     let sessions: CredentialCache<String, SessionRecord>
     let apiKeys: APIKeyAuthenticator
+    let failures: AuthenticationFailureLimit
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Only the API authenticates principals; /metrics checks its own token.
         guard request.uri.path.hasPrefix("/api/"), let authorization = BearerToken.authorization(request.headers) else {
             return try await next(request, context)
         }
-        guard let credential = BearerToken.parse(authorization) else {
-            throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
-        }
+        if let refusal = failures.refusal(clientIP: context.clientIP) { throw refusal }
         var context = context
-        context.principal = try await authenticate(credential, clientIP: context.clientIP)
+        // Read before authenticating: a stream that outlives this request (a long poll) re-checks
+        // the credential if anything was revoked since, including while it was being checked.
+        context.credentialGeneration = sessions.generation
+        do {
+            guard let credential = BearerToken.parse(authorization) else {
+                throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
+            }
+            context.principal = try await authenticate(credential, clientIP: context.clientIP)
+        } catch let problem as Problem where problem.status == 401 {
+            throw problem.withRateLimitHeaders(failures.record(clientIP: context.clientIP))
+        }
         return try await next(request, context)
     }
 

@@ -40,6 +40,12 @@ public struct ConclaveConfiguration: Sendable {
     public var socketsPerAgent: Int
     /// How long the event log keeps events for resuming streams.
     public var eventRetentionHours: Int
+    /// Open connections in total; nil derives the cap from the descriptor limit at start
+    /// (`ConnectionCaps`).
+    public var maxConnections: Int?
+    /// Open connections per client IP (the socket peer; an IPv6 peer by its /64). Peers in
+    /// CONCLAVE_TRUSTED_PROXIES count against the total only: many clients share a proxy.
+    public var maxConnectionsPerIP: Int
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
     public var corsAllowsAny: Bool { corsOrigins.contains("*") }
@@ -150,6 +156,12 @@ public struct ConclaveConfiguration: Sendable {
         let eventRetentionHours = try reader.integer(
             "CONCLAVE_EVENT_RETENTION_HOURS", default: 168, range: 1...87_600, what: "a number of hours (1-87600)"
         )
+        let maxConnections = try reader.optionalInteger(
+            "CONCLAVE_MAX_CONNECTIONS", range: 16...10_000_000, what: "a number of connections (16-10000000)"
+        )
+        let maxConnectionsPerIP = try reader.integer(
+            "CONCLAVE_MAX_CONNECTIONS_PER_IP", default: 256, range: 1...10_000_000, what: "a number of connections (1-10000000)"
+        )
         return ConclaveConfiguration(
             host: host,
             port: port,
@@ -176,7 +188,9 @@ public struct ConclaveConfiguration: Sendable {
             maxMessageLength: maxMessageLength,
             socketsPerSession: socketsPerSession,
             socketsPerAgent: socketsPerAgent,
-            eventRetentionHours: eventRetentionHours
+            eventRetentionHours: eventRetentionHours,
+            maxConnections: maxConnections,
+            maxConnectionsPerIP: maxConnectionsPerIP
         )
     }
 
@@ -207,6 +221,11 @@ struct EnvironmentReader {
             throw ConfigurationError(variable: name, reason: "'\(text.prefix(40))' is not \(what)")
         }
         return value
+    }
+
+    func optionalInteger(_ name: String, range: ClosedRange<Int>, what: String) throws(ConfigurationError) -> Int? {
+        guard optional(name) != nil else { return nil }
+        return try integer(name, default: range.lowerBound, range: range, what: what)
     }
 
     func boolean(_ name: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
