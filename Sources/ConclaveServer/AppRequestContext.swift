@@ -21,7 +21,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var principal: Principal?
     /// The credential caches' generation read just before `principal` was authenticated.
     var credentialGeneration: UInt64 = 0
-    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
+    /// Kept outside the context, so the context stored in it does not keep itself alive.
+    public var webSocket: WebSocketHandlerReference<AppRequestContext> { WebSocketHandlerReferences.reference(for: channel) }
 
     /// The contract's request body limit; `collect(upTo:)` enforces it while reading.
     public var maxUploadSize: Int { RequestBodyLimit.maxBytes }

@@ -209,6 +209,7 @@ public func buildApplication(
     app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
     app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
     app.addServices(TLSReloadService(store: certificates, logger: dependencies.logger))
+    app.addServices(MemoryReturnService(limiter: limiter))
     app.addServices(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )

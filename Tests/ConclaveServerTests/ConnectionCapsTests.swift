@@ -75,3 +75,14 @@ import Testing
         #expect(!CanonicalPathMiddleware.isCanonical(path))
     }
 }
+
+@Suite struct MemoryReturnServiceTests {
+    @Test func memoryIsReturnedOnlyOnceABurstHasEnded() {
+        #expect(MemoryReturnService.burstEnded(peak: 2000, open: 10))
+        #expect(MemoryReturnService.burstEnded(peak: 1000, open: 500))
+        #expect(!MemoryReturnService.burstEnded(peak: 1000, open: 600))
+        #expect(!MemoryReturnService.burstEnded(peak: 150, open: 0))
+        #expect(!MemoryReturnService.burstEnded(peak: 0, open: 0))
+        #expect(MemoryReturnService.mallocTrim != nil)
+    }
+}

@@ -19,6 +19,8 @@ final class ConnectionLimiter: Sendable {
     private struct State {
         var total = 0
         var perClient: [String: Int] = [:]
+        /// The most open at once since `takePeak` last asked.
+        var peak = 0
     }
 
     let caps: ConnectionCaps
@@ -47,6 +49,7 @@ final class ConnectionLimiter: Sendable {
                 state.perClient[client] = current + 1
             }
             state.total += 1
+            state.peak = max(state.peak, state.total)
             return .success(state.total)
         }
         switch outcome {
@@ -71,6 +74,15 @@ final class ConnectionLimiter: Sendable {
     }
 
     var openConnections: Int { state.withLock { $0.total } }
+
+    /// The most connections open at once since the last call, and how many are open now; the
+    /// next call measures from now.
+    func takePeak() -> (peak: Int, open: Int) {
+        state.withLock { state in
+            defer { state.peak = state.total }
+            return (state.peak, state.total)
+        }
+    }
 
     /// The key a peer is counted under; nil for a trusted proxy (or no IP at all).
     func clientKey(_ peer: SocketAddress?) -> String? {
