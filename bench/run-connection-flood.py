@@ -15,7 +15,6 @@ Python 3 standard library only.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import re
 import resource
@@ -25,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from bench_support import stop, upgraded
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,20 +55,10 @@ def start(binary: str, data: str, extra: dict[str, str] | None = None) -> tuple[
 
 
 def open_one(port: int, kind: str) -> socket.socket | None:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     if kind == "tcp":
-        return sock
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            sock.close()
-            return None
-        head += chunk
-    return sock
+        return socket.create_connection(("127.0.0.1", port), timeout=10)
+    opened = upgraded(port)
+    return opened[0] if opened else None
 
 
 def main() -> None:
@@ -115,11 +106,7 @@ def main() -> None:
                   f"{after:.0f} MiB ({after - baseline:+.0f} MiB over baseline)")
         print(f"summary: baseline {baseline:.0f} MiB, last peak {peak:.0f} MiB, after {after:.0f} MiB")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(data, ignore_errors=True)
 
 

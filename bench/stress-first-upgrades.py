@@ -15,14 +15,12 @@ threads, each sending its auth frame as soon as the upgrade is answered, and wai
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import re
 import resource
 import secrets
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -30,6 +28,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+from bench_support import stop, upgraded
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,16 +45,10 @@ def one_socket(port: int, token: str, go: threading.Event, results: list, lock: 
     outcome = "error"
     try:
         go.wait()
-        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        key = base64.b64encode(os.urandom(16)).decode()
-        sock.sendall((f"GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("closed during the upgrade")
-            data += chunk
+        opened = upgraded(port, timeout=30)
+        if opened is None:
+            raise ConnectionError("closed during the upgrade")
+        sock, data = opened
         sock.sendall(masked(0x1, json.dumps({"type": "auth", "token": token}).encode()))
         while b'"ready"' not in data:
             chunk = sock.recv(65536)
@@ -102,12 +96,7 @@ def run_server(binary: str, sockets: int) -> tuple[int, int | None, str]:
         ready = results.count("ready")
         return ready, proc.poll(), "" if proc.poll() is None else proc.stderr.read()[-2000:]
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
 
