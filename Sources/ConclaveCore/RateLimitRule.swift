@@ -41,6 +41,9 @@ public struct RateLimitPolicy: Sendable, Equatable {
         "ws_connect": RateLimitRule(name: "ws_connect", limit: 30, periodSeconds: 60),
         "refresh": RateLimitRule(name: "refresh", limit: 30, periodSeconds: 60),
         "signup": RateLimitRule(name: "signup", limit: 60, periodSeconds: 60),
+        // Per client IP: credentials refused after a database read; the contract's rate for
+        // unauthenticated callers.
+        "auth_failures": RateLimitRule(name: "auth_failures", limit: 100, periodSeconds: 60),
     ])
 
     public init(rules: [String: RateLimitRule]) {

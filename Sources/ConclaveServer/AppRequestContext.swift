@@ -19,7 +19,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var rateLimitStatus: RateLimitStatus?
     /// Set by `AuthenticationMiddleware` when valid credentials were presented.
     public var principal: Principal?
-    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
+    /// The credential caches' generation read just before `principal` was authenticated.
+    var credentialGeneration: UInt64 = 0
+    /// Kept outside the context, so the context stored in it does not keep itself alive.
+    public var webSocket: WebSocketHandlerReference<AppRequestContext> { WebSocketHandlerReferences.reference(for: channel) }
 
     /// The contract's request body limit; `collect(upTo:)` enforces it while reading.
     public var maxUploadSize: Int { RequestBodyLimit.maxBytes }

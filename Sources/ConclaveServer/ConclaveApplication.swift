@@ -97,6 +97,7 @@ public func buildRouters(
         tlsEnabled: configuration.tlsEnabled
     )
     router.add(middleware: envelope)
+    router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
     router.add(middleware: RequestBodyLimit())
     let authenticator = AuthenticationMiddleware(
@@ -106,7 +107,8 @@ public func buildRouters(
         apiKeys: APIKeyAuthenticator(
             hasher: dependencies.keys.apiKeyHasher, database: dependencies.database, cache: dependencies.credentials.keys,
             usageThrottle: UsageThrottle()
-        )
+        ),
+        failures: AuthenticationFailureLimit(limiter: dependencies.rateLimiter, rule: configuration.rateLimits[AuthenticationFailureLimit.name])
     )
     router.add(middleware: authenticator)
     let realtime = RealtimeRoutes(dependencies: dependencies, authenticator: authenticator)
@@ -140,6 +142,7 @@ public func buildRouters(
 
     let webSocketRouter = Router(context: AppRequestContext.self)
     webSocketRouter.add(middleware: envelope)
+    webSocketRouter.add(middleware: CanonicalPathMiddleware())
     realtime.registerWebSocket(on: webSocketRouter)
     if configuration.testWebSocketEcho {
         WebSocketEchoRoute().register(on: webSocketRouter)
@@ -161,21 +164,37 @@ public func buildApplication(
     let host = configuration.host
     // The WebSocket layer pings every `period` and closes a socket whose pong has not arrived by the
     // next ping, so 10 s gives the contract's bound (no pong within 10 s → closed), pinging more
-    // often than its every-30-s minimum.
+    // often than its every-30-s minimum. A close the server starts waits `SocketCloser.timeout`
+    // for the client's answer, then the connection is cut.
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: .init(idleTimeout: .seconds(75)),
-        ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(10)), validateUTF8: true)
+        http1: .init(idleTimeout: ConnectionTimeouts.keepAliveIdle),
+        ws: .init(
+            maxFrameSize: RealtimeConnection.maxInboundMessage, autoPing: .enabled(timePeriod: .seconds(10)),
+            closeTimeout: SocketCloser.timeout, validateUTF8: true
+        )
     )
     let webSocketResponder = webSocketRouter.buildResponder()
-    let plain = HTTPServerBuilder { responder in
-        FirstRequestGuard(
+    let caps = ConnectionCaps.resolve(configuration, descriptorLimit: DescriptorLimit.current().soft)
+    let limiter = ConnectionLimiter(caps: caps, trustedProxies: configuration.trustedProxies)
+    dependencies.logger.info(
+        "connection caps",
+        metadata: ["total": .stringConvertible(caps.total), "per_ip": .stringConvertible(caps.perClient), "descriptor_limit": .stringConvertible(caps.descriptorLimit)]
+    )
+    let tlsConfiguration = certificates?.serverConfiguration()
+    let server = HTTPServerBuilder { responder in
+        let http = FirstRequestGuard(
             base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-            tlsEnabled: certificates != nil
+            tlsEnabled: tlsConfiguration != nil
         )
+        // The caps come first, so a refused connection costs no TLS handshake either.
+        if let tlsConfiguration {
+            return ConnectionLimitGuard(base: try TLSChannel(http, tlsConfiguration: tlsConfiguration), limiter: limiter)
+        }
+        return ConnectionLimitGuard(base: http, limiter: limiter)
     }
     var app = Application(
         router: router,
-        server: try certificates.map { try .tls(plain, tlsConfiguration: $0.serverConfiguration()) } ?? plain,
+        server: server,
         configuration: .init(
             address: .hostname(host, port: configuration.port),
             serverName: nil,
@@ -192,6 +211,7 @@ public func buildApplication(
     app.addServices(EventNotificationListener(hub: dependencies.hub, database: dependencies.database))
     app.addServices(CredentialInvalidationListener(caches: dependencies.credentials))
     app.addServices(TLSReloadService(store: certificates, logger: dependencies.logger))
+    app.addServices(MemoryReturnService(limiter: limiter))
     app.addServices(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )

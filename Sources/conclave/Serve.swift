@@ -41,6 +41,8 @@ struct Serve: AsyncParsableCommand {
             }
         }
         try CommandEnvironment.prepareDataDirectory(configuration)
+        // Every connection holds a descriptor; the connection caps are derived from this limit.
+        DescriptorLimit.raiseSoftToHard()
 
         var certificates: TLSCertificateStore?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {

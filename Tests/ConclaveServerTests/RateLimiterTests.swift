@@ -58,3 +58,21 @@ final class ManualClock: Sendable {
         #expect(!limiter.consume(strict, key: "victim").allowed)
     }
 }
+
+@Suite struct RateLimiterPeekTests {
+    @Test func peekingTakesNothingAndSaysWhatConsumeWould() {
+        let clock = ManualClock()
+        let limiter = RateLimiter(now: { clock.now() })
+        let rule = RateLimitRule(name: "auth_failures", limit: 2, periodSeconds: 60)
+        #expect(limiter.peek(rule, key: "ip").allowed)
+        #expect(limiter.peek(rule, key: "ip").remaining == 2)
+        _ = limiter.consume(rule, key: "ip")
+        _ = limiter.consume(rule, key: "ip")
+        let refused = limiter.peek(rule, key: "ip")
+        #expect(!refused.allowed)
+        #expect(refused.retryAfterSeconds == 30)
+        clock.advance(30)
+        #expect(limiter.peek(rule, key: "ip").allowed)
+        #expect(limiter.consume(rule, key: "ip").allowed)
+    }
+}

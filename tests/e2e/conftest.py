@@ -85,9 +85,12 @@ class Server:
     threads for the whole life of the process, so a chatty server can never block on a pipe.
     """
 
-    def __init__(self, env: Mapping[str, str | None] | None = None, *, args: Iterable[str] = ("serve",)):
+    def __init__(self, env: Mapping[str, str | None] | None = None, *, args: Iterable[str] = ("serve",),
+                 preexec_fn=None):
         self.extra_env = dict(env or {})
         self.args = list(args)
+        # Run in the child before exec (e.g. to lower its descriptor limit with resource.setrlimit).
+        self.preexec_fn = preexec_fn
         self.root = Path(tempfile.mkdtemp(prefix="conclave-e2e-"))
         self.data_dir = self.root / "data"
         self.db_name: str | None = None
@@ -140,7 +143,7 @@ class Server:
             [CONCLAVE_BIN, *self.args],
             env=self.env(), cwd=self.root,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", errors="replace", bufsize=1,
+            text=True, encoding="utf-8", errors="replace", bufsize=1, preexec_fn=self.preexec_fn,
         )
         self._threads = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout_lines, True), daemon=True),
@@ -246,12 +249,13 @@ class Server:
         return httpx.Client(base_url=self.base_url, **kwargs)
 
     def run_cli(self, args: Iterable[str], input: str | None = None,
-                env: Mapping[str, str | None] | None = None, timeout: float = 60.0) -> subprocess.CompletedProcess:
+                env: Mapping[str, str | None] | None = None, timeout: float = 60.0,
+                preexec_fn=None) -> subprocess.CompletedProcess:
         """Run another subcommand against the same data dir / database."""
         return subprocess.run(
             [CONCLAVE_BIN, *args], input=input, env=self.env(env), cwd=self.root,
             capture_output=True, text=True, timeout=timeout,
-            stdin=None if input is not None else subprocess.DEVNULL,
+            stdin=None if input is not None else subprocess.DEVNULL, preexec_fn=preexec_fn,
         )
 
     # -- storage access for tamper tests ----------------------------------------------
@@ -381,7 +385,7 @@ def conclave_bin() -> str:
 
 # The shared server raises the login limit so that the tests sharing it do not trip it
 # (rate limiting itself is tested on servers of its own, with the defaults).
-SHARED_SERVER_ENV = {"CONCLAVE_RATE_LIMITS": "login=200/1m"}
+SHARED_SERVER_ENV = {"CONCLAVE_RATE_LIMITS": "login=200/1m,auth_failures=100000/1m"}
 
 
 def running_server(env: Mapping[str, str]):
@@ -407,8 +411,8 @@ def make_server(conclave_bin):
     made: list[Server] = []
 
     def factory(env: Mapping[str, str | None] | None = None, *, start: bool = True,
-                args: Iterable[str] = ("serve",)) -> Server:
-        srv = Server(env, args=args)
+                args: Iterable[str] = ("serve",), preexec_fn=None) -> Server:
+        srv = Server(env, args=args, preexec_fn=preexec_fn)
         made.append(srv)
         if start:
             srv.start()

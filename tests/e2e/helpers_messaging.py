@@ -28,7 +28,7 @@ API = "/api/v1"
 # its own); `send` and `api` are raised so that bulk posting is possible at all.
 MESSAGING_SERVER_ENV = {
     "CONCLAVE_RATE_LIMITS": ("login=1000/1m,signup=1000/1h,api_anonymous=100000/1m,"
-                             "send=100000/1m:100000,api=1000000/1m,ws_connect=100000/1m"),
+                             "send=100000/1m:100000,api=1000000/1m,ws_connect=100000/1m,auth_failures=100000/1m"),
 }
 
 # Close codes of the contract.

@@ -23,7 +23,7 @@ from helpers_identity import (accept_signup, assert_unauthorized, create_invite_
                               field_errors, signup_via_invite, unique_email)
 
 AGENTS_SERVER_ENV = {
-    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,api_anonymous=1000/1m",
+    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,api_anonymous=1000/1m,auth_failures=100000/1m",
     "CONCLAVE_BOOTSTRAP_RATE_LIMIT": "1000",
 }
 

@@ -1,6 +1,6 @@
 """The first request of a connection: a client that sends nothing, or trickles a request head
-without finishing it (slowloris), is disconnected after 30 s; an idle keep-alive connection after
-75 s (not tested here: too slow); a healthy WebSocket is not affected by either."""
+without finishing it (slowloris), is disconnected after 30 s (a kept-alive connection silent
+for 30 s between requests too: test_connection_caps.py); a healthy WebSocket is not affected."""
 
 from __future__ import annotations
 

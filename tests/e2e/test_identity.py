@@ -39,7 +39,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthW
 # itself is tested elsewhere; the account lockout is tested below on a server of its own).
 IDENTITY_SERVER_ENV = {
     "CONCLAVE_PUBLIC_URL": PUBLIC_URL,
-    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,refresh=1000/1m,api_anonymous=1000/1m",
+    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,refresh=1000/1m,api_anonymous=1000/1m,auth_failures=100000/1m",
 }
 
 # Every password, refresh token and invite token used on the shared server, checked against

@@ -36,7 +36,7 @@ STEP = 30
 # below. The mfa limit keeps its default (5 per 5 minutes per mfa_token): no test here makes more
 # than 3 attempts on one token, except the rate-limit test, which runs on a server of its own.
 MFA_SERVER_ENV = {
-    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,refresh=1000/1m,api_anonymous=1000/1m",
+    "CONCLAVE_RATE_LIMITS": "login=1000/1m,signup=1000/1h,refresh=1000/1m,api_anonymous=1000/1m,auth_failures=100000/1m",
 }
 
 

@@ -44,6 +44,12 @@ public struct ConclaveConfiguration: Sendable {
     /// agents must not multiply a member's limits without bound.
     public var maxAgentsPerCreator: Int
     public var maxAgentsPerWorkspace: Int
+    /// Open connections in total; nil derives the cap from the descriptor limit at start
+    /// (`ConnectionCaps`).
+    public var maxConnections: Int?
+    /// Open connections per client IP (the socket peer; an IPv6 peer by its /64). Peers in
+    /// CONCLAVE_TRUSTED_PROXIES count against the total only: many clients share a proxy.
+    public var maxConnectionsPerIP: Int
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
     public var corsAllowsAny: Bool { corsOrigins.contains("*") }
@@ -162,6 +168,12 @@ public struct ConclaveConfiguration: Sendable {
         let maxAgentsPerWorkspace = try reader.integer(
             "CONCLAVE_MAX_AGENTS_PER_WORKSPACE", default: 500, range: 1...100_000, what: "a number of agents (1-100000)"
         )
+        let maxConnections = try reader.optionalInteger(
+            "CONCLAVE_MAX_CONNECTIONS", range: 16...10_000_000, what: "a number of connections (16-10000000)"
+        )
+        let maxConnectionsPerIP = try reader.integer(
+            "CONCLAVE_MAX_CONNECTIONS_PER_IP", default: 256, range: 1...10_000_000, what: "a number of connections (1-10000000)"
+        )
         return ConclaveConfiguration(
             host: host,
             port: port,
@@ -190,7 +202,9 @@ public struct ConclaveConfiguration: Sendable {
             socketsPerAgent: socketsPerAgent,
             eventRetentionHours: eventRetentionHours,
             maxAgentsPerCreator: maxAgentsPerCreator,
-            maxAgentsPerWorkspace: maxAgentsPerWorkspace
+            maxAgentsPerWorkspace: maxAgentsPerWorkspace,
+            maxConnections: maxConnections,
+            maxConnectionsPerIP: maxConnectionsPerIP
         )
     }
 
@@ -221,6 +235,11 @@ struct EnvironmentReader {
             throw ConfigurationError(variable: name, reason: "'\(text.prefix(40))' is not \(what)")
         }
         return value
+    }
+
+    func optionalInteger(_ name: String, range: ClosedRange<Int>, what: String) throws(ConfigurationError) -> Int? {
+        guard optional(name) != nil else { return nil }
+        return try integer(name, default: range.lowerBound, range: range, what: what)
     }
 
     func boolean(_ name: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {

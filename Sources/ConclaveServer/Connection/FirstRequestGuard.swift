@@ -19,7 +19,7 @@ import NIOHTTP1
 /// request is given the problem body and headers every other response has.
 struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
-    static var headTimeout: TimeAmount { .seconds(30) }
+    static var headTimeout: TimeAmount { ConnectionTimeouts.silence }
 
     let base: Base
     let tlsEnabled: Bool

@@ -64,6 +64,7 @@ public struct Doctor: Sendable {
         if let finding = databaseTLSFinding() { findings.append(finding) }
         findings += secretFindings()
         findings += fileModeFindings()
+        findings += connectionFindings()
         if configuration.testWebSocketEcho {
             findings.append(Finding(severity: .fatal, check: "test-routes", message: "CONCLAVE_TEST_WS_ECHO is on: a test-only WebSocket echo route is served"))
         }

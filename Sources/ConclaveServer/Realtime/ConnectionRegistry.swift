@@ -1,8 +1,8 @@
 import Metrics
 import Synchronization
 
-/// Counts open sockets per human session and per agent, to enforce the contract's caps, and
-/// keeps the `conclave_open_sockets` gauge equal to the number open.
+/// Counts open sockets (or waiting long polls) per human session and per agent, to enforce the
+/// contract's caps, and keeps a gauge (`conclave_open_sockets`) equal to the number open.
 final class ConnectionRegistry: Sendable {
     private struct State {
         var counts: [String: Int] = [:]
@@ -10,7 +10,11 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let state = Mutex(State())
-    private let openSockets = Gauge(label: "conclave_open_sockets")
+    private let openSockets: Gauge
+
+    init(gauge: String = "conclave_open_sockets") {
+        openSockets = Gauge(label: gauge)
+    }
 
     func acquire(_ key: String, limit: Int) -> Bool {
         let total: Int? = state.withLock { state in

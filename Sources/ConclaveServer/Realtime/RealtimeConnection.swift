@@ -19,6 +19,8 @@ struct RealtimeConnection {
     let hub: EventHub
     let registry: ConnectionRegistry
 
+    let verifier: CredentialVerifier
+
     enum CloseCode {
         static let unauthorized = WebSocketErrorCode.unknown(4401)
         static let locked = WebSocketErrorCode.unknown(4423)
@@ -50,25 +52,26 @@ struct RealtimeConnection {
     func serve(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, closer: SocketCloser, clientIP: String, logger: Logger
     ) async throws {
-        // Closing the socket ends the read below, so the deadline needs no other coordination.
         let authenticated = OnceFlag()
         let frameReceived = OnceFlag()
+        // Closing is not enough at the deadline: the read below would wait for a client that never
+        // answers the close, holding the connection for good. The closer cuts it after a grace.
         let deadline = Task {
             try await Task.sleep(for: Self.authTimeout)
             guard !authenticated.isSet else { return }
             if frameReceived.isSet {
                 // The client did its part; the database did not answer in time.
-                try? await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
+                await closer.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
             } else {
-                try? await outbound.close(CloseCode.unauthorized, reason: "authenticate within 10 seconds")
+                await closer.close(CloseCode.unauthorized, reason: "authenticate within 10 seconds")
             }
         }
         defer { deadline.cancel() }
-        var messages = inbound.messages(maxSize: Self.maxInboundMessage).makeAsyncIterator()
-        let first = try await messages.next()
+        var messages = InboundMessageReader(inbound, maxSize: Self.maxInboundMessage)
+        let first = try await Self.read(&messages, closer: closer)
         frameReceived.set()
         guard let auth = Self.authFrame(first) else {
-            try await outbound.close(CloseCode.unauthorized, reason: "authenticate with the first frame")
+            if first != nil { await closer.close(CloseCode.unauthorized, reason: "authenticate with the first frame") }
             return
         }
         // A task keeps the memory of its deepest call stack until it ends, and this one lives as
@@ -94,9 +97,19 @@ struct RealtimeConnection {
         defer { replay.cancel() }
         // Read here rather than in a callee: the first frame was read at this depth too, so both
         // reads reuse one stack slab of this long-lived task.
-        let principal = opened.principal
-        while let message = try await messages.next() {
-            guard try await handle(message, principal: principal, outbound: outbound) else { return }
+        while let message = try await Self.read(&messages, closer: closer) {
+            guard try await handle(message, opened: opened, outbound: outbound, closer: closer) else { return }
+        }
+    }
+
+    /// The next client message; nil when the client closed, or when the message broke a bound
+    /// and the socket is being closed for it.
+    static func read(_ messages: inout InboundMessageReader, closer: SocketCloser) async throws -> WebSocketMessage? {
+        do {
+            return try await messages.next()
+        } catch let violation as InboundMessageReader.Violation {
+            await closer.close(violation.closeCode, reason: violation.reason)
+            return nil
         }
     }
 
@@ -105,33 +118,40 @@ struct RealtimeConnection {
     func open(
         _ auth: RealtimeAuthFrame, clientIP: String, outbound: WebSocketOutboundWriter, closer: SocketCloser, authenticated: OnceFlag
     ) async throws -> OpenedStream? {
+        // Failed authentications are limited per client IP before any lookup, as on REST.
+        let failures = authenticator.failures
+        if failures.refusal(clientIP: clientIP) != nil {
+            await closer.close(CloseCode.tooManyConnections, reason: "too many failed authentications")
+            return nil
+        }
         // The generation before authenticating: a revocation racing with it is re-checked.
-        let generation = dependencies.credentials.sessions.generation
+        let generation = verifier.generation
         let principal: Principal
-        switch await authenticate(auth.token, clientIP: clientIP, within: Self.firstAuthenticationTimeout) {
+        switch await verifier.authenticate(auth.token, clientIP: clientIP, within: Self.firstAuthenticationTimeout) {
         case .authenticated(let authenticated):
             principal = authenticated
         case .paused:
-            try await outbound.close(CloseCode.locked, reason: "agent paused")
+            await closer.close(CloseCode.locked, reason: "agent paused")
             return nil
-        case .rejected:
-            try await outbound.close(CloseCode.unauthorized, reason: "invalid credentials")
+        case .rejected(let costly):
+            if costly { failures.record(clientIP: clientIP) }
+            await closer.close(CloseCode.unauthorized, reason: "invalid credentials")
             return nil
         case .unavailable:
             // The database did not answer in time: the token may well be good, so not 4401.
-            try await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
+            await closer.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
             return nil
         }
         authenticated.set()
         guard dependencies.rateLimiter.consume(dependencies.configuration.rateLimits["ws_connect"], key: principal.id).allowed else {
-            try await outbound.close(CloseCode.tooManyConnections, reason: "too many connection attempts")
+            await closer.close(CloseCode.tooManyConnections, reason: "too many connection attempts")
             return nil
         }
         let capKey = principal.sessionID ?? principal.id
         let configuration = dependencies.configuration
         let cap = principal.kind == .agent ? configuration.socketsPerAgent : configuration.socketsPerSession
         guard registry.acquire(capKey, limit: cap) else {
-            try await outbound.close(CloseCode.tooManyConnections, reason: "too many open sockets")
+            await closer.close(CloseCode.tooManyConnections, reason: "too many open sockets")
             return nil
         }
         var resume: StreamCursor?
@@ -186,67 +206,25 @@ struct RealtimeConnection {
 
     /// Revocation reaches open sockets too: whenever any credential changes (here or, via NOTIFY,
     /// on another server) the stream is woken, and the socket's own credential is checked again
-    /// before the next frame is written, and promptly when idle; the socket is closed with 4401 if
-    /// it no longer authenticates.
-    ///
-    /// A database that cannot answer is not a revocation (losing the LISTEN connection bumps the
-    /// generation, and the pool may hand out a connection that died with it): the check is retried
-    /// briefly, and if the database stays unreachable the socket is closed with 1011 so the client
-    /// resumes elsewhere or later. Either way no frame is written on an unverified credential.
-    func credentialStillValid(_ check: CredentialCheck, outbound: WebSocketOutboundWriter) async -> Bool {
-        let current = dependencies.credentials.sessions.generation
-        guard check.needsCheck(generation: current) else { return true }
-        var outcome = await authenticate(check.token, clientIP: check.clientIP)
-        for delay in Self.credentialRetryDelays where outcome.isUnavailable && !Task.isCancelled {
-            try? await Task.sleep(for: delay)
-            outcome = await authenticate(check.token, clientIP: check.clientIP)
+    /// before the next frame is written, and promptly when idle, and before the next client frame
+    /// is acted on; the socket is closed with 4401 if it no longer authenticates, and with 1011
+    /// if the database cannot say (the client resumes elsewhere or later). Either way nothing is
+    /// written or acted on for an unverified credential.
+    func standing(_ check: CredentialCheck, closer: SocketCloser) async -> CredentialVerifier.Standing {
+        let standing = await verifier.standing(of: check)
+        switch standing {
+        case .active, .paused:
+            break
+        case .revoked:
+            await closer.close(CloseCode.unauthorized, reason: "credentials revoked")
+        case .unverifiable:
+            await closer.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
         }
-        switch outcome {
-        case .authenticated, .paused:
-            check.validated(generation: current)
-            return true
-        case .rejected:
-            try? await outbound.close(CloseCode.unauthorized, reason: "credentials revoked")
-            return false
-        case .unavailable:
-            try? await outbound.close(.unexpectedServerError, reason: "credentials could not be verified; reconnect")
-            return false
-        }
+        return standing
     }
 
-    /// Pauses between attempts; with `credentialAttemptTimeout` a database outage closes the
-    /// socket within about ten seconds.
-    static let credentialRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1)]
-    static let credentialAttemptTimeout: Duration = .seconds(2)
     /// Inside the 10 s a client has to authenticate, so an outage is reported as 1011, not 4401.
     static let firstAuthenticationTimeout: Duration = .seconds(5)
-
-    enum Authentication: Sendable {
-        case authenticated(Principal)
-        /// An agent that is paused (423): refused at the first frame; an open socket delivers
-        /// the agent.paused event, already ordered before anything newer, and then closes (4423).
-        case paused
-        case rejected
-        case unavailable
-    }
-
-    /// Tells a credential that is refused from a database that did not answer (in time).
-    func authenticate(_ token: String, clientIP: String, within timeout: Duration = credentialAttemptTimeout) async -> Authentication {
-        let authenticator = self.authenticator
-        // In its own task, so its stack is freed when it ends, and bounded in time: a query on a
-        // connection the network dropped may never return.
-        return await TimeLimit.run(timeout) { () -> Authentication in
-            do {
-                return .authenticated(try await authenticator.authenticate(token, clientIP: clientIP))
-            } catch let problem as Problem where problem.status == 423 {
-                return .paused
-            } catch let problem as Problem where problem.status < 500 {
-                return .rejected
-            } catch {
-                return .unavailable
-            }
-        } ?? .unavailable
-    }
 
     static func authFrame(_ message: WebSocketMessage?) -> RealtimeAuthFrame? {
         guard case .text(let text)? = message else { return nil }
@@ -257,7 +235,11 @@ struct RealtimeConnection {
         while !Task.isCancelled {
             let frames = await session.next()
             if frames.isEmpty { return }
-            guard await credentialStillValid(check, outbound: outbound) else { return }
+            // A paused agent still gets what was ordered before its agent.paused event, then 4423.
+            switch await standing(check, closer: closer) {
+            case .active, .paused: break
+            case .revoked, .unverifiable: return
+            }
             for frame in frames {
                 switch frame {
                 case .overflow:
@@ -268,7 +250,7 @@ struct RealtimeConnection {
                 case .event(let json, let closesStream):
                     try await outbound.writeTextMessage(json.canonicalString)
                     if closesStream {
-                        try await outbound.close(CloseCode.locked, reason: "agent paused")
+                        await closer.close(CloseCode.locked, reason: "agent paused")
                         return
                     }
                 }
@@ -276,13 +258,24 @@ struct RealtimeConnection {
         }
     }
 
-    /// Answers one client frame; false once the socket is closed. Not inlined: its frame (and
-    /// the send path's below it) is allocated only while a frame is handled, not for as long as
-    /// an idle socket waits in `serve`.
+    /// Answers one client frame; false once the socket is closed. The credential is checked
+    /// first (at no cost while no credential changed anywhere): a frame that arrives after a
+    /// revocation is not acted on, and a paused agent's is refused with 423. Not inlined: its
+    /// frame (and the send path's below it) is allocated only while a frame is handled, not for
+    /// as long as an idle socket waits in `serve`.
     @inline(never)
-    func handle(_ message: WebSocketMessage, principal: Principal, outbound: WebSocketOutboundWriter) async throws -> Bool {
+    func handle(_ message: WebSocketMessage, opened: OpenedStream, outbound: WebSocketOutboundWriter, closer: SocketCloser) async throws -> Bool {
         guard case .text(let text) = message else {
-            try await outbound.close(.unacceptableData, reason: "text frames only")
+            await closer.close(.unacceptableData, reason: "text frames only")
+            return false
+        }
+        switch await standing(opened.check, closer: closer) {
+        case .active:
+            break
+        case .paused:
+            try await send(["type": "error", "status": 423, "title": "This agent is paused; an admin can resume it."], outbound)
+            return true
+        case .revoked, .unverifiable:
             return false
         }
         guard let frame = try? RealtimeClientFrame.parse(text) else {
@@ -293,7 +286,7 @@ struct RealtimeConnection {
         case .ping:
             try await send(["type": "pong"], outbound)
         case .send(let request):
-            try await handleSend(request, principal: principal, outbound: outbound)
+            try await handleSend(request, principal: opened.principal, outbound: outbound)
         case .unknown:
             try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
         }
@@ -315,6 +308,9 @@ struct RealtimeConnection {
             )
             let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)
+        } catch StoreError.busy {
+            // The database gave up on a contended write: retryable, as a REST send's 503 is.
+            try await send(["type": "error", "client_msg_id": clientMsgID, "status": 503, "title": .string(Problem.busy.detail ?? "")], outbound)
         } catch let problem as Problem {
             var body: [String: JSONValue] = [
                 "type": "error", "client_msg_id": clientMsgID, "status": .int(Int64(problem.status)), "title": .string(problem.detail ?? problem.title),
@@ -338,34 +334,4 @@ final class OnceFlag: Sendable {
     let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set() { value.store(true, ordering: .releasing) }
-}
-
-/// The credential a socket authenticated with, and the cache generation it was last checked at.
-final class CredentialCheck: Sendable {
-    let token: String
-    let clientIP: String
-    let checked: Mutex<UInt64>
-
-    init(token: String, clientIP: String, generation: UInt64) {
-        self.token = token
-        self.clientIP = clientIP
-        self.checked = Mutex(generation)
-    }
-
-    /// True while the credential has not been validated at `generation` (the writer and the idle
-    /// watcher may both validate; neither writes a frame on the strength of the other's pending check).
-    func needsCheck(generation: UInt64) -> Bool {
-        checked.withLock { $0 != generation }
-    }
-
-    func validated(generation: UInt64) {
-        checked.withLock { $0 = generation }
-    }
-}
-
-extension RealtimeConnection.Authentication {
-    var isUnavailable: Bool {
-        if case .unavailable = self { return true }
-        return false
-    }
 }

@@ -15,12 +15,17 @@ struct RealtimeRoutes {
     let dependencies: ServerDependencies
     let authenticator: AuthenticationMiddleware
     let registry = ConnectionRegistry()
+    var verifier: CredentialVerifier { CredentialVerifier(authenticator: authenticator, caches: dependencies.credentials) }
+    /// Waiting long polls, per session or agent.
+    let polls = ConnectionRegistry(gauge: "conclave_open_long_polls")
 
     /// The upgrade route, on the WebSocket router. Browsers send Origin: it must be allowed by
     /// CONCLAVE_CORS_ORIGINS (cross-site WebSocket hijacking); clients without Origin are not browsers.
     func registerWebSocket(on router: Router<AppRequestContext>) {
         let allowedOrigins = Set(dependencies.configuration.corsOrigins)
-        let connection = RealtimeConnection(dependencies: dependencies, authenticator: authenticator, hub: dependencies.hub, registry: registry)
+        let connection = RealtimeConnection(
+            dependencies: dependencies, authenticator: authenticator, hub: dependencies.hub, registry: registry, verifier: verifier
+        )
         router.ws(
             "/api/v1/ws",
             shouldUpgrade: { request, _ in
@@ -61,8 +66,24 @@ struct RealtimeRoutes {
             guard let cursor = StreamCursor.decode(text) else { throw Problem.validation(field: "after", "is not a cursor from this server") }
             resume = cursor
         }
+        // A waiting poll holds a connection and a stream: capped like sockets, per session or agent.
+        let capKey = principal.sessionID ?? principal.id
+        let configuration = dependencies.configuration
+        guard polls.acquire(capKey, limit: principal.kind == .agent ? configuration.socketsPerAgent : configuration.socketsPerSession) else {
+            throw Problem(
+                status: 429, title: "Too Many Requests", detail: "Too many long polls are open for this session or agent.",
+                headers: ["Retry-After": "1"]
+            )
+        }
+        defer { polls.release(capKey) }
+        // The poll stops at a credential change exactly as a socket does: woken by the signal,
+        // and checked again before anything is delivered.
+        let check = CredentialCheck(token: BearerToken.from(request) ?? "", clientIP: context.clientIP, generation: context.credentialGeneration)
         let session = StreamSession(principal: principal, hub: dependencies.hub, maxQueued: 4 * Self.maxEventsPerPoll, mentionsOnly: mentionsOnly)
         defer { session.finish() }
+        let changes = dependencies.credentials.changes
+        let observation = changes.observe(session)
+        defer { changes.stopObserving(observation) }
         let start: StreamCursor
         do {
             start = try await session.start(resume: resume)
@@ -72,20 +93,9 @@ struct RealtimeRoutes {
         try await session.replayPending(stopAt: Self.maxEventsPerPoll)
         var frames = session.takeQueued(max: Self.maxEventsPerPoll)
         if frames.isEmpty, wait > 0 {
-            let waitSeconds = wait
-            frames = await withTaskGroup(of: [StreamSession.Frame]?.self) { group in
-                group.addTask { await session.next(max: Self.maxEventsPerPoll) }
-                group.addTask {
-                    // A shutdown answers waiting polls at once (with their cursor) instead of holding it up.
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(waitSeconds)) }
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                session.finish()
-                return first ?? []
-            }
+            frames = await waitForEvents(session, check: check, seconds: wait)
         }
+        try await requireStanding(check)
         var events: [JSONValue] = []
         var cursor = frames.isEmpty ? session.cursor.encoded : start.encoded
         for frame in frames {
@@ -95,5 +105,41 @@ struct RealtimeRoutes {
             }
         }
         return JSONResponse.make(["events": .array(events), "cursor": .string(cursor)])
+    }
+
+    /// Waits up to `seconds` for events. A credential change wakes the wait: the poll's own
+    /// credential is checked, and the wait ends at once if it no longer stands.
+    func waitForEvents(_ session: StreamSession, check: CredentialCheck, seconds: Int) async -> [StreamSession.Frame] {
+        let verifier = self.verifier
+        return await withTaskGroup(of: [StreamSession.Frame]?.self) { group in
+            group.addTask {
+                while true {
+                    let frames = await session.next(max: Self.maxEventsPerPoll)
+                    let events = frames.filter { if case .credentialCheck = $0 { false } else { true } }
+                    if !events.isEmpty || frames.isEmpty { return events }
+                    if await verifier.standing(of: check) != .active { return [] }
+                }
+            }
+            group.addTask {
+                // A shutdown answers waiting polls at once (with their cursor) instead of holding it up.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            session.finish()
+            return first ?? []
+        }
+    }
+
+    /// Nothing is delivered on a credential that no longer stands: 401 once it is revoked (or
+    /// the session logged out), 423 while its agent is paused, as the next REST request would get.
+    func requireStanding(_ check: CredentialCheck) async throws {
+        switch await verifier.standing(of: check) {
+        case .active: return
+        case .paused: throw Problem(status: 423, title: "Locked", detail: "This agent is paused; an admin can resume it.")
+        case .revoked: throw Problem.unauthorized("The credentials were revoked while the poll waited.")
+        case .unverifiable: throw Problem.unavailable
+        }
     }
 }

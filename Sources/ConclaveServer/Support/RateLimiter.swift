@@ -59,8 +59,7 @@ public final class RateLimiter: Sendable {
 
     /// Takes `cost` tokens from the bucket for (`rule`, `key`) if it has them.
     public func consume(_ rule: RateLimitRule, key: String, cost: Double = 1) -> RateLimitStatus {
-        let bucketKey = rule.name + "|" + key
-        let shard = shards[Int(UInt(bitPattern: bucketKey.hashValue) % UInt(shards.count))]
+        let (shard, bucketKey) = bucket(rule, key)
         let capacity = Double(rule.burst)
         let rate = rule.refillPerSecond
         let current = now()
@@ -74,21 +73,44 @@ public final class RateLimiter: Sendable {
                 Self.evict(&shard, now: current, keep: maxKeysPerShard * 3 / 4)
             }
             shard.buckets[bucketKey] = bucket
-            let missing = capacity - bucket.tokens
-            return RateLimitStatus(
-                allowed: allowed,
-                limit: rule.burst,
-                remaining: Int(bucket.tokens.rounded(.down)),
-                resetSeconds: Int((missing / rate).rounded(.up)),
-                retryAfterSeconds: allowed ? 0 : max(1, Int(((cost - bucket.tokens) / rate).rounded(.up)))
-            )
+            return Self.status(allowed: allowed, tokens: bucket.tokens, cost: cost, rule: rule)
         }
+    }
+
+    /// What `consume` would decide for one token, without taking it.
+    public func peek(_ rule: RateLimitRule, key: String) -> RateLimitStatus {
+        let (shard, bucketKey) = bucket(rule, key)
+        let capacity = Double(rule.burst)
+        let rate = rule.refillPerSecond
+        let current = now()
+        let tokens = shard.state.withLock { shard -> Double in
+            guard let bucket = shard.buckets[bucketKey] else { return capacity }
+            return min(capacity, bucket.tokens + max(0, current - bucket.updated) * rate)
+        }
+        return Self.status(allowed: tokens >= 1, tokens: tokens, cost: 1, rule: rule)
+    }
+
+    /// The shard holding (`rule`, `key`) and the bucket's key in it.
+    private func bucket(_ rule: RateLimitRule, _ key: String) -> (Shard, String) {
+        let bucketKey = rule.name + "|" + key
+        return (shards[Int(UInt(bitPattern: bucketKey.hashValue) % UInt(shards.count))], bucketKey)
+    }
+
+    /// A decision in RateLimit-header terms, from the tokens left after it.
+    static func status(allowed: Bool, tokens: Double, cost: Double, rule: RateLimitRule) -> RateLimitStatus {
+        let rate = rule.refillPerSecond
+        return RateLimitStatus(
+            allowed: allowed,
+            limit: rule.burst,
+            remaining: Int(tokens.rounded(.down)),
+            resetSeconds: Int(((Double(rule.burst) - tokens) / rate).rounded(.up)),
+            retryAfterSeconds: allowed ? 0 : max(1, Int(((cost - tokens) / rate).rounded(.up)))
+        )
     }
 
     /// Gives back tokens (a successful login does not count against the next one).
     public func reset(_ rule: RateLimitRule, key: String) {
-        let bucketKey = rule.name + "|" + key
-        let shard = shards[Int(UInt(bitPattern: bucketKey.hashValue) % UInt(shards.count))]
+        let (shard, bucketKey) = bucket(rule, key)
         _ = shard.state.withLock { $0.buckets.removeValue(forKey: bucketKey) }
     }
 
