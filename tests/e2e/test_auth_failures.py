@@ -33,8 +33,19 @@ def rate_headers(r: httpx.Response) -> tuple[int, int]:
     return int(r.headers["ratelimit-limit"]), int(r.headers["ratelimit-remaining"])
 
 
-def test_failed_authentications_are_limited_per_ip_on_rest_polls_and_sockets(make_server):
+def test_the_default_allowance_is_100_per_minute(make_server):
     server = make_server()
+    with server.client() as c:
+        r = c.get(f"{API}/me", headers=bearer(fake_key()))
+        assert_problem(r, 401)
+        assert rate_headers(r) == (LIMIT, LIMIT - 1), dict(r.headers)
+        assert int(r.headers["ratelimit-reset"]) <= 60, dict(r.headers)
+
+
+def test_failed_authentications_are_limited_per_ip_on_rest_polls_and_sockets(make_server):
+    # The default count, refilled slowly enough that a loaded machine's pace cannot refill it
+    # between the test's requests.
+    server = make_server({"CONCLAVE_RATE_LIMITS": f"auth_failures={LIMIT}/1h"})
     owner = create_owner(server, "failures@example.com", "Failures")
     good = owner["access_token"]
     with server.client() as c:
