@@ -29,14 +29,17 @@ def test_repeated_websocket_bursts_do_not_grow_the_server(make_server):
     server = make_server(ENV, preexec_fn=low_descriptor_limit())
     fds = open_descriptors(server.proc.pid)
     peaks = []
-    for _ in range(4):
+    for _ in range(5):
         socks = [open_websocket(server) for _ in range(BURST)]
         assert all(socks), "an upgrade was refused"
         peaks.append(resident_mib(server.proc.pid))
         close_all(socks)
         wait_until_closed(server, fds)
         time.sleep(1)
-    grown = peaks[-1] - peaks[0]
+    # The first burst warms the allocator up (its arenas grow once, by up to ~20 MiB on a loaded
+    # machine); a leak grows every burst alike: ~14 MiB per 2,000 sockets before the fix, so
+    # ~42 MiB over the last three.
+    grown = peaks[-1] - peaks[1]
     assert grown < 12, f"each burst of {BURST} sockets left memory behind: peaks {[round(p) for p in peaks]} MiB"
 
 
