@@ -135,8 +135,6 @@ def test_restart_on_same_data_dir_keeps_data(make_server):
     srv = make_server()
     owner = create_owner(srv)
     assert srv.stop() == 0
-    # The same address as before: the token issuer is the server's URL, port included.
-    srv.extra_env["CONCLAVE_PORT"] = str(srv.port)
     srv.start()
     with srv.client() as c:
         r = c.post("/api/v1/auth/login", json={"email": owner["email"], "password": owner["password"]})
