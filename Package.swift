@@ -99,12 +99,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "conclave",
+            // Argument parsing only: everything the commands do lives in ConclaveServer.
             dependencies: [
                 "ConclaveServer",
-                "ConclaveStore",
-                "ConclaveCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,9 +9,9 @@ public struct Principal: Sendable, Equatable {
     /// The API key, for agents and personal keys.
     public var apiKeyID: String?
     /// Scopes of the API key; nil means "not limited by key scopes" (an access token).
-    public var scopes: Set<String>?
+    public var scopes: Set<Scope>?
 
-    public init(id: String, kind: Kind, sessionID: String? = nil, apiKeyID: String? = nil, scopes: Set<String>? = nil) {
+    public init(id: String, kind: Kind, sessionID: String? = nil, apiKeyID: String? = nil, scopes: Set<Scope>? = nil) {
         self.id = id
         self.kind = kind
         self.sessionID = sessionID

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import JWTKit
 
 /// The claims of a Conclave access token.
@@ -34,8 +35,17 @@ public final class AccessTokenService: Sendable {
     let keys: JWTKeyCollection
     let currentKid: String
     let knownKids: Set<String>
-    let issuer: String
+    /// The server's public URL. Settable once the listening port is known (port 0 picks one),
+    /// before any token is issued.
+    private let issuerName: Mutex<String>
     let audience: String
+
+    var issuer: String { issuerName.withLock { $0 } }
+
+    /// Names the issuer from now on: for a server told to pick its own port, the URL with it.
+    public func useIssuer(_ issuer: String) {
+        issuerName.withLock { $0 = issuer }
+    }
 
     public init(currentSecret: [UInt8], previousSecrets: [[UInt8]] = [], issuer: String, audience: String = "conclave-api") async {
         let keys = JWTKeyCollection()
@@ -48,7 +58,7 @@ public final class AccessTokenService: Sendable {
         self.keys = keys
         self.currentKid = Self.kid(for: currentSecret)
         self.knownKids = kids
-        self.issuer = issuer
+        self.issuerName = Mutex(issuer)
         self.audience = audience
     }
 

@@ -11,75 +11,6 @@ import Prometheus
 import SQLKit
 import ServiceLifecycle
 
-/// Everything a running server shares: configuration, storage, secrets and the shared mechanisms.
-public struct ServerDependencies: Sendable {
-    public let configuration: ConclaveConfiguration
-    public let database: any Database
-    public let secrets: ServerSecrets
-    public let rateLimiter: RateLimiter
-    public let metricsRegistry: PrometheusCollectorRegistry
-    public let logger: Logger
-    public let tokens: AccessTokenService
-    public let keys: ServerKeys
-    public let passwords: PasswordHashingPool
-    let hub: EventHub
-    let events: EventNotifier
-    let credentials: CredentialCaches
-
-    public init(
-        configuration: ConclaveConfiguration,
-        database: any Database,
-        secrets: ServerSecrets,
-        metricsRegistry: PrometheusCollectorRegistry,
-        logger: Logger,
-        passwordHasher: PasswordHasher = PasswordHasher()
-    ) async throws {
-        self.configuration = configuration
-        self.database = database
-        self.secrets = secrets
-        self.rateLimiter = RateLimiter()
-        self.metricsRegistry = metricsRegistry
-        self.logger = logger
-        self.tokens = await AccessTokenService(
-            currentSecret: secrets.jwtSecret,
-            previousSecrets: configuration.previousJWTSecrets.map { Array($0.utf8) },
-            issuer: configuration.publicURL
-        )
-        self.keys = try ServerKeys(masterKey: secrets.masterKey)
-        self.passwords = try PasswordHashingPool(hasher: passwordHasher)
-        self.hub = EventHub(database: database, logger: logger)
-        self.events = EventNotifier(hub: hub, database: database)
-        self.credentials = CredentialCaches(database: database)
-    }
-
-    /// Appends an audit entry inside the caller's write transaction.
-    ///
-    /// An event about a person that belongs to no workspace (a login, an MFA step, a session or
-    /// passkey change) goes to the chain of every workspace that person belongs to, so those
-    /// workspaces' admins and owners read it in their audit log; the system chain keeps it only
-    /// when there is no such workspace (an unknown email, a person without workspaces).
-    func audit(_ event: AuditEvent, on db: any SQLDatabase) async throws {
-        var chains: [String?] = [event.workspaceID]
-        if event.workspaceID == nil, let person = Self.person(concernedBy: event) {
-            // Sorted, so that two transactions take the chains' locks in one order (PostgreSQL).
-            let workspaceIDs = try await WorkspaceRepository().workspaces(of: person, after: nil, limit: 1000, on: db).map(\.0.id).sorted()
-            if !workspaceIDs.isEmpty { chains = workspaceIDs }
-        }
-        for workspaceID in chains {
-            var entry = event
-            entry.workspaceID = workspaceID
-            try await AuditRepository().append(entry, on: db, kind: database.kind)
-        }
-    }
-
-    /// The person (usr_…) an event is about: its target, else its actor.
-    static func person(concernedBy event: AuditEvent) -> String? {
-        if let target = event.target, target.hasPrefix("usr_") { return target }
-        if let actor = event.actor.id, actor.hasPrefix("usr_") { return actor }
-        return nil
-    }
-}
-
 /// Builds the router: middleware in order from the outside in, then every resource's routes.
 public func buildRouter(_ dependencies: ServerDependencies, routeTable: RouteTable = RouteTable()) -> Router<AppRequestContext> {
     buildRouters(dependencies, routeTable: routeTable).http
@@ -150,6 +81,24 @@ public func buildRouters(
     return (router, webSocketRouter)
 }
 
+/// The one place a server is wired together: from its configuration and the resources the
+/// process opened (the database, the secrets, the metrics registry), every shared mechanism
+/// (`ServerDependencies`), the routers and the application with its services.
+public func buildApplication(
+    configuration: ConclaveConfiguration,
+    database: any Database,
+    secrets: ServerSecrets,
+    metricsRegistry: PrometheusCollectorRegistry,
+    logger: Logger,
+    certificates: TLSCertificateStore? = nil,
+    onListening: @escaping @Sendable (String) async -> Void = { Console.line("conclave listening on \($0)") }
+) async throws -> some ApplicationProtocol {
+    let dependencies = try await ServerDependencies(
+        configuration: configuration, database: database, secrets: secrets, metricsRegistry: metricsRegistry, logger: logger
+    )
+    return try buildApplication(dependencies, certificates: certificates, onListening: onListening)
+}
+
 /// Builds the application: the router, the database service, migrations before the first request,
 /// and the ready line once the socket is bound. With `certificates` the one port speaks only
 /// TLS 1.3 (HTTPS and WSS); SIGHUP reloads the certificate.
@@ -159,6 +108,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (String) async -> Void = { Console.line("conclave listening on \($0)") }
 ) throws -> some ApplicationProtocol {
     let configuration = dependencies.configuration
+    let tokens = dependencies.tokens
     let (router, webSocketRouter) = buildRouters(dependencies)
     let scheme = certificates == nil ? "http" : "https"
     let host = configuration.host
@@ -202,6 +152,9 @@ public func buildApplication(
         ),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
+            // Before the ready line: from then on, clients may sign in and read invite links.
+            configuration.boundPort.set(port)
+            if configuration.configuredPublicURL == nil { tokens.useIssuer(configuration.publicURL) }
             let printableHost = host.contains(":") ? "[\(host)]" : host
             await onListening("\(scheme)://\(printableHost):\(port)")
         },

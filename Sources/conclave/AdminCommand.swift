@@ -1,9 +1,5 @@
 import ArgumentParser
-import ConclaveCore
-import ConclaveSecurity
 import ConclaveServer
-import ConclaveStore
-import Foundation
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Administrative tasks.", subcommands: [CreateOwner.self])
@@ -27,46 +23,9 @@ struct Admin: AsyncParsableCommand {
         var passwordStdin = false
 
         func run() async throws {
-            let configuration = try CommandEnvironment.configuration()
-            CommandEnvironment.restrictFileModes()
-            try CommandEnvironment.prepareDataDirectory(configuration)
-            let password: String
-            if passwordStdin {
-                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                    Console.error("conclave: no password on standard input")
-                    throw ExitCode(2)
-                }
-                password = line
-            } else {
-                password = SecureRandom.token(bytes: 18)
+            try await exitingWithStatus {
+                try await ConclaveCommands.createOwner(email: email, workspace: workspace, name: name, passwordFromStdin: passwordStdin)
             }
-            do {
-                try OwnerProvisioning.validate(email: email, workspaceName: workspace, password: password)
-            } catch {
-                Console.error("conclave: \(error.description)")
-                throw ExitCode(2)
-            }
-            let hash = try PasswordHasher().hash(password: password)
-            let (email, workspace, name) = (self.email, self.workspace, self.name)
-            let result: OwnerProvisioning.Result
-            do {
-                result = try await DatabaseFactory.with(configuration.databaseLocation, logger: CommandEnvironment.quietLogger()) { database in
-                    try await Migrator(database: database).migrate()
-                    return try await OwnerProvisioning.createOwner(
-                        database: database, email: email, name: name, workspaceName: workspace, passwordHash: hash
-                    )
-                }
-            } catch let error as OwnerProvisioning.ProvisioningError {
-                Console.error("conclave: \(error.description)")
-                throw ExitCode(1)
-            }
-            var output: [String: JSONValue] = [
-                "user_id": .string(result.userID),
-                "workspace_id": .string(result.workspaceID),
-                "email": .string(result.email),
-            ]
-            if !passwordStdin { output["password"] = .string(password) }
-            print(JSONValue.object(output).canonicalString)
         }
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ConclaveServer
-import ConclaveStore
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Audit log tools.", subcommands: [Verify.self])
@@ -12,16 +11,7 @@ struct Audit: AsyncParsableCommand {
         var workspace: String?
 
         func run() async throws {
-            let configuration = try CommandEnvironment.configuration()
-            let workspace = self.workspace
-            let report = try await DatabaseFactory.with(configuration.databaseLocation, logger: CommandEnvironment.quietLogger()) { database in
-                try await AuditVerifier(database: database).verify(chain: workspace)
-            }
-            if let finding = report.finding {
-                print("audit verify: FAILED: \(finding)")
-                throw ExitCode(1)
-            }
-            print("audit verify: ok (\(report.entriesChecked) entries in \(report.chainsChecked) chain(s))")
+            try await exitingWithStatus { try await ConclaveCommands.verifyAudit(workspace: workspace) }
         }
     }
 }

@@ -1,24 +1,21 @@
 import ArgumentParser
+import ConclaveServer
 
 @main
 struct Conclave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conclave",
         abstract: "A self-hosted, security-first messaging server for AI agents and the humans who work with them.",
-        version: ConclaveVersion.current,
+        version: ConclaveCommands.version,
         subcommands: [Serve.self, Migrate.self, Doctor.self, Audit.self, Admin.self, Version.self],
         defaultSubcommand: nil
     )
-}
-
-enum ConclaveVersion {
-    static let current = "0.1.0"
 }
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the version.")
 
     func run() {
-        print("conclave \(ConclaveVersion.current)")
+        print("conclave \(ConclaveCommands.version)")
     }
 }

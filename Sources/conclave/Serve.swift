@@ -1,101 +1,10 @@
 import ArgumentParser
 import ConclaveServer
-import ConclaveStore
-import Foundation
-import Hummingbird
-import Logging
-import Metrics
-import Prometheus
-import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (configured by CONCLAVE_* environment variables).")
 
-    /// In production a database that does not answer is fatal (as in `doctor`); the wait covers a
-    /// database that is still starting. Elsewhere the server waits for it indefinitely.
-    static let productionDatabaseWait: Duration = .seconds(10)
-
-    static func answers(_ postgres: PostgresDatabase, within limit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await postgres.waitUntilReachable()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
     func run() async throws {
-        let configuration = try CommandEnvironment.configuration()
-        CommandEnvironment.restrictFileModes()
-        let logger = CommandEnvironment.logger(configuration)
-
-        if configuration.environment == .production {
-            let fatal = ConclaveServer.Doctor(configuration: configuration).staticFindings().filter { $0.severity == .fatal }
-            if !fatal.isEmpty {
-                for finding in fatal { Console.error("conclave: refusing to start in production: \(finding)") }
-                throw ExitCode(1)
-            }
-        }
-        try CommandEnvironment.prepareDataDirectory(configuration)
-        // Every connection holds a descriptor; the connection caps are derived from this limit.
-        DescriptorLimit.raiseSoftToHard()
-
-        var certificates: TLSCertificateStore?
-        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
-            do {
-                certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
-            } catch {
-                Console.error("conclave: \(error.description)")
-                throw ExitCode(2)
-            }
-        }
-
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-
-        let secrets: ServerSecrets
-        do {
-            secrets = try ServerSecrets.load(configuration: configuration)
-        } catch {
-            Console.error("conclave: cannot read or create the secrets in \(configuration.dataDirectory)")
-            throw ExitCode(1)
-        }
-        let database: any Database
-        do {
-            database = try await DatabaseFactory.open(configuration.databaseLocation, logger: logger)
-        } catch {
-            Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
-            throw ExitCode(1)
-        }
-        if configuration.environment == .production, let postgres = database as? PostgresDatabase,
-            await !Self.answers(postgres, within: Self.productionDatabaseWait)
-        {
-            let finding = ConclaveServer.Doctor(configuration: configuration).databaseFinding(reachable: false)
-            Console.error("conclave: refusing to start in production: \(finding)")
-            await database.shutdown()
-            throw ExitCode(1)
-        }
-        do {
-            let dependencies = try await ServerDependencies(
-                configuration: configuration,
-                database: database,
-                secrets: secrets,
-                metricsRegistry: registry,
-                logger: logger
-            )
-            let app = try buildApplication(dependencies, certificates: certificates)
-            // SIGTERM and SIGINT start a graceful shutdown: stop accepting, finish in-flight requests, exit 0.
-            try await app.runService()
-            await database.shutdown()
-        } catch {
-            await database.shutdown()
-            logger.critical("server stopped with an error", metadata: ["error_type": .string(String(reflecting: type(of: error)))])
-            Console.error("conclave: the server stopped with an error (\(type(of: error))); see the log")
-            throw ExitCode(1)
-        }
+        try await exitingWithStatus { try await ConclaveCommands.serve() }
     }
 }

@@ -1,4 +1,5 @@
 @testable import ConclaveServer
+import ConclaveCore
 import ConclaveStore
 import Testing
 
@@ -56,7 +57,7 @@ import Testing
     @Test func ownerKindAndScopesArePreparedOnce() {
         let agentKey = CachedAPIKey(record: Self.record(scopes: ["messages:read", "messages:write", "messages:read"]), agentStatus: nil)
         #expect(agentKey.isAgent)
-        #expect(agentKey.scopes == ["messages:read", "messages:write"])
+        #expect(agentKey.scopes == [.messagesRead, .messagesWrite])
         #expect(!CachedAPIKey(record: Self.record(owner: "usr_aaaaaaaaaaaa"), agentStatus: nil).isAgent)
     }
 }

@@ -121,7 +121,9 @@ class Server:
         env.update({
             "CONCLAVE_DATA_DIR": str(self.data_dir),
             "CONCLAVE_HOST": "127.0.0.1",
-            "CONCLAVE_PORT": "0",
+            # A restart keeps the port it was given first: the server's URL (and with it the
+            # token issuer and invite links) stays the same, as for a deployed server.
+            "CONCLAVE_PORT": str(self.port) if self.port else "0",
         })
         if self.database_url:
             env["CONCLAVE_DATABASE_URL"] = self.database_url

@@ -3,6 +3,7 @@ create-owner."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -51,6 +52,37 @@ def test_config_error_exits_2_with_one_line(make_server, var, value):
     assert var in lines[0], f"stderr does not name {var}: {lines[0]!r}"
     for marker in STACK_TRACE_MARKERS:
         assert marker not in err, f"stderr looks like a crash ({marker!r}):\n{err}"
+
+
+def test_every_bad_variable_is_reported_at_once(make_server):
+    srv = make_server(start=False)
+    bad = {"CONCLAVE_PORT": "notaport", "CONCLAVE_RATE_LIMITS": "logins=5/1m", "CONCLAVE_LOG_LEVEL": "loud",
+           "CONCLAVE_JWT_SECRET": "short-secret-value", "CONCLAVE_ENV": "production"}
+    code, out, err, _ = run_serve(srv, bad)
+    assert code == 2, f"exit code {code}\nstdout:{out}\nstderr:{err}"
+    lines = [l for l in err.splitlines() if l.strip()]
+    for var in ("CONCLAVE_PORT", "CONCLAVE_RATE_LIMITS", "CONCLAVE_LOG_LEVEL", "CONCLAVE_JWT_SECRET"):
+        assert sum(var in l for l in lines) == 1, f"{var} is not named on a line of its own:\n{err}"
+    assert len(lines) == 4, f"one line per bad variable, got:\n{err}"
+    assert "short-secret-value" not in err, "a secret's value was echoed"
+
+
+def test_a_server_told_to_pick_its_port_names_that_port_in_links_and_tokens(make_server):
+    from conftest import create_owner
+    srv = make_server()  # CONCLAVE_PORT=0, no CONCLAVE_PUBLIC_URL
+    assert srv.port != 8750
+    owner = create_owner(srv)
+    expected = f"http://localhost:{srv.port}"
+    payload = owner["access_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["iss"] == expected, claims
+    with srv.client() as c:
+        r = c.post(f"/api/v1/workspaces/{owner['workspace_id']}/invites", json={"role": "member"}, headers=owner["headers"])
+        assert r.status_code == 201, r.text
+        assert r.json()["url"].startswith(expected + "/"), r.json()["url"]
+        r = c.post("/api/v1/auth/webauthn/register/options", json={}, headers=owner["headers"])
+        assert r.status_code == 200, r.text
+        assert r.json()["publicKey"]["rp"]["id"] == "localhost", r.json()
 
 
 # ---------------------------------------------------------------------------- shutdown

@@ -15,7 +15,8 @@ final class CachedAPIKey: Sendable {
     let isAgent: Bool
     /// The owning agent's status; nil when the agent no longer exists (or the owner is a person).
     let agentStatus: String?
-    let scopes: Set<String>
+    /// The key's scopes; a stored name this version does not know grants nothing.
+    let scopes: Set<Scope>
 
     init(record: APIKeyRecord, agentStatus: String?) {
         keyID = record.id
@@ -25,7 +26,7 @@ final class CachedAPIKey: Sendable {
         allowedBlocks = record.allowedCIDRs.isEmpty ? nil : record.allowedCIDRs.compactMap(CIDRBlock.init)
         isAgent = record.ownerID.hasPrefix(IdentifierKind.agent.rawValue + "_")
         self.agentStatus = agentStatus
-        scopes = Set(record.scopes)
+        scopes = Set(record.scopes.compactMap(Scope.init(rawValue:)))
     }
 
     /// Whether the key may be used from `clientIP` (the address is parsed once, not per block).

@@ -24,8 +24,8 @@ struct RecentSignIn {
 
     /// The signed-in person (an API key → 403), once the session showed a recent sign-in or
     /// `currentPassword` is right.
-    func signedInPerson(_ context: AppRequestContext, currentPassword: String?) async throws -> (user: UserRecord, sessionID: String) {
-        let (principal, sessionID) = try context.requireHumanSession()
+    func signedInPerson(_ context: SessionRequestContext, currentPassword: String?) async throws -> (user: UserRecord, sessionID: String) {
+        let (principal, sessionID) = (context.principal, context.sessionID)
         guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }),
             user.kind == "human"
         else { throw Problem.unauthorized() }
@@ -34,8 +34,7 @@ struct RecentSignIn {
     }
 
     /// The same, for a route whose body (which may be empty) is only the proof.
-    func signedInPerson(provenBy request: Request, _ context: AppRequestContext) async throws -> (user: UserRecord, sessionID: String) {
-        _ = try context.requireHumanSession()  // 401 before the body is read
+    func signedInPerson(provenBy request: Request, _ context: SessionRequestContext) async throws -> (user: UserRecord, sessionID: String) {
         let body = try await request.decodeJSON(as: ProofRequest.self, context: context, emptyBodyAs: "{}")
         return try await signedInPerson(context, currentPassword: body.current_password)
     }

@@ -1,13 +1,26 @@
-/// A configuration value the server cannot use. The message names the variable and never echoes
-/// a secret's value.
+/// Configuration values the server cannot use, every one of them. Each finding names its variable
+/// and never echoes a secret's value.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let variable: String
-    public let reason: String
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
+        public let variable: String
+        public let reason: String
 
-    public init(variable: String, reason: String) {
-        self.variable = variable
-        self.reason = reason
+        public var description: String { "\(variable): \(reason)" }
     }
 
-    public var description: String { "\(variable): \(reason)" }
+    public let findings: [Finding]
+
+    public init(_ findings: [Finding]) {
+        self.findings = findings
+    }
+
+    public init(variable: String, reason: String) {
+        self.findings = [Finding(variable: variable, reason: reason)]
+    }
+
+    /// The first finding's variable (most errors have one).
+    public var variable: String { findings.first?.variable ?? "" }
+
+    /// One line per finding.
+    public var description: String { findings.map(\.description).joined(separator: "\n") }
 }

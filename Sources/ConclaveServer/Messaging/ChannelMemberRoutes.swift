@@ -13,6 +13,7 @@ struct ChannelMemberRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/channels/{ch}/members") { request, context in try await add(request, context) }
         router.delete("/api/v1/channels/{ch}/members/{member}") { _, context in try await remove(context) }
         router.post("/api/v1/channels/{ch}/join") { _, context in try await join(context) }
@@ -51,8 +52,8 @@ struct ChannelMemberRoutes {
         guard try await ChannelRepository().removeMember(channelID: channel.id, principalID: memberID, on: db) else { throw Problem.notFound }
     }
 
-    func add(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func add(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard grant.isMember, grant.channel.kind == "channel", PermissionTable.allows(grant.role, .channelsCreate) else {
@@ -76,8 +77,8 @@ struct ChannelMemberRoutes {
         return JSONResponse.make(["channel_id": .string(channelID), "member_id": .string(body.member_id)], status: .created)
     }
 
-    func remove(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func remove(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
         let need: ChannelAccess.Need = memberID == principal.id ? .read : .manage
@@ -90,8 +91,8 @@ struct ChannelMemberRoutes {
         return Response(status: .noContent)
     }
 
-    func join(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func join(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard !grant.channel.isPrivate else { throw Problem.notFound }
@@ -101,8 +102,8 @@ struct ChannelMemberRoutes {
         return JSONResponse.make(MessageJSON.channel(grant.channel))
     }
 
-    func leave(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func leave(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard grant.isMember else { throw Problem.notFound }

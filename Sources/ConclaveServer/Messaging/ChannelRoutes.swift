@@ -24,6 +24,7 @@ struct ChannelRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/workspaces/{ws}/channels") { request, context in try await create(request, context) }
         router.get("/api/v1/workspaces/{ws}/channels") { request, context in try await list(request, context) }
         router.get("/api/v1/channels/{ch}") { _, context in try await show(context) }
@@ -43,8 +44,8 @@ struct ChannelRoutes {
         guard topic.count <= 250 else { throw Problem.validation(field: "topic", "must be at most 250 characters") }
     }
 
-    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func create(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsCreate)
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
@@ -79,8 +80,8 @@ struct ChannelRoutes {
         return JSONResponse.make(MessageJSON.channel(channel), status: .created)
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsRead)
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsRead)
         let page = try Page(request)
@@ -91,8 +92,8 @@ struct ChannelRoutes {
         return JSONResponse.make(Page.response(items.map(MessageJSON.channel), next: next))
     }
 
-    func show(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsRead)
+    func show(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsRead)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         let (lastRead, unread) = try await dependencies.database.read { db -> (Int64?, Int64) in
@@ -108,8 +109,8 @@ struct ChannelRoutes {
         return JSONResponse.make(.object(body))
     }
 
-    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
@@ -138,8 +139,8 @@ struct ChannelRoutes {
         return JSONResponse.make(MessageJSON.channel(channel))
     }
 
-    func delete(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func delete(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
         let clientIP = context.clientIP
@@ -163,8 +164,8 @@ struct ChannelRoutes {
         return Response(status: .noContent)
     }
 
-    func markRead(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .messagesRead)
+    func markRead(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .messagesRead)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard grant.isMember else { throw Problem.forbidden("Join the channel to keep a read marker.") }

@@ -12,11 +12,12 @@ struct DMRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/workspaces/{ws}/dms") { request, context in try await open(request, context) }
     }
 
-    func open(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .channelsWrite)
+    func open(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .channelsWrite)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .dmsCreate)
         let body = try await request.decodeJSON(as: DMRequest.self, context: context)

@@ -12,14 +12,15 @@ struct MessageRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/channels/{ch}/messages") { request, context in try await post(request, context) }
         router.get("/api/v1/channels/{ch}/messages") { request, context in try await list(request, context) }
         router.patch("/api/v1/messages/{msg}") { request, context in try await edit(request, context) }
         router.delete("/api/v1/messages/{msg}") { _, context in try await delete(context) }
     }
 
-    func post(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .messagesWrite)
+    func post(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .messagesWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let body = try await request.decodeJSON(as: MessageService.SendRequest.self, context: context)
         let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: body)
@@ -29,8 +30,8 @@ struct MessageRoutes {
         )
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .messagesRead)
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .messagesRead)
         let channelID = try context.pathID("ch", kind: .channel)
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         let query = request.uri.queryParameters
@@ -77,16 +78,16 @@ struct MessageRoutes {
         return JSONResponse.make(["data": .array(page.map(MessageJSON.message)), "next_cursor": next])
     }
 
-    func edit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .messagesWrite)
+    func edit(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .messagesWrite)
         let messageID = try context.pathID("msg", kind: .message)
         let body = try await request.decodeJSON(as: EditRequest.self, context: context)
         let message = try await MessageService(dependencies: dependencies).edit(principal, messageID: messageID, text: body.text)
         return JSONResponse.make(MessageJSON.message(message))
     }
 
-    func delete(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .messagesWrite)
+    func delete(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .messagesWrite)
         let messageID = try context.pathID("msg", kind: .message)
         try await MessageService(dependencies: dependencies).delete(principal, messageID: messageID, clientIP: context.clientIP)
         return Response(status: .noContent)

@@ -78,8 +78,8 @@ struct EventFilter: Sendable {
 
     func scopeAllows(_ type: String) -> Bool {
         guard let scopes = principal.scopes else { return true }
-        if type.hasPrefix("message.") || type == "read.updated" { return scopes.contains(Scope.messagesRead.rawValue) }
-        if type.hasPrefix("channel.") || type.hasPrefix("member.") { return scopes.contains(Scope.channelsRead.rawValue) }
+        if type.hasPrefix("message.") || type == "read.updated" { return scopes.contains(.messagesRead) }
+        if type.hasPrefix("channel.") || type.hasPrefix("member.") { return scopes.contains(.channelsRead) }
         return true
     }
 

@@ -296,7 +296,7 @@ struct RealtimeConnection {
     func handleSend(_ frame: RealtimeSendFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
         let clientMsgID: JSONValue = frame.client_msg_id.map(JSONValue.string) ?? .null
         do {
-            guard principal.scopes?.contains(Scope.messagesWrite.rawValue) ?? true else {
+            guard principal.scopes?.contains(.messagesWrite) ?? true else {
                 throw Problem.forbidden("This API key lacks the scope messages:write.")
             }
             guard let channelID = frame.channel_id, Identifier.isWellFormed(channelID, kind: .channel) else {

@@ -47,11 +47,11 @@ struct RealtimeRoutes {
         router.get("/api/v1/ws") { _, _ -> Response in
             throw Problem(status: 426, title: "Upgrade Required", detail: "Open a WebSocket to this URL.", headers: ["Upgrade": "websocket"])
         }
-        router.get("/api/v1/events") { request, context in try await poll(request, context) }
+        router.group(context: AuthenticatedRequestContext.self).get("/api/v1/events") { request, context in try await poll(request, context) }
     }
 
-    func poll(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func poll(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let query = request.uri.queryParameters
         var wait = 25
         if let text = query.get("wait") {

@@ -16,6 +16,7 @@ struct APIKeyRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: SessionRequestContext.self)
         router.post("/api/v1/workspaces/{ws}/agents/{agent}/keys") { request, context in try await create(request, context) }
         router.get("/api/v1/workspaces/{ws}/agents/{agent}/keys") { request, context in try await list(request, context) }
         router.delete("/api/v1/workspaces/{ws}/agents/{agent}/keys/{key}") { _, context in try await revoke(context) }
@@ -64,7 +65,7 @@ struct APIKeyRoutes {
         return (scopes, expiresAt, cidrs)
     }
 
-    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func create(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let agents = AgentRoutes(dependencies: dependencies)
         let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
@@ -94,7 +95,7 @@ struct APIKeyRoutes {
         return JSONResponse.make(.object(json), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func list(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let (_, _, agent) = try await AgentRoutes(dependencies: dependencies).managedAgent(context, permission: .keysManage)
         let page = try Page(request)
         let rows = try await dependencies.database.read { db in
@@ -104,7 +105,7 @@ struct APIKeyRoutes {
         return JSONResponse.make(Page.response(items.map(Self.json), next: next))
     }
 
-    func revoke(_ context: AppRequestContext) async throws -> Response {
+    func revoke(_ context: SessionRequestContext) async throws -> Response {
         let agents = AgentRoutes(dependencies: dependencies)
         let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
         let keyID = try context.pathID("key", kind: .apiKey)

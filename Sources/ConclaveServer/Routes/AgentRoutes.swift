@@ -21,11 +21,13 @@ struct AgentRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/workspaces/{ws}/agents") { request, context in try await create(request, context) }
-        router.get("/api/v1/workspaces/{ws}/agents") { request, context in try await list(request, context) }
-        router.get("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await show(context) }
-        router.patch("/api/v1/workspaces/{ws}/agents/{agent}") { request, context in try await update(request, context) }
-        router.delete("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await delete(context) }
+        let readers = router.group(context: AuthenticatedRequestContext.self)
+        let people = router.group(context: SessionRequestContext.self)
+        people.post("/api/v1/workspaces/{ws}/agents") { request, context in try await create(request, context) }
+        readers.get("/api/v1/workspaces/{ws}/agents") { request, context in try await list(request, context) }
+        readers.get("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await show(context) }
+        people.patch("/api/v1/workspaces/{ws}/agents/{agent}") { request, context in try await update(request, context) }
+        people.delete("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await delete(context) }
     }
 
     static func json(_ agent: AgentRecord) -> JSONValue {
@@ -53,9 +55,8 @@ struct AgentRoutes {
 
     /// The agent, if the caller may manage it: its creator (still a member who may create agents)
     /// or an admin/owner. Other members may read but not manage (403); non-members get 404.
-    func managedAgent(_ context: AppRequestContext, permission: Permission) async throws -> (Principal, Role, AgentRecord) {
-        let principal = try context.requirePrincipal()
-        guard principal.scopes == nil else { throw Problem.forbidden("Managing agents needs a signed-in person, not an API key.") }
+    func managedAgent(_ context: SessionRequestContext, permission: Permission) async throws -> (Principal, Role, AgentRecord) {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let agentID = try context.pathID("agent", kind: .agent)
         let role = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
@@ -79,9 +80,8 @@ struct AgentRoutes {
         }
     }
 
-    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        guard principal.kind == .human, principal.scopes == nil else { throw Problem.forbidden("Agents are created by signed-in people.") }
+    func create(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .agentsCreate)
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
@@ -113,8 +113,8 @@ struct AgentRoutes {
         return JSONResponse.make(Self.json(agent), status: .created)
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .membersRead)
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .membersRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         let page = try Page(request)
@@ -125,8 +125,8 @@ struct AgentRoutes {
         return JSONResponse.make(Page.response(items.map(Self.json), next: next))
     }
 
-    func show(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .membersRead)
+    func show(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .membersRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let agentID = try context.pathID("agent", kind: .agent)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
@@ -135,7 +135,7 @@ struct AgentRoutes {
         return JSONResponse.make(Self.json(agent))
     }
 
-    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func update(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
         let pausing = body.status != nil
         let (principal, _, agent) = try await managedAgent(context, permission: pausing ? .agentsPause : .agentsManage)
@@ -176,7 +176,7 @@ struct AgentRoutes {
         return JSONResponse.make(Self.json(updated))
     }
 
-    func delete(_ context: AppRequestContext) async throws -> Response {
+    func delete(_ context: SessionRequestContext) async throws -> Response {
         let (principal, _, agent) = try await managedAgent(context, permission: .agentsManage)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in

@@ -7,11 +7,12 @@ struct AuditRoutes {
     let dependencies: ServerDependencies
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.get("/api/v1/workspaces/{ws}/audit") { request, context in try await list(request, context) }
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .auditRead)
         let page = try Page(request)

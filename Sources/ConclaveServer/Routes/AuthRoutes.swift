@@ -37,8 +37,9 @@ struct AuthRoutes {
         router.post("/api/v1/auth/login") { request, context in try await login(request, context) }
         router.post("/api/v1/auth/mfa") { request, context in try await completeSecondFactor(request, context) }
         router.post("/api/v1/auth/refresh") { request, context in try await refresh(request, context) }
-        router.post("/api/v1/auth/logout") { request, context in try await logout(request, context) }
-        router.post("/api/v1/auth/password") { request, context in try await changePassword(request, context) }
+        let people = router.group(context: SessionRequestContext.self)
+        people.post("/api/v1/auth/logout") { request, context in try await logout(request, context) }
+        people.post("/api/v1/auth/password") { request, context in try await changePassword(request, context) }
     }
 
     static let invalidCredentials = Problem.unauthorized("The email or password is incorrect.")
@@ -257,8 +258,8 @@ struct AuthRoutes {
         return JSONResponse.make(pair.json, headers: headers)
     }
 
-    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (principal, sessionID) = try context.requireHumanSession()
+    func logout(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
+        let (principal, sessionID) = (context.principal, context.sessionID)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in
             try await SessionRepository().revoke(id: sessionID, reason: "logout", now: Clock.milliseconds(), on: db)
@@ -276,8 +277,8 @@ struct AuthRoutes {
         return Response(status: .noContent)
     }
 
-    func changePassword(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (principal, sessionID) = try context.requireHumanSession()
+    func changePassword(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
+        let (principal, sessionID) = (context.principal, context.sessionID)
         let body = try await request.decodeJSON(as: PasswordChangeRequest.self, context: context)
         // Guessing the current password through a stolen session is a login attempt like any
         // other: the login limit applies, per account.

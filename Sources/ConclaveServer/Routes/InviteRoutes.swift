@@ -20,9 +20,11 @@ struct InviteRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/workspaces/{ws}/invites") { request, context in try await create(request, context) }
-        router.get("/api/v1/workspaces/{ws}/invites") { request, context in try await list(request, context) }
-        router.delete("/api/v1/workspaces/{ws}/invites/{invite}") { _, context in try await revoke(context) }
+        let members = router.group(context: AuthenticatedRequestContext.self)
+        members.post("/api/v1/workspaces/{ws}/invites") { request, context in try await create(request, context) }
+        members.get("/api/v1/workspaces/{ws}/invites") { request, context in try await list(request, context) }
+        members.delete("/api/v1/workspaces/{ws}/invites/{invite}") { _, context in try await revoke(context) }
+        // Open to anyone: a signed-in person accepts, anyone else signs up.
         router.post("/api/v1/invites/{token}/accept") { request, context in try await accept(request, context) }
     }
 
@@ -45,8 +47,8 @@ struct InviteRoutes {
         }
     }
 
-    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func create(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context, emptyBodyAs: "{}")
@@ -105,8 +107,8 @@ struct InviteRoutes {
         return "\(base)/invite/\(token)"
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
         let page = try Page(request)
@@ -117,8 +119,8 @@ struct InviteRoutes {
         return JSONResponse.make(Page.response(items.map(Self.json), next: next))
     }
 
-    func revoke(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func revoke(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let inviteID = try context.pathID("invite", kind: .invite)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)

@@ -7,11 +7,12 @@ struct MeRoutes {
     let dependencies: ServerDependencies
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.get("/api/v1/me") { _, context in try await me(context) }
     }
 
-    func me(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func me(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let (name, email, memberships) = try await dependencies.database.read { db -> (String?, String?, [(WorkspaceRecord, Role)]) in
             let memberships = try await WorkspaceRepository().workspaces(of: principal.id, after: nil, limit: 1000, on: db)
             if principal.kind == .agent {
@@ -28,7 +29,7 @@ struct MeRoutes {
             "workspaces": .array(memberships.map { workspace, role in ["id": .string(workspace.id), "role": .string(role.rawValue)] }),
         ]
         if let email { body["email"] = .string(email) }
-        if let scopes = principal.scopes { body["scopes"] = .array(scopes.sorted().map(JSONValue.string)) }
+        if let scopes = principal.scopes { body["scopes"] = .array(scopes.map(\.rawValue).sorted().map(JSONValue.string)) }
         return JSONResponse.make(.object(body))
     }
 }

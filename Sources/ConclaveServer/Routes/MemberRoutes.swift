@@ -11,6 +11,7 @@ struct MemberRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.get("/api/v1/workspaces/{ws}/members") { request, context in try await list(request, context) }
         router.patch("/api/v1/workspaces/{ws}/members/{member}") { request, context in try await update(request, context) }
         router.delete("/api/v1/workspaces/{ws}/members/{member}") { _, context in try await remove(context) }
@@ -28,8 +29,8 @@ struct MemberRoutes {
         return .object(body)
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal(scope: .membersRead)
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = try context.principal(with: .membersRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         let page = try Page(request)
@@ -40,8 +41,8 @@ struct MemberRoutes {
         return JSONResponse.make(Page.response(items.map(Self.json), next: next))
     }
 
-    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
         let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
@@ -89,8 +90,8 @@ struct MemberRoutes {
         }
     }
 
-    func remove(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func remove(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)

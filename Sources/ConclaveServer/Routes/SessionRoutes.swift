@@ -7,12 +7,13 @@ struct SessionRoutes {
     let dependencies: ServerDependencies
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: SessionRequestContext.self)
         router.get("/api/v1/auth/sessions") { _, context in try await list(context) }
         router.delete("/api/v1/auth/sessions/{session}") { _, context in try await revoke(context) }
     }
 
-    func list(_ context: AppRequestContext) async throws -> Response {
-        let (principal, currentSession) = try context.requireHumanSession()
+    func list(_ context: SessionRequestContext) async throws -> Response {
+        let (principal, currentSession) = (context.principal, context.sessionID)
         let sessions = try await dependencies.database.read { db in
             try await SessionRepository().active(userID: principal.id, now: Clock.milliseconds(), on: db)
         }
@@ -30,8 +31,8 @@ struct SessionRoutes {
         return JSONResponse.make(Page.response(items, next: .null))
     }
 
-    func revoke(_ context: AppRequestContext) async throws -> Response {
-        let (principal, _) = try context.requireHumanSession()
+    func revoke(_ context: SessionRequestContext) async throws -> Response {
+        let principal = context.principal
         let sessionID = try context.pathID("session", kind: .session)
         let clientIP = context.clientIP
         try await dependencies.database.write { db in

@@ -17,12 +17,13 @@ struct TOTPRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: SessionRequestContext.self)
         router.post("/api/v1/auth/totp/enroll") { request, context in try await enroll(request, context) }
         router.post("/api/v1/auth/totp/confirm") { request, context in try await confirm(request, context) }
         router.delete("/api/v1/auth/totp") { request, context in try await remove(request, context) }
     }
 
-    func enroll(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func enroll(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let (user, _) = try await RecentSignIn(dependencies: dependencies).signedInPerson(provenBy: request, context)
         guard !user.totpEnabled else { throw Problem.conflict("TOTP is already enabled; remove it first to enrol again.") }
         let secret = TOTP.generateSecret()
@@ -37,8 +38,7 @@ struct TOTPRoutes {
         ])
     }
 
-    func confirm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try context.requireHumanSession()
+    func confirm(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
         let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
             context, currentPassword: body.current_password)
@@ -74,8 +74,7 @@ struct TOTPRoutes {
         ])
     }
 
-    func remove(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try context.requireHumanSession()
+    func remove(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
         let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
             context, currentPassword: body.current_password)

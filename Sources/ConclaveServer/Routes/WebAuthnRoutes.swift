@@ -71,19 +71,20 @@ struct WebAuthnRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/auth/webauthn/register/options") { request, context in try await registrationOptions(request, context) }
-        router.post("/api/v1/auth/webauthn/register/verify") { request, context in try await verifyRegistration(request, context) }
+        let people = router.group(context: SessionRequestContext.self)
+        people.post("/api/v1/auth/webauthn/register/options") { request, context in try await registrationOptions(request, context) }
+        people.post("/api/v1/auth/webauthn/register/verify") { request, context in try await verifyRegistration(request, context) }
         router.post("/api/v1/auth/webauthn/login/options") { request, context in try await loginOptions(request, context) }
         router.post("/api/v1/auth/webauthn/login/verify") { request, context in try await verifyLogin(request, context) }
-        router.get("/api/v1/auth/webauthn/credentials") { _, context in try await list(context) }
-        router.delete("/api/v1/auth/webauthn/credentials/{credential}") { _, context in try await delete(context) }
+        people.get("/api/v1/auth/webauthn/credentials") { _, context in try await list(context) }
+        people.delete("/api/v1/auth/webauthn/credentials/{credential}") { _, context in try await delete(context) }
     }
 
     // MARK: - Registration
 
     /// A passkey with user verification is a complete login, so adding one is adding a way in:
     /// both steps need a recent sign-in.
-    func registrationOptions(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func registrationOptions(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let (user, _) = try await RecentSignIn(dependencies: dependencies).signedInPerson(provenBy: request, context)
         let party = relyingParty
         let challenge = SecureRandom.bytes(count: Self.challengeBytes)
@@ -138,8 +139,7 @@ struct WebAuthnRoutes {
         case registered(WebAuthnRepository.Credential)
     }
 
-    func verifyRegistration(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try context.requireHumanSession()
+    func verifyRegistration(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: RegistrationRequest.self, context: context)
         // Before the ceremony is touched: a refusal here leaves it for a retry with the password.
         let (user, sessionID) = try await RecentSignIn(dependencies: dependencies).signedInPerson(
@@ -421,8 +421,8 @@ struct WebAuthnRoutes {
 
     // MARK: - Managing credentials
 
-    func list(_ context: AppRequestContext) async throws -> Response {
-        let (principal, _) = try context.requireHumanSession()
+    func list(_ context: SessionRequestContext) async throws -> Response {
+        let principal = context.principal
         let credentials = try await dependencies.database.read { db in
             try await WebAuthnRepository().list(userID: principal.id, on: db)
         }
@@ -430,8 +430,8 @@ struct WebAuthnRoutes {
     }
 
     /// Needs no recent sign-in, on purpose: a passkey nobody recognises must be removable at once.
-    func delete(_ context: AppRequestContext) async throws -> Response {
-        let (principal, sessionID) = try context.requireHumanSession()
+    func delete(_ context: SessionRequestContext) async throws -> Response {
+        let (principal, sessionID) = (context.principal, context.sessionID)
         guard let id = context.parameters.get("credential"), Identifier.isWellFormed(id) else {
             throw Problem.badRequest("'credential' is not a valid identifier.")
         }

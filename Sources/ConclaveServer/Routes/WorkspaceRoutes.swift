@@ -16,6 +16,7 @@ struct WorkspaceRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/workspaces") { request, context in try await create(request, context) }
         router.get("/api/v1/workspaces") { request, context in try await list(request, context) }
         router.get("/api/v1/workspaces/{ws}") { _, context in try await show(context) }
@@ -37,8 +38,8 @@ struct WorkspaceRoutes {
         return name.trimmingCharacters(in: .whitespaces)
     }
 
-    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func create(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         guard principal.kind == .human else { throw Problem.forbidden("Agents cannot create workspaces.") }
         let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
         let name = try Self.validatedName(body.name)
@@ -63,8 +64,8 @@ struct WorkspaceRoutes {
         return JSONResponse.make(Self.json(workspace, role: .owner), status: .created)
     }
 
-    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let page = try Page(request)
         let rows = try await dependencies.database.read { db in
             try await WorkspaceRepository().workspaces(of: principal.id, after: page.after, limit: page.limit + 1, on: db)
@@ -73,8 +74,8 @@ struct WorkspaceRoutes {
         return JSONResponse.make(Page.response(items.map { Self.json($0.0, role: $0.1) }, next: next))
     }
 
-    func show(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func show(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let role = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceRead)
         guard let workspace = try await dependencies.database.read({ db in try await WorkspaceRepository().find(id: workspaceID, on: db) }) else {
@@ -83,8 +84,8 @@ struct WorkspaceRoutes {
         return JSONResponse.make(Self.json(workspace, role: role))
     }
 
-    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let role = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceUpdate)
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
@@ -112,8 +113,8 @@ struct WorkspaceRoutes {
         return JSONResponse.make(Self.json(workspace, role: role))
     }
 
-    func delete(_ context: AppRequestContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+    func delete(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceDelete)
         let clientIP = context.clientIP

@@ -8,7 +8,7 @@ import NIOCore
 /// 1 MiB → 413 (enforced while reading), malformed JSON → 400, well-formed but wrong shape → 422
 /// with the offending field named.
 extension Request {
-    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext, emptyBodyAs empty: String? = nil) async throws -> T {
+    func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext, emptyBodyAs empty: String? = nil) async throws -> T {
         var request = self
         let buffer: ByteBuffer
         do {
@@ -137,7 +137,7 @@ extension Request {
 }
 
 /// Path parameters: a value that is not shaped like an id is a 400, one of the wrong kind a 404.
-extension AppRequestContext {
+extension RequestContext {
     func pathID(_ name: String, kind: IdentifierKind) throws -> String {
         guard let value = parameters.get(name), Identifier.isWellFormed(value) else {
             throw Problem.badRequest("'\(name)' is not a valid identifier.")

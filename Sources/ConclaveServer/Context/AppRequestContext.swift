@@ -5,8 +5,10 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 
-/// The per-request context every route sees.
-public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
+/// The context every request starts with. Routes that need a principal are registered in groups
+/// whose context has one (`AuthenticatedRequestContext`, `SessionRequestContext`); this one is
+/// seen directly only by the middleware and by the routes open to anyone.
+public struct AppRequestContext: ConclaveRequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer. The client IP is derived from it (see `ClientAddressResolver`).
     public let remoteAddress: SocketAddress?
@@ -31,32 +33,5 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
         self.channel = source.channel
-    }
-}
-
-extension AppRequestContext {
-    /// The authenticated principal, or 401 with `WWW-Authenticate: Bearer`.
-    func requirePrincipal() throws -> Principal {
-        guard let principal else { throw Problem.unauthorized() }
-        return principal
-    }
-
-    /// The principal, which must hold `scope` if it authenticated with an API key (403 naming the
-    /// missing scope otherwise). Sessions are limited by role alone.
-    func requirePrincipal(scope: Scope) throws -> Principal {
-        let principal = try requirePrincipal()
-        if let scopes = principal.scopes, !scopes.contains(scope.rawValue) {
-            throw Problem.forbidden("This API key lacks the scope \(scope.rawValue).")
-        }
-        return principal
-    }
-
-    /// A human signed in with a session (not an API key).
-    func requireHumanSession() throws -> (principal: Principal, sessionID: String) {
-        let principal = try requirePrincipal()
-        guard principal.kind == .human, let sessionID = principal.sessionID else {
-            throw Problem.forbidden("This action needs a signed-in person, not an API key.")
-        }
-        return (principal, sessionID)
     }
 }

@@ -1,18 +1,16 @@
-import ArgumentParser
-import ConclaveServer
 import ConclaveStore
 import Foundation
 import Logging
 
-/// Shared start-up for every subcommand: configuration (a bad value exits 2 with one line naming
+/// Shared start-up for every subcommand: configuration (bad values exit 2 with one line each naming
 /// the variable), private file modes, JSON logging.
 enum CommandEnvironment {
-    static func configuration() throws -> ConclaveConfiguration {
+    static func configuration() throws(CommandExit) -> ConclaveConfiguration {
         do {
             return try ConclaveConfiguration.fromEnvironment()
         } catch {
-            Console.error("conclave: invalid configuration: \(error.description)")
-            throw ExitCode(2)
+            for finding in error.findings { Console.error("conclave: invalid configuration: \(finding)") }
+            throw CommandExit(2)
         }
     }
 
@@ -35,12 +33,12 @@ enum CommandEnvironment {
         return logger
     }
 
-    static func prepareDataDirectory(_ configuration: ConclaveConfiguration) throws {
+    static func prepareDataDirectory(_ configuration: ConclaveConfiguration) throws(CommandExit) {
         do {
             try PrivateFile.ensureDirectory(configuration.dataDirectory)
         } catch {
             Console.error("conclave: cannot create the data directory \(configuration.dataDirectory)")
-            throw ExitCode(1)
+            throw CommandExit(1)
         }
     }
 }
