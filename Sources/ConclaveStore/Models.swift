@@ -1,7 +1,7 @@
 import ConclaveCore
 
 /// A human or an agent's login account. `passwordHash` is an argon2id PHC string.
-public struct UserRecord: Sendable, Equatable {
+public struct UserRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var kind: String
     public var email: String?
@@ -29,7 +29,7 @@ public struct UserRecord: Sendable, Equatable {
     }
 }
 
-public struct WorkspaceRecord: Sendable, Equatable {
+public struct WorkspaceRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var name: String
     public var createdBy: String
@@ -43,7 +43,7 @@ public struct WorkspaceRecord: Sendable, Equatable {
     }
 }
 
-public struct MembershipRecord: Sendable, Equatable {
+public struct MembershipRecord: Sendable, Equatable, Decodable {
     public var workspaceID: String
     public var principalID: String
     public var role: Role
@@ -57,7 +57,7 @@ public struct MembershipRecord: Sendable, Equatable {
     }
 }
 
-public struct SessionRecord: Sendable, Equatable {
+public struct SessionRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var userID: String
     public var createdAt: Int64
@@ -91,7 +91,7 @@ public struct SessionRecord: Sendable, Equatable {
     public func isActive(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
 }
 
-public struct InviteRecord: Sendable, Equatable {
+public struct InviteRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var role: Role
@@ -117,7 +117,7 @@ public struct InviteRecord: Sendable, Equatable {
     public func isUsable(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now && uses < maxUses }
 }
 
-public struct AgentRecord: Sendable, Equatable {
+public struct AgentRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var userID: String?
@@ -141,15 +141,15 @@ public struct AgentRecord: Sendable, Equatable {
     }
 }
 
-public struct APIKeyRecord: Sendable, Equatable {
+public struct APIKeyRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var ownerID: String
     public var workspaceID: String?
     public var name: String
     public var prefix: String
-    public var scopes: [String]
+    @SpaceSeparated public var scopes: [String]
     public var expiresAt: Int64?
-    public var allowedCIDRs: [String]
+    @CommaSeparated public var allowedCIDRs: [String]
     public var createdBy: String
     public var createdAt: Int64
     public var revokedAt: Int64?
@@ -173,7 +173,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     }
 }
 
-public struct ChannelRecord: Sendable, Equatable {
+public struct ChannelRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     /// `channel` or `dm`.
@@ -196,9 +196,14 @@ public struct ChannelRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastSeq = lastSeq
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, workspaceID, kind, name, topic, createdBy, createdAt, lastSeq
+        case isPrivate = "private"
+    }
 }
 
-public struct MessageRecord: Sendable, Equatable {
+public struct MessageRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var channelID: String
@@ -208,7 +213,7 @@ public struct MessageRecord: Sendable, Equatable {
     public var kind: String
     public var text: String?
     public var metadata: String?
-    public var mentions: [String]
+    @SpaceSeparated public var mentions: [String]
     public var threadID: String?
     public var replyCount: Int64
     public var clientMsgID: String?
