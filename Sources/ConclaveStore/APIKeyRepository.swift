@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// API keys: looked up by their keyed hash (one indexed lookup per request), never stored in clear.
@@ -21,7 +22,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// The key and, for an agent's key, the agent's status, in one indexed lookup.
-    public func findForAuthentication(hash: String, on db: any SQLDatabase) async throws -> (APIKeyRecord, agentStatus: String?)? {
+    public func findForAuthentication(hash: String, on db: any SQLDatabase) async throws -> (APIKeyRecord, agentStatus: AgentStatus?)? {
         guard let row = try await db.raw(
             """
             SELECT k.*, a.status AS agent_status FROM api_keys k LEFT JOIN agents a ON a.id = k.owner_id
@@ -64,6 +65,6 @@ public struct APIKeyRepository: Sendable {
 
     /// The owning agent's status joined to a key's row (nil for a person's key).
     struct OwningAgent: Decodable {
-        var agentStatus: String?
+        var agentStatus: AgentStatus?
     }
 }

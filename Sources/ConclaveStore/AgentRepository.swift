@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// Agent principals of a workspace.
@@ -9,7 +10,7 @@ public struct AgentRepository: Sendable {
             """
             INSERT INTO agents (id, workspace_id, user_id, name, description, status, created_by, created_at, updated_at, last_seen_at)
             VALUES (\(bind: agent.id), \(bind: agent.workspaceID), \(bind: agent.userID), \(bind: agent.name), \(bind: agent.description),
-                    \(bind: agent.status), \(bind: agent.createdBy), \(bind: agent.createdAt), \(bind: agent.createdAt), NULL)
+                    \(bind: agent.status.rawValue), \(bind: agent.createdBy), \(bind: agent.createdAt), \(bind: agent.createdAt), NULL)
             """
         ).run()
     }
@@ -28,10 +29,10 @@ public struct AgentRepository: Sendable {
         ).allRecords(AgentRecord.self)
     }
 
-    public func update(id: String, name: String, description: String, status: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func update(id: String, name: String, description: String, status: AgentStatus, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
-            UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status), updated_at = \(bind: now)
+            UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status.rawValue), updated_at = \(bind: now)
             WHERE id = \(bind: id)
             """
         ).run()

@@ -44,7 +44,7 @@ public struct AuditRepository: Sendable {
             """
             INSERT INTO audit_log (id, chain, seq, at, actor_id, actor_kind, actor_ip, action, target, workspace_id, details, prev_hash, hash)
             VALUES (\(bind: record.id), \(bind: chain), \(bind: record.seq), \(bind: record.at), \(bind: record.actor.id),
-                    \(bind: record.actor.kind), \(bind: record.actor.ip), \(bind: record.action), \(bind: record.target),
+                    \(bind: record.actor.kind.rawValue), \(bind: record.actor.ip), \(bind: record.action), \(bind: record.target),
                     \(bind: record.workspaceID), \(bind: record.details.canonicalString), \(bind: record.prevHash), \(bind: record.hash))
             """
         ).run()
@@ -90,7 +90,7 @@ public struct AuditRepository: Sendable {
         var seq: Int64
         var at: String
         var actorID: String?
-        var actorKind: String
+        var actorKind: AuditActor.Kind
         var actorIP: String?
         var action: String
         var target: String?

@@ -109,7 +109,7 @@ public struct ChannelRepository: Sendable {
     /// the check before every read and send. Nil when the channel does not exist.
     public func access(
         channelID: String, principalID: String, on db: any SQLDatabase
-    ) async throws -> (channel: ChannelRecord, workspaceRole: String?, isMember: Bool)? {
+    ) async throws -> (channel: ChannelRecord, workspaceRole: Role?, isMember: Bool)? {
         let row = try await db.raw(
             """
             SELECT c.*, m.role AS access_role, cm.principal_id AS access_member
@@ -157,14 +157,14 @@ public struct ChannelRepository: Sendable {
     }
 
     /// The channels of a workspace a principal belongs to (the stream's visibility set).
-    public func memberships(principalID: String, workspaceID: String, kind: String? = nil, on db: any SQLDatabase) async throws -> Set<String> {
+    public func memberships(principalID: String, workspaceID: String, kind: ChannelKind? = nil, on db: any SQLDatabase) async throws -> Set<String> {
         var query = SQLQueryString(
             """
             SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
             WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
             """
         )
-        if let kind { query.appendInterpolation(" AND c.kind = \(bind: kind)" as SQLQueryString) }
+        if let kind { query.appendInterpolation(" AND c.kind = \(bind: kind.rawValue)" as SQLQueryString) }
         return Set(try await db.raw(query).all(decodingColumn: "channel_id", as: String.self))
     }
 
@@ -195,7 +195,7 @@ public struct ChannelRepository: Sendable {
 
     /// The caller's workspace role and channel membership joined to a channel's row.
     struct AccessColumns: Decodable {
-        var accessRole: String?
+        var accessRole: Role?
         var accessMember: String?
     }
 

@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// Messages. Deleting erases text and metadata in place (a tombstone keeps the seq); with SQLite's
@@ -11,7 +12,7 @@ public struct MessageRepository: Sendable {
             INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
                                   reply_count, client_msg_id, created_at, edited_at, deleted_at)
             VALUES (\(bind: message.id), \(bind: message.workspaceID), \(bind: message.channelID), \(bind: message.seq), \(bind: message.senderID),
-                    \(bind: message.senderKind), \(bind: message.kind), \(bind: message.text), \(bind: message.metadata),
+                    \(bind: message.senderKind.rawValue), \(bind: message.kind.rawValue), \(bind: message.text), \(bind: message.metadata),
                     \(bind: message.$mentions), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
                     \(bind: message.createdAt), NULL, NULL)
             """

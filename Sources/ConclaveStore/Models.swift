@@ -3,7 +3,7 @@ import ConclaveCore
 /// A human or an agent's login account. `passwordHash` is an argon2id PHC string.
 public struct UserRecord: Sendable, Equatable, Decodable {
     public var id: String
-    public var kind: String
+    public var kind: Principal.Kind
     public var email: String?
     public var name: String
     public var passwordHash: String?
@@ -14,7 +14,7 @@ public struct UserRecord: Sendable, Equatable, Decodable {
     public var totpLastCounter: Int64?
     public var createdAt: Int64
 
-    public init(id: String, kind: String, email: String?, name: String, passwordHash: String?, failedLogins: Int64, lockedUntil: Int64?, totpSecret: String?, totpEnabled: Bool, totpLastCounter: Int64?, createdAt: Int64) {
+    public init(id: String, kind: Principal.Kind, email: String?, name: String, passwordHash: String?, failedLogins: Int64, lockedUntil: Int64?, totpSecret: String?, totpEnabled: Bool, totpLastCounter: Int64?, createdAt: Int64) {
         self.id = id
         self.kind = kind
         self.email = email
@@ -123,12 +123,12 @@ public struct AgentRecord: Sendable, Equatable, Decodable {
     public var userID: String?
     public var name: String
     public var description: String
-    public var status: String
+    public var status: AgentStatus
     public var createdBy: String
     public var createdAt: Int64
     public var lastSeenAt: Int64?
 
-    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: String, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
+    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: AgentStatus, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
         self.id = id
         self.workspaceID = workspaceID
         self.userID = userID
@@ -176,8 +176,7 @@ public struct APIKeyRecord: Sendable, Equatable, Decodable {
 public struct ChannelRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
-    /// `channel` or `dm`.
-    public var kind: String
+    public var kind: ChannelKind
     public var name: String?
     public var isPrivate: Bool
     public var topic: String
@@ -185,7 +184,7 @@ public struct ChannelRecord: Sendable, Equatable, Decodable {
     public var createdAt: Int64
     public var lastSeq: Int64
 
-    public init(id: String, workspaceID: String, kind: String, name: String?, isPrivate: Bool, topic: String, createdBy: String, createdAt: Int64, lastSeq: Int64) {
+    public init(id: String, workspaceID: String, kind: ChannelKind, name: String?, isPrivate: Bool, topic: String, createdBy: String, createdAt: Int64, lastSeq: Int64) {
         self.id = id
         self.workspaceID = workspaceID
         self.kind = kind
@@ -209,8 +208,8 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
     public var channelID: String
     public var seq: Int64
     public var senderID: String
-    public var senderKind: String
-    public var kind: String
+    public var senderKind: Principal.Kind
+    public var kind: MessageKind
     public var text: String?
     public var metadata: String?
     @SpaceSeparated public var mentions: [String]
@@ -221,7 +220,7 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
     public var editedAt: Int64?
     public var deletedAt: Int64?
 
-    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: String, kind: String, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
         self.id = id
         self.workspaceID = workspaceID
         self.channelID = channelID

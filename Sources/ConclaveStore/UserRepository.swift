@@ -10,7 +10,7 @@ public struct UserRepository: Sendable {
             """
             INSERT INTO users (id, kind, email, name, password_hash, failed_logins, locked_until, totp_secret, totp_enabled,
                                totp_last_counter, created_at, updated_at)
-            VALUES (\(bind: user.id), \(bind: user.kind), \(bind: user.email), \(bind: user.name), \(bind: user.passwordHash), 0, NULL,
+            VALUES (\(bind: user.id), \(bind: user.kind.rawValue), \(bind: user.email), \(bind: user.name), \(bind: user.passwordHash), 0, NULL,
                     NULL, 0, NULL, \(bind: user.createdAt), \(bind: user.createdAt))
             """
         ).run()

@@ -126,7 +126,7 @@ public struct WorkspaceRepository: Sendable {
 
     public struct MemberRow: Sendable, Decodable {
         public var principalID: String
-        public var kind: String
+        public var kind: Principal.Kind
         public var name: String
         public var email: String?
         public var role: Role

@@ -12,12 +12,12 @@ import Testing
         try await TestDatabase.with(backend) { database, _ in
             let now = Self.now
             let user = UserRecord(
-                id: "usr_decodetest01", kind: "human", email: "decode@example.com", name: "Decode", passwordHash: "$argon2id$x",
+                id: "usr_decodetest01", kind: .human, email: "decode@example.com", name: "Decode", passwordHash: "$argon2id$x",
                 failedLogins: 0, lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now
             )
             let workspace = WorkspaceRecord(id: "ws_decodetest01", name: "Decoding", createdBy: user.id, createdAt: now)
             let agent = AgentRecord(
-                id: "agt_decodetest01", workspaceID: workspace.id, userID: nil, name: "bot", description: "reads", status: "paused",
+                id: "agt_decodetest01", workspaceID: workspace.id, userID: nil, name: "bot", description: "reads", status: .paused,
                 createdBy: user.id, createdAt: now, lastSeenAt: nil
             )
             let key = APIKeyRecord(
@@ -35,7 +35,7 @@ import Testing
             )
             let message = MessageRecord(
                 id: "msg_decodetest01", workspaceID: workspace.id, channelID: "ch_decodetest01", seq: 1, senderID: user.id,
-                senderKind: "human", kind: "notice", text: "hello", metadata: nil, mentions: [user.id, "channel"], threadID: nil,
+                senderKind: .human, kind: .notice, text: "hello", metadata: nil, mentions: [user.id, "channel"], threadID: nil,
                 replyCount: 0, clientMsgID: "c1", createdAt: now, editedAt: nil, deletedAt: nil
             )
             let credential = WebAuthnRepository.Credential(
@@ -69,19 +69,19 @@ import Testing
                 #expect(try await AgentRepository().find(id: agent.id, on: db) == agent)
                 #expect(try await APIKeyRepository().find(hash: "keyhash", on: db) == key)
                 let authenticated = try await APIKeyRepository().findForAuthentication(hash: "keyhash", on: db)
-                #expect(authenticated?.0 == key && authenticated?.agentStatus == "paused")
+                #expect(authenticated?.0 == key && authenticated?.agentStatus == .paused)
                 #expect(try await SessionRepository().find(id: session.id, on: db) == session)
                 #expect(try await InviteRepository().find(tokenHash: "invitehash", on: db) == invite)
                 #expect(try await MessageRepository().find(id: message.id, on: db) == message)
                 #expect(try await WebAuthnRepository().find(credentialID: credential.credentialID, on: db) == credential)
 
                 let channel = try #require(try await ChannelRepository().find(id: message.channelID, on: db))
-                #expect(channel.isPrivate && channel.kind == "channel" && channel.name == "general" && channel.lastSeq == 0)
+                #expect(channel.isPrivate && channel.kind == .channel && channel.name == "general" && channel.lastSeq == 0)
                 let access = try #require(try await ChannelRepository().access(channelID: channel.id, principalID: user.id, on: db))
-                #expect(access.channel == channel && access.workspaceRole == "owner" && access.isMember)
+                #expect(access.channel == channel && access.workspaceRole == .owner && access.isMember)
 
                 let member = try #require(try await WorkspaceRepository().memberRow(user.id, in: workspace.id, on: db))
-                #expect(member.kind == "human" && member.role == .owner && member.joinedAt == now && member.email == user.email)
+                #expect(member.kind == .human && member.role == .owner && member.joinedAt == now && member.email == user.email)
                 #expect(try await WorkspaceRepository().joinSeqs(of: user.id, on: db) == [workspace.id: 7])
                 let counts = try await AgentRepository().counts(workspaceID: workspace.id, creator: user.id, on: db)
                 #expect(counts.workspace == 1 && counts.creator == 1)

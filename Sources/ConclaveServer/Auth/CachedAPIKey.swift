@@ -14,10 +14,10 @@ final class CachedAPIKey: Sendable {
     let allowedBlocks: [CIDRBlock]?
     let isAgent: Bool
     /// The owning agent's status; nil when the agent no longer exists (or the owner is a person).
-    let agentStatus: String?
+    let agentStatus: AgentStatus?
     let scopes: Set<String>
 
-    init(record: APIKeyRecord, agentStatus: String?) {
+    init(record: APIKeyRecord, agentStatus: AgentStatus?) {
         keyID = record.id
         ownerID = record.ownerID
         isRevoked = record.revokedAt != nil

@@ -42,7 +42,7 @@ struct ChannelMemberRoutes {
     func removeMember(_ memberID: String, from channel: ChannelRecord, on db: any SQLDatabase) async throws {
         // A DM is the one channel for its set of members (`POST …/dms` keeps answering with it), so
         // a member who left would be handed a channel it can no longer use.
-        guard channel.kind != "dm" else { throw Problem.conflict("A direct message cannot be left.") }
+        guard channel.kind != .dm else { throw Problem.conflict("A direct message cannot be left.") }
         // The event goes first, while the leaver is still a member, so it is delivered to them too.
         try await EventLog().append(
             workspaceID: channel.workspaceID, type: "member.left", channelID: channel.id, visibility: "channel",
@@ -55,7 +55,7 @@ struct ChannelMemberRoutes {
         let principal = try context.requirePrincipal(scope: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        guard grant.isMember, grant.channel.kind == "channel", PermissionTable.allows(grant.role, .channelsCreate) else {
+        guard grant.isMember, grant.channel.kind == .channel, PermissionTable.allows(grant.role, .channelsCreate) else {
             throw Problem.forbidden("Only members of the channel who may manage channels can add members.")
         }
         let body = try await request.decodeJSON(as: AddRequest.self, context: context)

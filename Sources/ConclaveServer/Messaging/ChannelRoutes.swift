@@ -114,7 +114,7 @@ struct ChannelRoutes {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
         if let name = body.name {
-            guard grant.channel.kind == "channel" else { throw Problem.validation(field: "name", "a DM has no name") }
+            guard grant.channel.kind == .channel else { throw Problem.validation(field: "name", "a DM has no name") }
             try Self.validateName(name)
         }
         if let topic = body.topic { try Self.validateTopic(topic) }
@@ -154,7 +154,7 @@ struct ChannelRoutes {
                 data: ["id": .string(channelID), "deleted": true], now: now, on: db
             )
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
+                AuditEvent(actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                            action: "channel.deleted", target: channelID, workspaceID: grant.channel.workspaceID),
                 on: db
             )

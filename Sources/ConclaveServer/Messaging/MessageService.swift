@@ -46,7 +46,7 @@ struct MessageService {
         if request.text.utf8.contains(0) { errors.append(FieldError(field: "text", message: nul)) }
         if request.client_msg_id?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
         if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
-        if let kind = request.kind, kind != "message", kind != "notice" {
+        if let kind = request.kind, MessageKind(rawValue: kind) == nil {
             errors.append(FieldError(field: "kind", message: "must be message or notice"))
         }
         if let threadID = request.thread_id, !Identifier.isWellFormed(threadID, kind: .message) {
@@ -128,7 +128,7 @@ struct MessageService {
             }
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
-                senderKind: principal.kind.rawValue, kind: request.kind ?? "message", text: request.text, metadata: metadataText,
+                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: request.text, metadata: metadataText,
                 mentions: mentions, threadID: request.thread_id, replyCount: 0, clientMsgID: request.client_msg_id, createdAt: now,
                 editedAt: nil, deletedAt: nil
             )
@@ -199,7 +199,7 @@ struct MessageService {
             )
             if moderating {
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "message.deleted_by_moderator",
+                    AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "message.deleted_by_moderator",
                                target: message.id, workspaceID: message.workspaceID,
                                details: ["channel_id": .string(message.channelID), "sender_id": .string(message.senderID)]),
                     on: db

@@ -68,7 +68,7 @@ struct EventFilter: Sendable {
     }
 
     func isNotice(_ event: WorkspaceEvent) -> Bool {
-        event.data["kind"]?.stringValue == "notice"
+        event.data["kind"]?.stringValue == MessageKind.notice.rawValue
     }
 
     func isFromPrincipal(_ event: WorkspaceEvent) -> Bool {
@@ -92,7 +92,7 @@ struct EventFilter: Sendable {
         case "channel.created":
             if case .array(let members)? = event.data["member_ids"], members.contains(.string(principal.id)) {
                 channels[channelID] = event.seq
-                if event.data["kind"]?.stringValue == "dm" { dmChannels.insert(channelID) }
+                if event.data["kind"]?.stringValue == ChannelKind.dm.rawValue { dmChannels.insert(channelID) }
             }
         default:
             break

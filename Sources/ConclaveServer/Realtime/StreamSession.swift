@@ -80,7 +80,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
                 result.append((
                     workspace.id,
                     try await channels.membershipsJoinedAt(principalID: principal.id, workspaceID: workspace.id, on: db),
-                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: "dm", on: db)
+                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: .dm, on: db)
                 ))
             }
             let joinSeqs = resume == nil ? [:] : try await WorkspaceRepository().joinSeqs(of: principal.id, on: db)

@@ -19,7 +19,7 @@ struct MemberRoutes {
     static func json(_ member: WorkspaceRepository.MemberRow) -> JSONValue {
         var body: [String: JSONValue] = [
             "id": .string(member.principalID),
-            "kind": .string(member.kind),
+            "kind": .string(member.kind.rawValue),
             "name": .string(member.name),
             "role": .string(member.role.rawValue),
             "joined_at": .string(Clock.rfc3339(milliseconds: member.joinedAt)),
@@ -68,7 +68,7 @@ struct MemberRoutes {
                 try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                         action: "member.role_changed",
                         target: memberID,
                         workspaceID: workspaceID,
@@ -118,7 +118,7 @@ struct MemberRoutes {
             )
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                     action: leaving ? "member.left" : "member.removed",
                     target: memberID,
                     workspaceID: workspaceID,
