@@ -6,16 +6,18 @@ public struct WorkspaceEvent: Sendable, Equatable {
     public var workspaceID: String
     /// Position in the workspace's log: 1, 2, 3… in commit order.
     public var seq: Int64
-    public var type: String
+    public var type: EventType
     public var channelID: String?
     public var messageID: String?
-    /// Who may see it: `channel` (members of `channelID`), `workspace` (every member), or
-    /// `principal:<id>` (one principal, e.g. `agent.paused`).
-    public var visibility: String
+    /// Who may see it: the members of `channelID`, every member, or one principal.
+    public var visibility: EventVisibility
     public var data: JSONValue
     public var createdAt: Int64
 
-    public init(workspaceID: String, seq: Int64, type: String, channelID: String?, messageID: String?, visibility: String, data: JSONValue, createdAt: Int64) {
+    public init(
+        workspaceID: String, seq: Int64, type: EventType, channelID: String?, messageID: String?, visibility: EventVisibility, data: JSONValue,
+        createdAt: Int64
+    ) {
         self.workspaceID = workspaceID
         self.seq = seq
         self.type = type
@@ -36,7 +38,7 @@ public struct EventLog: Sendable {
 
     @discardableResult
     public func append(
-        workspaceID: String, type: String, channelID: String?, messageID: String? = nil, visibility: String, data: JSONValue,
+        workspaceID: String, type: EventType, channelID: String?, messageID: String? = nil, visibility: EventVisibility, data: JSONValue,
         now: Int64, on db: any SQLDatabase
     ) async throws -> WorkspaceEvent {
         guard let seq = try await db.raw(
@@ -49,7 +51,7 @@ public struct EventLog: Sendable {
         try await db.raw(
             """
             INSERT INTO events (workspace_id, seq, type, channel_id, message_id, visibility, data, created_at)
-            VALUES (\(bind: workspaceID), \(bind: seq), \(bind: type), \(bind: channelID), \(bind: messageID), \(bind: visibility),
+            VALUES (\(bind: workspaceID), \(bind: seq), \(bind: type.rawValue), \(bind: channelID), \(bind: messageID), \(bind: visibility.rawValue),
                     \(bind: data.canonicalString), \(bind: now))
             """
         ).run()
@@ -138,10 +140,10 @@ public struct EventLog: Sendable {
     struct StoredEvent: Decodable {
         var workspaceID: String
         var seq: Int64
-        var type: String
+        var type: EventType
         var channelID: String?
         var messageID: String?
-        var visibility: String
+        var visibility: EventVisibility
         var data: String
         var createdAt: Int64
 

@@ -88,4 +88,27 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: TestDatabase.backends)
+    func eventsReadBackWithTheirTypeAndVisibility(backend: String) async throws {
+        try await TestDatabase.with(backend) { database, _ in
+            let workspace = WorkspaceRecord(id: "ws_decodetest02", name: "Events", createdBy: "usr_decodetest02", createdAt: Self.now)
+            let appended = try await database.write { db in
+                try await WorkspaceRepository().insert(workspace, on: db)
+                return [
+                    try await EventLog().append(
+                        workspaceID: workspace.id, type: .agentPaused, channelID: nil, visibility: .principal("agt_decodetest02"),
+                        data: ["agent_id": "agt_decodetest02"], now: Self.now, on: db
+                    ),
+                    try await EventLog().append(
+                        workspaceID: workspace.id, type: .memberJoined, channelID: nil, visibility: .workspace, data: ["member_id": "usr_x"],
+                        now: Self.now, on: db
+                    ),
+                ]
+            }
+            let read = try await database.read { db in try await EventLog().read(workspaceID: workspace.id, after: 0, limit: 10, on: db) }
+            #expect(read == appended)
+            #expect(read.map(\.seq) == [1, 2])
+        }
+    }
 }

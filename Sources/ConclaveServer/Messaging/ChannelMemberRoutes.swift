@@ -33,7 +33,7 @@ struct ChannelMemberRoutes {
     /// resumed from before it never replays the channel's earlier events to the newcomer).
     static func recordJoin(of memberID: String, to channel: ChannelRecord, on db: any SQLDatabase) async throws {
         let joined = try await EventLog().append(
-            workspaceID: channel.workspaceID, type: "member.joined", channelID: channel.id, visibility: "channel",
+            workspaceID: channel.workspaceID, type: .memberJoined, channelID: channel.id, visibility: .channel,
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
         )
         try await ChannelRepository().setJoinedSeq(joined.seq, channelID: channel.id, principalID: memberID, on: db)
@@ -45,7 +45,7 @@ struct ChannelMemberRoutes {
         guard channel.kind != .dm else { throw Problem.conflict("A direct message cannot be left.") }
         // The event goes first, while the leaver is still a member, so it is delivered to them too.
         try await EventLog().append(
-            workspaceID: channel.workspaceID, type: "member.left", channelID: channel.id, visibility: "channel",
+            workspaceID: channel.workspaceID, type: .memberLeft, channelID: channel.id, visibility: .channel,
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
         )
         guard try await ChannelRepository().removeMember(channelID: channel.id, principalID: memberID, on: db) else { throw Problem.notFound }

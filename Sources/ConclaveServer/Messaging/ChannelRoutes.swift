@@ -65,12 +65,12 @@ struct ChannelRoutes {
             try await channels.addMember(channelID: id, principalID: principal.id, now: now, on: db)
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
             let created = try await EventLog().append(
-                workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: isPrivate ? "channel" : "workspace",
+                workspaceID: workspaceID, type: .channelCreated, channelID: id, visibility: isPrivate ? .channel : .workspace,
                 data: MessageJSON.channelCreated(channel, members: [principal.id]), now: now, on: db
             )
             try await channels.setJoinedSeq(created.seq, channelID: id, on: db)
             try await EventLog().append(
-                workspaceID: workspaceID, type: "member.joined", channelID: id, visibility: "channel",
+                workspaceID: workspaceID, type: .memberJoined, channelID: id, visibility: .channel,
                 data: ["channel_id": .string(id), "member_id": .string(principal.id)], now: now, on: db
             )
             return channel
@@ -129,8 +129,8 @@ struct ChannelRoutes {
             }
             guard let channel = try await ChannelRepository().find(id: channelID, on: db) else { throw Problem.notFound }
             try await EventLog().append(
-                workspaceID: channel.workspaceID, type: "channel.updated", channelID: channelID,
-                visibility: channel.isPrivate ? "channel" : "workspace", data: MessageJSON.channel(channel), now: now, on: db
+                workspaceID: channel.workspaceID, type: .channelUpdated, channelID: channelID,
+                visibility: channel.isPrivate ? .channel : .workspace, data: MessageJSON.channel(channel), now: now, on: db
             )
             return channel
         }
@@ -149,8 +149,8 @@ struct ChannelRoutes {
             try await ChannelRepository().delete(id: channelID, on: db)
             try await EventLog().scrubChannel(channelID: channelID, on: db)
             try await EventLog().append(
-                workspaceID: grant.channel.workspaceID, type: "channel.updated", channelID: channelID,
-                visibility: grant.channel.isPrivate ? "channel" : "workspace",
+                workspaceID: grant.channel.workspaceID, type: .channelUpdated, channelID: channelID,
+                visibility: grant.channel.isPrivate ? .channel : .workspace,
                 data: ["id": .string(channelID), "deleted": true], now: now, on: db
             )
             try await dependencies.audit(
@@ -176,7 +176,7 @@ struct ChannelRoutes {
             try await ChannelRepository().markRead(channelID: channelID, principalID: principal.id, seq: body.seq, on: db)
             let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) ?? body.seq
             try await EventLog().append(
-                workspaceID: grant.channel.workspaceID, type: "read.updated", channelID: channelID, visibility: "principal:\(principal.id)",
+                workspaceID: grant.channel.workspaceID, type: .readUpdated, channelID: channelID, visibility: .principal(principal.id),
                 data: ["channel_id": .string(channelID), "last_read_seq": .int(marker)], now: Clock.milliseconds(), on: db
             )
             return marker

@@ -134,7 +134,7 @@ struct MessageService {
             )
             try await messages.insert(message, on: db)
             let event = try await EventLog().append(
-                workspaceID: channel.workspaceID, type: "message.created", channelID: channel.id, messageID: message.id, visibility: "channel",
+                workspaceID: channel.workspaceID, type: .messageCreated, channelID: channel.id, messageID: message.id, visibility: .channel,
                 data: MessageJSON.message(message), now: now, on: db
             )
             return SendResult(message: message, created: true, event: event)
@@ -161,8 +161,8 @@ struct MessageService {
             // an early cursor would show it): every earlier event of the message shows it as now.
             try await EventLog().scrub(messageID: updated.id, data: MessageJSON.message(updated), on: db)
             try await EventLog().append(
-                workspaceID: updated.workspaceID, type: "message.updated", channelID: updated.channelID, messageID: updated.id,
-                visibility: "channel", data: MessageJSON.message(updated), now: now, on: db
+                workspaceID: updated.workspaceID, type: .messageUpdated, channelID: updated.channelID, messageID: updated.id,
+                visibility: .channel, data: MessageJSON.message(updated), now: now, on: db
             )
             return updated
         }
@@ -194,8 +194,8 @@ struct MessageService {
             let tombstone = MessageJSON.message(erased)
             try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)
             try await EventLog().append(
-                workspaceID: message.workspaceID, type: "message.deleted", channelID: message.channelID, messageID: message.id,
-                visibility: "channel", data: tombstone, now: now, on: db
+                workspaceID: message.workspaceID, type: .messageDeleted, channelID: message.channelID, messageID: message.id,
+                visibility: .channel, data: tombstone, now: now, on: db
             )
             if moderating {
                 try await dependencies.audit(

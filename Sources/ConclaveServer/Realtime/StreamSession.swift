@@ -226,7 +226,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
         state.filters[event.workspaceID] = filter
         guard admitted else { return }
         let cursor = StreamCursor(positions: state.positions).encoded
-        let closes = event.type == "agent.paused" && principal.kind == .agent
+        let closes = event.type == .agentPaused && principal.kind == .agent
         guard state.queue.count < maxQueued else {
             overflow(&state)
             return

@@ -157,7 +157,7 @@ struct AgentRoutes {
                 if status == .paused {
                     // Its open sockets receive this and are closed.
                     try await EventLog().append(
-                        workspaceID: agent.workspaceID, type: "agent.paused", channelID: nil, visibility: "principal:\(agent.id)",
+                        workspaceID: agent.workspaceID, type: .agentPaused, channelID: nil, visibility: .principal(agent.id),
                         data: ["agent_id": .string(agent.id)], now: Clock.milliseconds(), on: db
                     )
                 }

@@ -113,7 +113,7 @@ struct MemberRoutes {
             try await ChannelRepository().removeMemberships(principalID: memberID, workspaceID: workspaceID, on: db)
             // Open streams of the removed principal stop receiving this workspace at this point.
             try await EventLog().append(
-                workspaceID: workspaceID, type: "member.left", channelID: nil, visibility: "workspace",
+                workspaceID: workspaceID, type: .memberLeft, channelID: nil, visibility: .workspace,
                 data: ["member_id": .string(memberID), "workspace_id": .string(workspaceID)], now: Clock.milliseconds(), on: db
             )
             try await dependencies.audit(
