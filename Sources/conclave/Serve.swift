@@ -15,9 +15,9 @@ struct Serve: AsyncParsableCommand {
     /// database that is still starting. Elsewhere the server waits for it indefinitely.
     static let productionDatabaseWait: Duration = .seconds(10)
 
-    static func answers(_ postgres: PostgresDatabase, within limit: Duration) async -> Bool {
+    static func answers(_ database: any Database, within limit: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await postgres.waitUntilReachable()) != nil }
+            group.addTask { (try? await database.waitUntilReachable()) != nil }
             group.addTask {
                 try? await Task.sleep(for: limit)
                 return false
@@ -71,8 +71,7 @@ struct Serve: AsyncParsableCommand {
             Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
             throw ExitCode(1)
         }
-        if configuration.environment == .production, let postgres = database as? PostgresDatabase,
-            await !Self.answers(postgres, within: Self.productionDatabaseWait)
+        if configuration.environment == .production, await !Self.answers(database, within: Self.productionDatabaseWait)
         {
             let finding = ConclaveServer.Doctor(configuration: configuration).databaseFinding(reachable: false)
             Console.error("conclave: refusing to start in production: \(finding)")

@@ -167,7 +167,7 @@ struct MessageService {
             return updated
         }
         dependencies.events.published(workspaceID: updated.workspaceID)
-        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
+        await dependencies.database.flushErasures()
         return updated
     }
 
@@ -207,7 +207,7 @@ struct MessageService {
             }
         }
         dependencies.events.published(workspaceID: message.workspaceID)
-        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
+        await dependencies.database.flushErasures()
     }
 
     func visibleMessage(_ principal: Principal, messageID: String) async throws -> MessageRecord {
