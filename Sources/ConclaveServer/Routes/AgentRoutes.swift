@@ -172,8 +172,10 @@ struct AgentRoutes {
             guard let updated = try await AgentRepository().find(id: agent.id, on: db) else { throw Problem.notFound }
             return updated
         }
-        dependencies.events.published(workspaceID: agent.workspaceID)
+        // Caches first: a stream woken by the agent.paused event re-checks its key and must not
+        // find the cached, unpaused one (a long poll would deliver the event with 200, not 423).
         if updated.status != agent.status { dependencies.credentials.credentialsChanged() }
+        dependencies.events.published(workspaceID: agent.workspaceID)
         return JSONResponse.make(Self.json(updated))
     }
 
