@@ -1,6 +1,6 @@
 /// Who is making a request, once authenticated.
 public struct Principal: Sendable, Equatable {
-    public enum Kind: String, Sendable { case human, agent }
+    public enum Kind: String, Sendable, Codable { case human, agent }
 
     public var id: String
     public var kind: Kind

@@ -172,7 +172,7 @@ public func buildApplication(
     app.beforeServerStarts {
         // A shutdown while the database is still out of reach ends the wait instead of hanging.
         try await cancelWhenGracefulShutdown {
-            if let postgres = database as? PostgresDatabase { try await postgres.waitUntilReachable() }
+            try await database.waitUntilReachable()
             try await Migrator(database: database).migrate()
         }
     }

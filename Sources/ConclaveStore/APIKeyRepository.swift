@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// API keys: looked up by their keyed hash (one indexed lookup per request), never stored in clear.
@@ -10,35 +11,35 @@ public struct APIKeyRepository: Sendable {
             INSERT INTO api_keys (id, owner_id, workspace_id, name, prefix, key_hash, scopes, expires_at, allowed_cidrs, created_by,
                                   created_at, revoked_at, last_used_at, last_used_ip)
             VALUES (\(bind: key.id), \(bind: key.ownerID), \(bind: key.workspaceID), \(bind: key.name), \(bind: key.prefix), \(bind: hash),
-                    \(bind: key.scopes.joined(separator: " ")), \(bind: key.expiresAt), \(bind: key.allowedCIDRs.joined(separator: ",")),
+                    \(bind: key.$scopes), \(bind: key.expiresAt), \(bind: key.$allowedCIDRs),
                     \(bind: key.createdBy), \(bind: key.createdAt), NULL, NULL, NULL)
             """
         ).run()
     }
 
     public func find(hash: String, on db: any SQLDatabase) async throws -> APIKeyRecord? {
-        try await db.raw("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)").first().map(Self.key(from:))
+        try await db.raw("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)").firstRecord(APIKeyRecord.self)
     }
 
     /// The key and, for an agent's key, the agent's status, in one indexed lookup.
-    public func findForAuthentication(hash: String, on db: any SQLDatabase) async throws -> (APIKeyRecord, agentStatus: String?)? {
+    public func findForAuthentication(hash: String, on db: any SQLDatabase) async throws -> (APIKeyRecord, agentStatus: AgentStatus?)? {
         guard let row = try await db.raw(
             """
             SELECT k.*, a.status AS agent_status FROM api_keys k LEFT JOIN agents a ON a.id = k.owner_id
             WHERE k.key_hash = \(bind: hash)
             """
         ).first() else { return nil }
-        return (try Self.key(from: row), try row.decode(column: "agent_status", as: String?.self))
+        return (try row.decodeRecord(APIKeyRecord.self), try row.decodeRecord(OwningAgent.self).agentStatus)
     }
 
     public func find(id: String, ownerID: String, on db: any SQLDatabase) async throws -> APIKeyRecord? {
-        try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id) AND owner_id = \(bind: ownerID)").first().map(Self.key(from:))
+        try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id) AND owner_id = \(bind: ownerID)").firstRecord(APIKeyRecord.self)
     }
 
     public func list(ownerID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [APIKeyRecord] {
         try await db.raw(
             "SELECT * FROM api_keys WHERE owner_id = \(bind: ownerID) AND id > \(bind: cursor ?? "") ORDER BY id LIMIT \(bind: limit)"
-        ).all().map(Self.key(from:))
+        ).allRecords(APIKeyRecord.self)
     }
 
     @discardableResult
@@ -62,23 +63,8 @@ public struct APIKeyRepository: Sendable {
         try await db.raw("UPDATE api_keys SET last_used_at = \(bind: now), last_used_ip = \(bind: ip) WHERE id = \(bind: id)").run()
     }
 
-    static func key(from row: any SQLRow) throws -> APIKeyRecord {
-        let scopes = try row.decode(column: "scopes", as: String.self)
-        let cidrs = try row.decode(column: "allowed_cidrs", as: String.self)
-        return APIKeyRecord(
-            id: try row.decode(column: "id", as: String.self),
-            ownerID: try row.decode(column: "owner_id", as: String.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String?.self),
-            name: try row.decode(column: "name", as: String.self),
-            prefix: try row.decode(column: "prefix", as: String.self),
-            scopes: scopes.split(separator: " ").map(String.init),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
-            allowedCIDRs: cidrs.split(separator: ",").map(String.init),
-            createdBy: try row.decode(column: "created_by", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
-            lastUsedIP: try row.decode(column: "last_used_ip", as: String?.self)
-        )
+    /// The owning agent's status joined to a key's row (nil for a person's key).
+    struct OwningAgent: Decodable {
+        var agentStatus: AgentStatus?
     }
 }

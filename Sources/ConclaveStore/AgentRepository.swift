@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// Agent principals of a workspace.
@@ -9,29 +10,29 @@ public struct AgentRepository: Sendable {
             """
             INSERT INTO agents (id, workspace_id, user_id, name, description, status, created_by, created_at, updated_at, last_seen_at)
             VALUES (\(bind: agent.id), \(bind: agent.workspaceID), \(bind: agent.userID), \(bind: agent.name), \(bind: agent.description),
-                    \(bind: agent.status), \(bind: agent.createdBy), \(bind: agent.createdAt), \(bind: agent.createdAt), NULL)
+                    \(bind: agent.status.rawValue), \(bind: agent.createdBy), \(bind: agent.createdAt), \(bind: agent.createdAt), NULL)
             """
         ).run()
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> AgentRecord? {
-        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id)").first().map(Self.agent(from:))
+        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id)").firstRecord(AgentRecord.self)
     }
 
     public func find(id: String, workspaceID: String, on db: any SQLDatabase) async throws -> AgentRecord? {
-        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").first().map(Self.agent(from:))
+        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").firstRecord(AgentRecord.self)
     }
 
     public func list(workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [AgentRecord] {
         try await db.raw(
             "SELECT * FROM agents WHERE workspace_id = \(bind: workspaceID) AND id > \(bind: cursor ?? "") ORDER BY id LIMIT \(bind: limit)"
-        ).all().map(Self.agent(from:))
+        ).allRecords(AgentRecord.self)
     }
 
-    public func update(id: String, name: String, description: String, status: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func update(id: String, name: String, description: String, status: AgentStatus, now: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
-            UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status), updated_at = \(bind: now)
+            UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status.rawValue), updated_at = \(bind: now)
             WHERE id = \(bind: id)
             """
         ).run()
@@ -45,13 +46,13 @@ public struct AgentRepository: Sendable {
         if db.dialect.name == "postgresql" {
             try await db.raw("SELECT id FROM workspaces WHERE id = \(bind: workspaceID) FOR UPDATE").run()
         }
-        let row = try await db.raw(
+        let counts = try await db.raw(
             """
             SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN created_by = \(bind: creator) THEN 1 ELSE 0 END), 0) AS mine
             FROM agents WHERE workspace_id = \(bind: workspaceID)
             """
-        ).first()
-        return (try row?.decode(column: "total", as: Int.self) ?? 0, try row?.decode(column: "mine", as: Int.self) ?? 0)
+        ).firstRecord(AgentCounts.self)
+        return (counts?.total ?? 0, counts?.mine ?? 0)
     }
 
     public func delete(id: String, on db: any SQLDatabase) async throws {
@@ -63,17 +64,8 @@ public struct AgentRepository: Sendable {
         try await db.raw("UPDATE agents SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 
-    static func agent(from row: any SQLRow) throws -> AgentRecord {
-        AgentRecord(
-            id: try row.decode(column: "id", as: String.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String.self),
-            userID: try row.decode(column: "user_id", as: String?.self),
-            name: try row.decode(column: "name", as: String.self),
-            description: try row.decode(column: "description", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
-            createdBy: try row.decode(column: "created_by", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastSeenAt: try row.decode(column: "last_seen_at", as: Int64?.self)
-        )
+    struct AgentCounts: Decodable {
+        var total: Int
+        var mine: Int
     }
 }

@@ -5,18 +5,37 @@ import SQLKit
 
 /// Who did a security-relevant thing, as the audit log records it.
 public struct AuditActor: Sendable, Equatable, Codable {
+    /// `human`, `agent` (a principal's kind), `system` or `anonymous`. An open set rather than
+    /// an enum: an entry is read back with whatever text its row holds, so that the verifier
+    /// hashes exactly what is stored and reports an altered kind instead of failing to read it.
+    public struct Kind: RawRepresentable, Sendable, Equatable, Codable {
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public init(_ principal: Principal.Kind) {
+            self.init(rawValue: principal.rawValue)
+        }
+
+        public static let human = Kind(.human)
+        public static let agent = Kind(.agent)
+        public static let system = Kind(rawValue: "system")
+        public static let anonymous = Kind(rawValue: "anonymous")
+    }
+
     public var id: String?
-    /// `human`, `agent`, `system` or `anonymous` (the same words as a principal's kind).
-    public var kind: String
+    public var kind: Kind
     public var ip: String?
 
-    public init(id: String?, kind: String, ip: String?) {
+    public init(id: String?, kind: Kind, ip: String?) {
         self.id = id
         self.kind = kind
         self.ip = ip
     }
 
-    public static func system() -> AuditActor { AuditActor(id: nil, kind: "system", ip: nil) }
+    public static func system() -> AuditActor { AuditActor(id: nil, kind: .system, ip: nil) }
 }
 
 /// An audit entry before it is chained. `details` must never hold a secret: callers pass ids,
@@ -59,7 +78,7 @@ public struct AuditRecord: Sendable, Equatable {
             "at": .string(at),
             "actor": .object([
                 "id": actor.id.map(JSONValue.string) ?? .null,
-                "kind": .string(actor.kind),
+                "kind": .string(actor.kind.rawValue),
                 "ip": actor.ip.map(JSONValue.string) ?? .null,
             ]),
             "action": .string(action),

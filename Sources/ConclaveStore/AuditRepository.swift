@@ -23,9 +23,9 @@ public struct AuditRepository: Sendable {
         }
         let head = try await db.raw(
             "SELECT seq, hash FROM audit_log WHERE chain = \(bind: chain) ORDER BY seq DESC LIMIT 1"
-        ).first()
-        let previousSeq = try head?.decode(column: "seq", as: Int64.self) ?? 0
-        let previousHash = try head?.decode(column: "hash", as: String.self) ?? AuditHasher.genesisHash
+        ).firstRecord(ChainHead.self)
+        let previousSeq = head?.seq ?? 0
+        let previousHash = head?.hash ?? AuditHasher.genesisHash
         var record = AuditRecord(
             id: Identifier.generate(.audit),
             chain: chain,
@@ -44,7 +44,7 @@ public struct AuditRepository: Sendable {
             """
             INSERT INTO audit_log (id, chain, seq, at, actor_id, actor_kind, actor_ip, action, target, workspace_id, details, prev_hash, hash)
             VALUES (\(bind: record.id), \(bind: chain), \(bind: record.seq), \(bind: record.at), \(bind: record.actor.id),
-                    \(bind: record.actor.kind), \(bind: record.actor.ip), \(bind: record.action), \(bind: record.target),
+                    \(bind: record.actor.kind.rawValue), \(bind: record.actor.ip), \(bind: record.action), \(bind: record.target),
                     \(bind: record.workspaceID), \(bind: record.details.canonicalString), \(bind: record.prevHash), \(bind: record.hash))
             """
         ).run()
@@ -60,8 +60,8 @@ public struct AuditRepository: Sendable {
         actorID: String? = nil,
         on db: any SQLDatabase
     ) async throws -> [AuditRecord] {
-        try await db.raw(listQuery(chain: chain, afterSeq: afterSeq, limit: limit, action: action, actorID: actorID)).all()
-            .map(Self.record(from:))
+        try await db.raw(listQuery(chain: chain, afterSeq: afterSeq, limit: limit, action: action, actorID: actorID))
+            .allRecords(StoredEntry.self).map(\.record)
     }
 
     /// The statement behind `list`; each filter has an index that leads with `chain` and ends
@@ -75,28 +75,37 @@ public struct AuditRepository: Sendable {
     }
 
     public func chains(on db: any SQLDatabase) async throws -> [String] {
-        try await db.raw("SELECT DISTINCT chain FROM audit_log ORDER BY chain").all().map { try $0.decode(column: "chain", as: String.self) }
+        try await db.raw("SELECT DISTINCT chain FROM audit_log ORDER BY chain").all(decodingColumn: "chain", as: String.self)
     }
 
-    static func record(from row: any SQLRow) throws -> AuditRecord {
-        let detailsText = try row.decode(column: "details", as: String.self)
-        let details = (try? JSONValueParser.parse(detailsText)) ?? .string(detailsText)
-        return AuditRecord(
-            id: try row.decode(column: "id", as: String.self),
-            chain: try row.decode(column: "chain", as: String.self),
-            seq: try row.decode(column: "seq", as: Int64.self),
-            at: try row.decode(column: "at", as: String.self),
-            actor: AuditActor(
-                id: try row.decode(column: "actor_id", as: String?.self),
-                kind: try row.decode(column: "actor_kind", as: String.self),
-                ip: try row.decode(column: "actor_ip", as: String?.self)
-            ),
-            action: try row.decode(column: "action", as: String.self),
-            target: try row.decode(column: "target", as: String?.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String?.self),
-            details: details,
-            prevHash: try row.decode(column: "prev_hash", as: String.self),
-            hash: try row.decode(column: "hash", as: String.self)
-        )
+    struct ChainHead: Decodable {
+        var seq: Int64
+        var hash: String
+    }
+
+    /// An `audit_log` row: the actor in three columns, the details as canonical JSON text.
+    struct StoredEntry: Decodable {
+        var id: String
+        var chain: String
+        var seq: Int64
+        var at: String
+        var actorID: String?
+        var actorKind: AuditActor.Kind
+        var actorIP: String?
+        var action: String
+        var target: String?
+        var workspaceID: String?
+        var details: String
+        var prevHash: String
+        var hash: String
+
+        var record: AuditRecord {
+            AuditRecord(
+                id: id, chain: chain, seq: seq, at: at, actor: AuditActor(id: actorID, kind: actorKind, ip: actorIP), action: action,
+                target: target, workspaceID: workspaceID,
+                // Text that is not JSON (written by hand into the table) stays as it is, for the verifier to flag.
+                details: (try? JSONValueParser.parse(details)) ?? .string(details), prevHash: prevHash, hash: hash
+            )
+        }
     }
 }

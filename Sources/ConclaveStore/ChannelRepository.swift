@@ -27,12 +27,12 @@ public struct ChannelRepository: Sendable {
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
-        try await db.raw("SELECT * FROM channels WHERE id = \(bind: id)").first().map(Self.channel(from:))
+        try await db.raw("SELECT * FROM channels WHERE id = \(bind: id)").firstRecord(ChannelRecord.self)
     }
 
     public func findDM(workspaceID: String, dmKey: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
-        try await db.raw("SELECT * FROM channels WHERE workspace_id = \(bind: workspaceID) AND dm_key = \(bind: dmKey)").first()
-            .map(Self.channel(from:))
+        try await db.raw("SELECT * FROM channels WHERE workspace_id = \(bind: workspaceID) AND dm_key = \(bind: dmKey)")
+            .firstRecord(ChannelRecord.self)
     }
 
     /// Channels a principal may see: public channels of the workspace plus those it belongs to.
@@ -44,7 +44,7 @@ public struct ChannelRepository: Sendable {
               AND (c.private = 0 OR EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.principal_id = \(bind: principalID)))
             ORDER BY c.id LIMIT \(bind: limit)
             """
-        ).all().map(Self.channel(from:))
+        ).allRecords(ChannelRecord.self)
     }
 
     public func update(id: String, name: String?, topic: String, now: Int64, on db: any SQLDatabase) async throws {
@@ -71,7 +71,7 @@ public struct ChannelRepository: Sendable {
                           AND m.role IN (\(binds: roles)))
             RETURNING last_seq
             """
-        ).first()?.decode(column: "last_seq", as: Int64.self)
+        ).first(decodingColumn: "last_seq", as: Int64.self)
     }
 
     /// The read marker starts at the channel's latest seq: history from before joining is not
@@ -109,7 +109,7 @@ public struct ChannelRepository: Sendable {
     /// the check before every read and send. Nil when the channel does not exist.
     public func access(
         channelID: String, principalID: String, on db: any SQLDatabase
-    ) async throws -> (channel: ChannelRecord, workspaceRole: String?, isMember: Bool)? {
+    ) async throws -> (channel: ChannelRecord, workspaceRole: Role?, isMember: Bool)? {
         let row = try await db.raw(
             """
             SELECT c.*, m.role AS access_role, cm.principal_id AS access_member
@@ -120,11 +120,8 @@ public struct ChannelRepository: Sendable {
             """
         ).first()
         guard let row else { return nil }
-        return (
-            try Self.channel(from: row),
-            try row.decode(column: "access_role", as: String?.self),
-            try row.decode(column: "access_member", as: String?.self) != nil
-        )
+        let access = try row.decodeRecord(AccessColumns.self)
+        return (try row.decodeRecord(ChannelRecord.self), access.accessRole, access.accessMember != nil)
     }
 
     public func isMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
@@ -135,7 +132,7 @@ public struct ChannelRepository: Sendable {
 
     public func members(channelID: String, on db: any SQLDatabase) async throws -> [String] {
         try await db.raw("SELECT principal_id FROM channel_members WHERE channel_id = \(bind: channelID) ORDER BY principal_id LIMIT 10000")
-            .all().map { try $0.decode(column: "principal_id", as: String.self) }
+            .all(decodingColumn: "principal_id", as: String.self)
     }
 
     /// Records where in the workspace's event log a membership began (the seq of the event that
@@ -150,35 +147,31 @@ public struct ChannelRepository: Sendable {
     /// The channels of a workspace a principal belongs to, each with the event seq its membership
     /// began at (0 when unknown: memberships from before that was recorded).
     public func membershipsJoinedAt(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
-        let rows = try await db.raw(
+        let memberships = try await db.raw(
             """
             SELECT cm.channel_id, cm.joined_seq FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
             WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
             """
-        ).all()
-        var result: [String: Int64] = [:]
-        for row in rows {
-            result[try row.decode(column: "channel_id", as: String.self)] = try row.decode(column: "joined_seq", as: Int64?.self) ?? 0
-        }
-        return result
+        ).allRecords(ChannelJoin.self)
+        return Dictionary(memberships.map { ($0.channelID, $0.joinedSeq ?? 0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// The channels of a workspace a principal belongs to (the stream's visibility set).
-    public func memberships(principalID: String, workspaceID: String, kind: String? = nil, on db: any SQLDatabase) async throws -> Set<String> {
+    public func memberships(principalID: String, workspaceID: String, kind: ChannelKind? = nil, on db: any SQLDatabase) async throws -> Set<String> {
         var query = SQLQueryString(
             """
             SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
             WHERE cm.principal_id = \(bind: principalID) AND c.workspace_id = \(bind: workspaceID)
             """
         )
-        if let kind { query.appendInterpolation(" AND c.kind = \(bind: kind)" as SQLQueryString) }
-        return Set(try await db.raw(query).all().map { try $0.decode(column: "channel_id", as: String.self) })
+        if let kind { query.appendInterpolation(" AND c.kind = \(bind: kind.rawValue)" as SQLQueryString) }
+        return Set(try await db.raw(query).all(decodingColumn: "channel_id", as: String.self))
     }
 
     public func readMarker(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Int64? {
         try await db.raw(
             "SELECT last_read_seq FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"
-        ).first()?.decode(column: "last_read_seq", as: Int64.self)
+        ).first(decodingColumn: "last_read_seq", as: Int64.self)
     }
 
     /// Moves the read marker forward only (an older seq never un-reads messages).
@@ -200,17 +193,14 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
-    static func channel(from row: any SQLRow) throws -> ChannelRecord {
-        ChannelRecord(
-            id: try row.decode(column: "id", as: String.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String.self),
-            kind: try row.decode(column: "kind", as: String.self),
-            name: try row.decode(column: "name", as: String?.self),
-            isPrivate: try row.decode(column: "private", as: Int64.self) != 0,
-            topic: try row.decode(column: "topic", as: String.self),
-            createdBy: try row.decode(column: "created_by", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastSeq: try row.decode(column: "last_seq", as: Int64.self)
-        )
+    /// The caller's workspace role and channel membership joined to a channel's row.
+    struct AccessColumns: Decodable {
+        var accessRole: Role?
+        var accessMember: String?
+    }
+
+    struct ChannelJoin: Decodable {
+        var channelID: String
+        var joinedSeq: Int64?
     }
 }

@@ -19,6 +19,15 @@ public protocol Database: Sendable {
     /// Runs until cancelled; backends with background work (a connection pool) need it running.
     func run() async throws
     func shutdown() async
+    /// Returns once the database accepts a connection, logging each failed attempt and backing
+    /// off between them; cancellation ends the wait. At once for a local file.
+    func waitUntilReachable() async throws
+    /// After a committed write that erased content (a message deleted or edited): leaves no copy
+    /// of the old bytes in the database's side files (SQLite's WAL). Nothing to do on PostgreSQL.
+    func flushErasures() async
+    /// How servers sharing this database hear about each other's changes; nil when one process
+    /// owns it (SQLite), so there is no other server to tell or hear.
+    var notifications: (any DatabaseNotifications)? { get }
 }
 
 /// An error from storage that the caller can act on; everything else is internal.

@@ -6,16 +6,18 @@ public struct WorkspaceEvent: Sendable, Equatable {
     public var workspaceID: String
     /// Position in the workspace's log: 1, 2, 3… in commit order.
     public var seq: Int64
-    public var type: String
+    public var type: EventType
     public var channelID: String?
     public var messageID: String?
-    /// Who may see it: `channel` (members of `channelID`), `workspace` (every member), or
-    /// `principal:<id>` (one principal, e.g. `agent.paused`).
-    public var visibility: String
+    /// Who may see it: the members of `channelID`, every member, or one principal.
+    public var visibility: EventVisibility
     public var data: JSONValue
     public var createdAt: Int64
 
-    public init(workspaceID: String, seq: Int64, type: String, channelID: String?, messageID: String?, visibility: String, data: JSONValue, createdAt: Int64) {
+    public init(
+        workspaceID: String, seq: Int64, type: EventType, channelID: String?, messageID: String?, visibility: EventVisibility, data: JSONValue,
+        createdAt: Int64
+    ) {
         self.workspaceID = workspaceID
         self.seq = seq
         self.type = type
@@ -36,13 +38,12 @@ public struct EventLog: Sendable {
 
     @discardableResult
     public func append(
-        workspaceID: String, type: String, channelID: String?, messageID: String? = nil, visibility: String, data: JSONValue,
+        workspaceID: String, type: EventType, channelID: String?, messageID: String? = nil, visibility: EventVisibility, data: JSONValue,
         now: Int64, on db: any SQLDatabase
     ) async throws -> WorkspaceEvent {
-        guard let row = try await db.raw(
+        guard let seq = try await db.raw(
             "UPDATE workspaces SET event_seq = event_seq + 1 WHERE id = \(bind: workspaceID) RETURNING event_seq"
-        ).first() else { throw StoreError.notFound }
-        let seq = try row.decode(column: "event_seq", as: Int64.self)
+        ).first(decodingColumn: "event_seq", as: Int64.self) else { throw StoreError.notFound }
         let event = WorkspaceEvent(
             workspaceID: workspaceID, seq: seq, type: type, channelID: channelID, messageID: messageID, visibility: visibility, data: data,
             createdAt: now
@@ -50,7 +51,7 @@ public struct EventLog: Sendable {
         try await db.raw(
             """
             INSERT INTO events (workspace_id, seq, type, channel_id, message_id, visibility, data, created_at)
-            VALUES (\(bind: workspaceID), \(bind: seq), \(bind: type), \(bind: channelID), \(bind: messageID), \(bind: visibility),
+            VALUES (\(bind: workspaceID), \(bind: seq), \(bind: type.rawValue), \(bind: channelID), \(bind: messageID), \(bind: visibility.rawValue),
                     \(bind: data.canonicalString), \(bind: now))
             """
         ).run()
@@ -63,27 +64,24 @@ public struct EventLog: Sendable {
             """
             SELECT * FROM events WHERE workspace_id = \(bind: workspaceID) AND seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)
             """
-        ).all().map(Self.event(from:))
+        ).allRecords(StoredEvent.self).map(\.event)
     }
 
     public func head(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
-        try await db.raw("SELECT event_seq FROM workspaces WHERE id = \(bind: workspaceID)").first()?.decode(column: "event_seq", as: Int64.self) ?? 0
+        try await db.raw("SELECT event_seq FROM workspaces WHERE id = \(bind: workspaceID)").first(decodingColumn: "event_seq", as: Int64.self) ?? 0
     }
 
     /// The last seq removed by retention (0 if none): a stream cannot resume from before it.
     public func prunedThrough(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
-        try await db.raw("SELECT events_pruned_through FROM workspaces WHERE id = \(bind: workspaceID)").first()?
-            .decode(column: "events_pruned_through", as: Int64.self) ?? 0
+        try await db.raw("SELECT events_pruned_through FROM workspaces WHERE id = \(bind: workspaceID)")
+            .first(decodingColumn: "events_pruned_through", as: Int64.self) ?? 0
     }
 
     /// Workspaces with events that may have outlived the retention window.
     public func workspacesToPrune(on db: any SQLDatabase) async throws -> [(id: String, prunedThrough: Int64, head: Int64)] {
-        try await db.raw("SELECT id, events_pruned_through, event_seq FROM workspaces WHERE event_seq > events_pruned_through").all().map {
-            (
-                try $0.decode(column: "id", as: String.self), try $0.decode(column: "events_pruned_through", as: Int64.self),
-                try $0.decode(column: "event_seq", as: Int64.self)
-            )
-        }
+        try await db.raw(
+            "SELECT id, events_pruned_through AS pruned_through, event_seq AS head FROM workspaces WHERE event_seq > events_pruned_through"
+        ).allRecords(PruneCandidate.self).map { ($0.id, $0.prunedThrough, $0.head) }
     }
 
     /// The newest seq in (`after`, `head`] created before `cutoff`, found by binary search over
@@ -97,7 +95,7 @@ public struct EventLog: Sendable {
             let middle = low + (high - low) / 2
             let createdAt = try await db.raw(
                 "SELECT created_at FROM events WHERE workspace_id = \(bind: workspaceID) AND seq = \(bind: middle)"
-            ).first()?.decode(column: "created_at", as: Int64.self)
+            ).first(decodingColumn: "created_at", as: Int64.self)
             if let createdAt, createdAt < cutoff { low = middle } else { high = middle }
         }
         return low
@@ -132,18 +130,28 @@ public struct EventLog: Sendable {
         ).run()
     }
 
-    static func event(from row: any SQLRow) throws -> WorkspaceEvent {
-        let text = try row.decode(column: "data", as: String.self)
-        let data = (try? JSONValueParser.parse(text)) ?? .null
-        return WorkspaceEvent(
-            workspaceID: try row.decode(column: "workspace_id", as: String.self),
-            seq: try row.decode(column: "seq", as: Int64.self),
-            type: try row.decode(column: "type", as: String.self),
-            channelID: try row.decode(column: "channel_id", as: String?.self),
-            messageID: try row.decode(column: "message_id", as: String?.self),
-            visibility: try row.decode(column: "visibility", as: String.self),
-            data: data,
-            createdAt: try row.decode(column: "created_at", as: Int64.self)
-        )
+    struct PruneCandidate: Decodable {
+        var id: String
+        var prunedThrough: Int64
+        var head: Int64
+    }
+
+    /// An `events` row, its data as canonical JSON text.
+    struct StoredEvent: Decodable {
+        var workspaceID: String
+        var seq: Int64
+        var type: EventType
+        var channelID: String?
+        var messageID: String?
+        var visibility: EventVisibility
+        var data: String
+        var createdAt: Int64
+
+        var event: WorkspaceEvent {
+            WorkspaceEvent(
+                workspaceID: workspaceID, seq: seq, type: type, channelID: channelID, messageID: messageID, visibility: visibility,
+                data: (try? JSONValueParser.parse(data)) ?? .null, createdAt: createdAt
+            )
+        }
     }
 }

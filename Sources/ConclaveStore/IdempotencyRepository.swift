@@ -2,7 +2,7 @@ import SQLKit
 
 /// Stored first responses for Idempotency-Key replays (24 h per principal and key).
 public struct IdempotencyRepository: Sendable {
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Decodable {
         public var requestHash: String
         /// 0 while the first request is still running.
         public var status: Int
@@ -22,15 +22,10 @@ public struct IdempotencyRepository: Sendable {
             AND (created_at < \(bind: expiredBefore) OR (status = 0 AND created_at < \(bind: now - 60_000)))
             """
         ).run()
-        if let row = try await db.raw(
+        if let entry = try await db.raw(
             "SELECT request_hash, status, body, resource_id FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)"
-        ).first() {
-            return Entry(
-                requestHash: try row.decode(column: "request_hash", as: String.self),
-                status: try row.decode(column: "status", as: Int.self),
-                body: try row.decode(column: "body", as: String.self),
-                resourceID: try row.decode(column: "resource_id", as: String?.self)
-            )
+        ).firstRecord(Entry.self) {
+            return entry
         }
         try await db.raw(
             """

@@ -16,11 +16,11 @@ public struct InviteRepository: Sendable {
     }
 
     public func find(tokenHash: String, on db: any SQLDatabase) async throws -> InviteRecord? {
-        try await db.raw("SELECT * FROM invites WHERE token_hash = \(bind: tokenHash)").first().map(Self.invite(from:))
+        try await db.raw("SELECT * FROM invites WHERE token_hash = \(bind: tokenHash)").firstRecord(InviteRecord.self)
     }
 
     public func find(id: String, workspaceID: String, on db: any SQLDatabase) async throws -> InviteRecord? {
-        try await db.raw("SELECT * FROM invites WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").first().map(Self.invite(from:))
+        try await db.raw("SELECT * FROM invites WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").firstRecord(InviteRecord.self)
     }
 
     /// Takes one use if the invite is still usable; the check and the increment are one statement.
@@ -44,20 +44,7 @@ public struct InviteRepository: Sendable {
             SELECT * FROM invites WHERE workspace_id = \(bind: workspaceID) AND id > \(bind: cursor ?? "")
             ORDER BY id LIMIT \(bind: limit)
             """
-        ).all().map(Self.invite(from:))
+        ).allRecords(InviteRecord.self)
     }
 
-    static func invite(from row: any SQLRow) throws -> InviteRecord {
-        InviteRecord(
-            id: try row.decode(column: "id", as: String.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String.self),
-            role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer,
-            maxUses: try row.decode(column: "max_uses", as: Int64.self),
-            uses: try row.decode(column: "uses", as: Int64.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64.self),
-            createdBy: try row.decode(column: "created_by", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self)
-        )
-    }
 }

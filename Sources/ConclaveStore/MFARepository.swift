@@ -17,7 +17,7 @@ public struct MFARepository: Sendable {
     public func challengeUser(tokenHash: String, now: Int64, on db: any SQLDatabase) async throws -> String? {
         try await db.raw(
             "SELECT user_id FROM mfa_challenges WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now)"
-        ).first()?.decode(column: "user_id", as: String.self)
+        ).first(decodingColumn: "user_id", as: String.self)
     }
 
     /// Marks the challenge used; false when it was already used or expired (a concurrent winner).

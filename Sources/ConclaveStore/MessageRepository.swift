@@ -1,3 +1,4 @@
+import ConclaveCore
 import SQLKit
 
 /// Messages. Deleting erases text and metadata in place (a tombstone keeps the seq); with SQLite's
@@ -11,8 +12,8 @@ public struct MessageRepository: Sendable {
             INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
                                   reply_count, client_msg_id, created_at, edited_at, deleted_at)
             VALUES (\(bind: message.id), \(bind: message.workspaceID), \(bind: message.channelID), \(bind: message.seq), \(bind: message.senderID),
-                    \(bind: message.senderKind), \(bind: message.kind), \(bind: message.text), \(bind: message.metadata),
-                    \(bind: message.mentions.joined(separator: " ")), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
+                    \(bind: message.senderKind.rawValue), \(bind: message.kind.rawValue), \(bind: message.text), \(bind: message.metadata),
+                    \(bind: message.$mentions), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
                     \(bind: message.createdAt), NULL, NULL)
             """
         ).run()
@@ -28,7 +29,7 @@ public struct MessageRepository: Sendable {
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> MessageRecord? {
-        try await db.raw("SELECT * FROM messages WHERE id = \(bind: id)").first().map(Self.message(from:))
+        try await db.raw("SELECT * FROM messages WHERE id = \(bind: id)").firstRecord(MessageRecord.self)
     }
 
     /// A sender's message with this client_msg_id in this channel: the id is unique per sender and
@@ -38,7 +39,7 @@ public struct MessageRepository: Sendable {
             """
             SELECT * FROM messages WHERE sender_id = \(bind: senderID) AND channel_id = \(bind: channelID) AND client_msg_id = \(bind: clientMsgID)
             """
-        ).first().map(Self.message(from:))
+        ).firstRecord(MessageRecord.self)
     }
 
     /// Frees a client_msg_id whose idempotency window has passed, so the sender may use it again.
@@ -58,7 +59,7 @@ public struct MessageRepository: Sendable {
         let descending = beforeSeq != nil && afterSeq == nil
         query.appendInterpolation(SQLQueryString(descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC"))
         query.appendInterpolation(" LIMIT \(bind: limit)" as SQLQueryString)
-        let rows = try await db.raw(query).all().map(Self.message(from:))
+        let rows = try await db.raw(query).allRecords(MessageRecord.self)
         return descending ? rows.reversed() : rows
     }
 
@@ -77,13 +78,13 @@ public struct MessageRepository: Sendable {
     /// in its root's `reply_count`. The erase is conditional on the row, so of two concurrent
     /// deletes only one lowers the count (PostgreSQL re-checks `deleted_at` after the row lock).
     public func erase(id: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
-        guard let row = try await db.raw(
+        guard let erased = try await db.raw(
             """
             UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, deleted_at = \(bind: now)
             WHERE id = \(bind: id) AND deleted_at IS NULL RETURNING thread_id
             """
-        ).first() else { return false }
-        if let threadID = try row.decode(column: "thread_id", as: String?.self) {
+        ).firstRecord(ErasedMessage.self) else { return false }
+        if let threadID = erased.threadID {
             try await db.raw("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(bind: threadID) AND reply_count > 0").run()
         }
         return true
@@ -96,28 +97,10 @@ public struct MessageRepository: Sendable {
             SELECT COUNT(*) AS unread FROM messages
             WHERE channel_id = \(bind: channelID) AND seq > \(bind: afterSeq) AND sender_id <> \(bind: principalID) AND deleted_at IS NULL
             """
-        ).first()?.decode(column: "unread", as: Int64.self) ?? 0
+        ).first(decodingColumn: "unread", as: Int64.self) ?? 0
     }
 
-    static func message(from row: any SQLRow) throws -> MessageRecord {
-        let mentions = try row.decode(column: "mentions", as: String.self)
-        return MessageRecord(
-            id: try row.decode(column: "id", as: String.self),
-            workspaceID: try row.decode(column: "workspace_id", as: String.self),
-            channelID: try row.decode(column: "channel_id", as: String.self),
-            seq: try row.decode(column: "seq", as: Int64.self),
-            senderID: try row.decode(column: "sender_id", as: String.self),
-            senderKind: try row.decode(column: "sender_kind", as: String.self),
-            kind: try row.decode(column: "kind", as: String.self),
-            text: try row.decode(column: "text", as: String?.self),
-            metadata: try row.decode(column: "metadata", as: String?.self),
-            mentions: mentions.split(separator: " ").map(String.init),
-            threadID: try row.decode(column: "thread_id", as: String?.self),
-            replyCount: try row.decode(column: "reply_count", as: Int64.self),
-            clientMsgID: try row.decode(column: "client_msg_id", as: String?.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            editedAt: try row.decode(column: "edited_at", as: Int64?.self),
-            deletedAt: try row.decode(column: "deleted_at", as: Int64?.self)
-        )
+    struct ErasedMessage: Decodable {
+        var threadID: String?
     }
 }

@@ -1,9 +1,9 @@
 import ConclaveCore
 
 /// A human or an agent's login account. `passwordHash` is an argon2id PHC string.
-public struct UserRecord: Sendable, Equatable {
+public struct UserRecord: Sendable, Equatable, Decodable {
     public var id: String
-    public var kind: String
+    public var kind: Principal.Kind
     public var email: String?
     public var name: String
     public var passwordHash: String?
@@ -14,7 +14,7 @@ public struct UserRecord: Sendable, Equatable {
     public var totpLastCounter: Int64?
     public var createdAt: Int64
 
-    public init(id: String, kind: String, email: String?, name: String, passwordHash: String?, failedLogins: Int64, lockedUntil: Int64?, totpSecret: String?, totpEnabled: Bool, totpLastCounter: Int64?, createdAt: Int64) {
+    public init(id: String, kind: Principal.Kind, email: String?, name: String, passwordHash: String?, failedLogins: Int64, lockedUntil: Int64?, totpSecret: String?, totpEnabled: Bool, totpLastCounter: Int64?, createdAt: Int64) {
         self.id = id
         self.kind = kind
         self.email = email
@@ -29,7 +29,7 @@ public struct UserRecord: Sendable, Equatable {
     }
 }
 
-public struct WorkspaceRecord: Sendable, Equatable {
+public struct WorkspaceRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var name: String
     public var createdBy: String
@@ -43,7 +43,7 @@ public struct WorkspaceRecord: Sendable, Equatable {
     }
 }
 
-public struct MembershipRecord: Sendable, Equatable {
+public struct MembershipRecord: Sendable, Equatable, Decodable {
     public var workspaceID: String
     public var principalID: String
     public var role: Role
@@ -57,7 +57,7 @@ public struct MembershipRecord: Sendable, Equatable {
     }
 }
 
-public struct SessionRecord: Sendable, Equatable {
+public struct SessionRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var userID: String
     public var createdAt: Int64
@@ -91,7 +91,7 @@ public struct SessionRecord: Sendable, Equatable {
     public func isActive(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
 }
 
-public struct InviteRecord: Sendable, Equatable {
+public struct InviteRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var role: Role
@@ -117,18 +117,18 @@ public struct InviteRecord: Sendable, Equatable {
     public func isUsable(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now && uses < maxUses }
 }
 
-public struct AgentRecord: Sendable, Equatable {
+public struct AgentRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var userID: String?
     public var name: String
     public var description: String
-    public var status: String
+    public var status: AgentStatus
     public var createdBy: String
     public var createdAt: Int64
     public var lastSeenAt: Int64?
 
-    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: String, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
+    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: AgentStatus, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
         self.id = id
         self.workspaceID = workspaceID
         self.userID = userID
@@ -141,15 +141,15 @@ public struct AgentRecord: Sendable, Equatable {
     }
 }
 
-public struct APIKeyRecord: Sendable, Equatable {
+public struct APIKeyRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var ownerID: String
     public var workspaceID: String?
     public var name: String
     public var prefix: String
-    public var scopes: [String]
+    @SpaceSeparated public var scopes: [String]
     public var expiresAt: Int64?
-    public var allowedCIDRs: [String]
+    @CommaSeparated public var allowedCIDRs: [String]
     public var createdBy: String
     public var createdAt: Int64
     public var revokedAt: Int64?
@@ -173,11 +173,10 @@ public struct APIKeyRecord: Sendable, Equatable {
     }
 }
 
-public struct ChannelRecord: Sendable, Equatable {
+public struct ChannelRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
-    /// `channel` or `dm`.
-    public var kind: String
+    public var kind: ChannelKind
     public var name: String?
     public var isPrivate: Bool
     public var topic: String
@@ -185,7 +184,7 @@ public struct ChannelRecord: Sendable, Equatable {
     public var createdAt: Int64
     public var lastSeq: Int64
 
-    public init(id: String, workspaceID: String, kind: String, name: String?, isPrivate: Bool, topic: String, createdBy: String, createdAt: Int64, lastSeq: Int64) {
+    public init(id: String, workspaceID: String, kind: ChannelKind, name: String?, isPrivate: Bool, topic: String, createdBy: String, createdAt: Int64, lastSeq: Int64) {
         self.id = id
         self.workspaceID = workspaceID
         self.kind = kind
@@ -196,19 +195,24 @@ public struct ChannelRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastSeq = lastSeq
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, workspaceID, kind, name, topic, createdBy, createdAt, lastSeq
+        case isPrivate = "private"
+    }
 }
 
-public struct MessageRecord: Sendable, Equatable {
+public struct MessageRecord: Sendable, Equatable, Decodable {
     public var id: String
     public var workspaceID: String
     public var channelID: String
     public var seq: Int64
     public var senderID: String
-    public var senderKind: String
-    public var kind: String
+    public var senderKind: Principal.Kind
+    public var kind: MessageKind
     public var text: String?
     public var metadata: String?
-    public var mentions: [String]
+    @SpaceSeparated public var mentions: [String]
     public var threadID: String?
     public var replyCount: Int64
     public var clientMsgID: String?
@@ -216,7 +220,7 @@ public struct MessageRecord: Sendable, Equatable {
     public var editedAt: Int64?
     public var deletedAt: Int64?
 
-    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: String, kind: String, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
         self.id = id
         self.workspaceID = workspaceID
         self.channelID = channelID

@@ -2,7 +2,7 @@ import Logging
 import PostgresNIO
 import SQLKit
 
-extension PostgresDatabase {
+extension PostgresDatabase: DatabaseNotifications {
     /// How often a LISTEN connection must prove it is alive, and how long its answer may take.
     /// A LISTEN connection that the network dropped without a word (a NAT or load balancer
     /// forgetting an idle connection, a frozen server process) looks exactly like one on which

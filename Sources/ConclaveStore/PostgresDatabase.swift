@@ -166,6 +166,11 @@ public final class PostgresDatabase: Database {
         return "connection failed (\(type))"
     }
 
+    /// Deleted rows leave no copy the server keeps outside PostgreSQL's own storage.
+    public func flushErasures() async {}
+
+    public var notifications: (any DatabaseNotifications)? { self }
+
     public func shutdown() async {}
 }
 

@@ -84,9 +84,15 @@ public final class SQLiteDatabase: Database {
 
     /// Folds the WAL into the database file and truncates it, so an erased row's old page images
     /// do not linger in `-wal` (with secure_delete the database file itself keeps no copy).
-    public func checkpoint() async {
+    public func flushErasures() async {
         _ = try? await readers[0].read { db in try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
     }
+
+    /// The file is opened already.
+    public func waitUntilReachable() async throws {}
+
+    /// One process owns the file: there is no other server.
+    public var notifications: (any DatabaseNotifications)? { nil }
 
     public func run() async throws {
         try await gracefulShutdownFriendlySleep()

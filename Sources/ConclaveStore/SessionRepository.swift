@@ -24,7 +24,7 @@ public struct SessionRepository: Sendable {
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> SessionRecord? {
-        try await db.raw("SELECT * FROM sessions WHERE id = \(bind: id)").first().map(Self.session(from:))
+        try await db.raw("SELECT * FROM sessions WHERE id = \(bind: id)").firstRecord(SessionRecord.self)
     }
 
     public enum RefreshLookup: Sendable {
@@ -41,15 +41,15 @@ public struct SessionRepository: Sendable {
     public func spendRefreshToken(hash: String, now: Int64, on db: any SQLDatabase) async throws -> RefreshLookup {
         let spent = try await db.raw(
             "UPDATE refresh_tokens SET used_at = \(bind: now) WHERE token_hash = \(bind: hash) AND used_at IS NULL RETURNING session_id"
-        ).first()
+        ).first(decodingColumn: "session_id", as: String.self)
         if let spent {
-            guard let session = try await find(id: try spent.decode(column: "session_id", as: String.self), on: db) else { return .unknown }
+            guard let session = try await find(id: spent, on: db) else { return .unknown }
             return .valid(session)
         }
-        guard let row = try await db.raw("SELECT session_id FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else {
-            return .unknown
-        }
-        return .reused(sessionID: try row.decode(column: "session_id", as: String.self))
+        guard let sessionID = try await db.raw("SELECT session_id FROM refresh_tokens WHERE token_hash = \(bind: hash)")
+            .first(decodingColumn: "session_id", as: String.self)
+        else { return .unknown }
+        return .reused(sessionID: sessionID)
     }
 
     /// The session proved the password (or a passkey with user verification) again, now.
@@ -82,7 +82,7 @@ public struct SessionRepository: Sendable {
             WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND id <> \(bind: keeping ?? "")
             RETURNING id
             """
-        ).all().map { try $0.decode(column: "id", as: String.self) }
+        ).all(decodingColumn: "id", as: String.self)
         if !revoked.isEmpty { try await NotificationChannel.credentialsRevokedOnCommit(on: db) }
         return revoked
     }
@@ -93,21 +93,7 @@ public struct SessionRepository: Sendable {
             SELECT * FROM sessions WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND expires_at > \(bind: now)
             ORDER BY created_at DESC LIMIT 200
             """
-        ).all().map(Self.session(from:))
+        ).allRecords(SessionRecord.self)
     }
 
-    static func session(from row: any SQLRow) throws -> SessionRecord {
-        SessionRecord(
-            id: try row.decode(column: "id", as: String.self),
-            userID: try row.decode(column: "user_id", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
-            ip: try row.decode(column: "ip", as: String?.self),
-            userAgent: try row.decode(column: "user_agent", as: String?.self),
-            mfa: try row.decode(column: "mfa", as: Int64.self) != 0,
-            authenticatedAt: try row.decode(column: "authenticated_at", as: Int64?.self)
-        )
-    }
 }

@@ -10,26 +10,26 @@ public struct UserRepository: Sendable {
             """
             INSERT INTO users (id, kind, email, name, password_hash, failed_logins, locked_until, totp_secret, totp_enabled,
                                totp_last_counter, created_at, updated_at)
-            VALUES (\(bind: user.id), \(bind: user.kind), \(bind: user.email), \(bind: user.name), \(bind: user.passwordHash), 0, NULL,
+            VALUES (\(bind: user.id), \(bind: user.kind.rawValue), \(bind: user.email), \(bind: user.name), \(bind: user.passwordHash), 0, NULL,
                     NULL, 0, NULL, \(bind: user.createdAt), \(bind: user.createdAt))
             """
         ).run()
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> UserRecord? {
-        try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").first().map(Self.user(from:))
+        try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").firstRecord(UserRecord.self)
     }
 
     public func find(email: String, on db: any SQLDatabase) async throws -> UserRecord? {
-        try await db.raw("SELECT * FROM users WHERE email = \(bind: Validation.normalizedEmail(email))").first().map(Self.user(from:))
+        try await db.raw("SELECT * FROM users WHERE email = \(bind: Validation.normalizedEmail(email))").firstRecord(UserRecord.self)
     }
 
     public func recordFailedLogin(id: String, lockThreshold: Int64, lockUntil: Int64, now: Int64, on db: any SQLDatabase) async throws -> Int64 {
         try await db.raw(
             "UPDATE users SET failed_logins = failed_logins + 1, updated_at = \(bind: now) WHERE id = \(bind: id)"
         ).run()
-        let failures = try await db.raw("SELECT failed_logins FROM users WHERE id = \(bind: id)").first()?
-            .decode(column: "failed_logins", as: Int64.self) ?? 0
+        let failures = try await db.raw("SELECT failed_logins FROM users WHERE id = \(bind: id)")
+            .first(decodingColumn: "failed_logins", as: Int64.self) ?? 0
         if failures >= lockThreshold {
             try await db.raw(
                 "UPDATE users SET locked_until = \(bind: lockUntil), failed_logins = 0 WHERE id = \(bind: id)"
@@ -82,19 +82,4 @@ public struct UserRepository: Sendable {
         return row != nil
     }
 
-    static func user(from row: any SQLRow) throws -> UserRecord {
-        UserRecord(
-            id: try row.decode(column: "id", as: String.self),
-            kind: try row.decode(column: "kind", as: String.self),
-            email: try row.decode(column: "email", as: String?.self),
-            name: try row.decode(column: "name", as: String.self),
-            passwordHash: try row.decode(column: "password_hash", as: String?.self),
-            failedLogins: try row.decode(column: "failed_logins", as: Int64.self),
-            lockedUntil: try row.decode(column: "locked_until", as: Int64?.self),
-            totpSecret: try row.decode(column: "totp_secret", as: String?.self),
-            totpEnabled: try row.decode(column: "totp_enabled", as: Int64.self) != 0,
-            totpLastCounter: try row.decode(column: "totp_last_counter", as: Int64?.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self)
-        )
-    }
 }

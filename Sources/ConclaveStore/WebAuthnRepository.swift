@@ -6,7 +6,7 @@ import SQLKit
 /// ceremonies that carry the server's challenges. Binary values are stored as unpadded base64url.
 public struct WebAuthnRepository: Sendable {
     /// A registered passkey.
-    public struct Credential: Sendable, Equatable {
+    public struct Credential: Sendable, Equatable, Decodable {
         /// Our id, `pk_` + 20 base62 characters (the one used in URLs).
         public var id: String
         public var userID: String
@@ -22,7 +22,7 @@ public struct WebAuthnRepository: Sendable {
         public var attestationFormat: String
         public var backupEligible: Bool
         public var backupState: Bool
-        public var transports: [String]
+        @SpaceSeparated public var transports: [String]
         public var name: String
         public var createdAt: Int64
         public var lastUsedAt: Int64?
@@ -53,8 +53,8 @@ public struct WebAuthnRepository: Sendable {
     }
 
     /// A challenge the server issued, spent by the first verification that presents it.
-    public struct Ceremony: Sendable, Equatable {
-        public enum Kind: String, Sendable { case register, login }
+    public struct Ceremony: Sendable, Equatable, Decodable {
+        public enum Kind: String, Sendable, Decodable { case register, login }
 
         /// For login ceremonies the keyed hash of the `ceremony_id` handed to the client.
         public var id: String
@@ -119,7 +119,7 @@ public struct WebAuthnRepository: Sendable {
             WHERE id = \(bind: id) AND kind = 'login' AND used_at IS NULL AND expires_at > \(bind: now)
             RETURNING id, user_id, kind, challenge, created_at, expires_at
             """
-        ).first().map(Self.ceremony(from:))
+        ).firstRecord(Ceremony.self)
     }
 
     /// Marks the user's live registration ceremony with this challenge used and returns it.
@@ -131,7 +131,7 @@ public struct WebAuthnRepository: Sendable {
               AND used_at IS NULL AND expires_at > \(bind: now)
             RETURNING id, user_id, kind, challenge, created_at, expires_at
             """
-        ).first().map(Self.ceremony(from:))
+        ).firstRecord(Ceremony.self)
     }
 
     // MARK: - Credentials
@@ -147,14 +147,14 @@ public struct WebAuthnRepository: Sendable {
             VALUES (\(bind: credential.id), \(bind: credential.userID), \(bind: credential.credentialID), \(bind: credential.publicKey),
                     \(bind: credential.algorithm), \(bind: credential.signCount), \(bind: credential.aaguid),
                     \(bind: credential.attestationFormat), \(bind: credential.backupEligible ? 1 : 0), \(bind: credential.backupState ? 1 : 0),
-                    \(bind: credential.transports.joined(separator: " ")), \(bind: credential.name), \(bind: credential.createdAt), NULL,
+                    \(bind: credential.$transports), \(bind: credential.name), \(bind: credential.createdAt), NULL,
                     \(bind: credential.createdSessionID))
             """
         ).run()
     }
 
     public func find(credentialID: String, on db: any SQLDatabase) async throws -> Credential? {
-        try await db.raw("SELECT * FROM webauthn_credentials WHERE credential_id = \(bind: credentialID)").first().map(Self.credential(from:))
+        try await db.raw("SELECT * FROM webauthn_credentials WHERE credential_id = \(bind: credentialID)").firstRecord(Credential.self)
     }
 
     public func exists(credentialID: String, on db: any SQLDatabase) async throws -> Bool {
@@ -165,12 +165,12 @@ public struct WebAuthnRepository: Sendable {
     public func list(userID: String, limit: Int = 200, on db: any SQLDatabase) async throws -> [Credential] {
         try await db.raw(
             "SELECT * FROM webauthn_credentials WHERE user_id = \(bind: userID) ORDER BY created_at, id LIMIT \(bind: limit)"
-        ).all().map(Self.credential(from:))
+        ).allRecords(Credential.self)
     }
 
     public func count(userID: String, on db: any SQLDatabase) async throws -> Int {
-        try await db.raw("SELECT COUNT(*) AS n FROM webauthn_credentials WHERE user_id = \(bind: userID)").first()?
-            .decode(column: "n", as: Int.self) ?? 0
+        try await db.raw("SELECT COUNT(*) AS n FROM webauthn_credentials WHERE user_id = \(bind: userID)")
+            .first(decodingColumn: "n", as: Int.self) ?? 0
     }
 
     /// Records a successful assertion. The counter moves only from the value the caller verified
@@ -191,40 +191,9 @@ public struct WebAuthnRepository: Sendable {
     public func delete(id: String, userID: String, on db: any SQLDatabase) async throws -> Credential? {
         guard let credential = try await db.raw(
             "SELECT * FROM webauthn_credentials WHERE id = \(bind: id) AND user_id = \(bind: userID)"
-        ).first().map(Self.credential(from:)) else { return nil }
+        ).firstRecord(Credential.self) else { return nil }
         try await db.raw("DELETE FROM webauthn_credentials WHERE id = \(bind: id) AND user_id = \(bind: userID)").run()
         return credential
     }
 
-    static func credential(from row: any SQLRow) throws -> Credential {
-        Credential(
-            id: try row.decode(column: "id", as: String.self),
-            userID: try row.decode(column: "user_id", as: String.self),
-            credentialID: try row.decode(column: "credential_id", as: String.self),
-            publicKey: try row.decode(column: "public_key", as: String.self),
-            algorithm: try row.decode(column: "algorithm", as: Int64.self),
-            signCount: try row.decode(column: "sign_count", as: Int64.self),
-            aaguid: try row.decode(column: "aaguid", as: String.self),
-            attestationFormat: try row.decode(column: "attestation_format", as: String.self),
-            backupEligible: try row.decode(column: "backup_eligible", as: Int64.self) != 0,
-            backupState: try row.decode(column: "backup_state", as: Int64.self) != 0,
-            transports: try row.decode(column: "transports", as: String.self).split(separator: " ").map(String.init),
-            name: try row.decode(column: "name", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
-            createdSessionID: try row.decode(column: "created_session_id", as: String?.self)
-        )
-    }
-
-    static func ceremony(from row: any SQLRow) throws -> Ceremony {
-        guard let kind = Ceremony.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { throw StoreError.notFound }
-        return Ceremony(
-            id: try row.decode(column: "id", as: String.self),
-            userID: try row.decode(column: "user_id", as: String?.self),
-            kind: kind,
-            challenge: try row.decode(column: "challenge", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64.self)
-        )
-    }
 }

@@ -15,7 +15,7 @@ public struct WorkspaceRepository: Sendable {
     }
 
     public func find(id: String, on db: any SQLDatabase) async throws -> WorkspaceRecord? {
-        try await db.raw("SELECT * FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace(from:))
+        try await db.raw("SELECT * FROM workspaces WHERE id = \(bind: id)").firstRecord(WorkspaceRecord.self)
     }
 
     public func rename(id: String, name: String, now: Int64, on db: any SQLDatabase) async throws {
@@ -37,9 +37,7 @@ public struct WorkspaceRepository: Sendable {
             ORDER BY w.id LIMIT \(bind: limit)
             """
         ).all()
-        return try rows.map { row in
-            (try Self.workspace(from: row), Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer)
-        }
+        return try rows.map { row in (try row.decodeRecord(WorkspaceRecord.self), try row.decode(column: "role", as: Role.self)) }
     }
 
     /// `joinedSeq`: the seq of the membership's `member.joined` event, when one was recorded.
@@ -62,20 +60,16 @@ public struct WorkspaceRepository: Sendable {
     /// For each of the principal's workspaces whose membership recorded one, the seq of its
     /// `member.joined` event.
     public func joinSeqs(of principalID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
-        let rows = try await db.raw(
+        let joins = try await db.raw(
             "SELECT workspace_id, joined_seq FROM memberships WHERE principal_id = \(bind: principalID) AND joined_seq IS NOT NULL"
-        ).all()
-        var seqs: [String: Int64] = [:]
-        for row in rows {
-            seqs[try row.decode(column: "workspace_id", as: String.self)] = try row.decode(column: "joined_seq", as: Int64.self)
-        }
-        return seqs
+        ).allRecords(WorkspaceJoin.self)
+        return Dictionary(joins.map { ($0.workspaceID, $0.joinedSeq) }, uniquingKeysWith: { _, last in last })
     }
 
     public func role(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
         try await db.raw(
             "SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
-        ).first().flatMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
+        ).first(decodingColumn: "role", as: Role.self)
     }
 
     /// The role, read inside a write transaction with the membership row locked until it commits
@@ -84,7 +78,7 @@ public struct WorkspaceRepository: Sendable {
     public func lockedRole(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
         var query = SQLQueryString("SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)")
         if db.dialect.name == "postgresql" { query.appendLiteral(" FOR SHARE") }
-        return try await db.raw(query).first().flatMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
+        return try await db.raw(query).first(decodingColumn: "role", as: Role.self)
     }
 
     public func setRole(_ role: Role, of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws {
@@ -117,10 +111,9 @@ public struct WorkspaceRepository: Sendable {
         if db.dialect.name == "postgresql" { query.appendLiteral(" FOR UPDATE") }
         var roles: [String: Role] = [:]
         var owners = 0
-        for row in try await db.raw(query).all() {
-            guard let role = Role(rawValue: try row.decode(column: "role", as: String.self)) else { continue }
-            roles[try row.decode(column: "principal_id", as: String.self)] = role
-            if role == .owner { owners += 1 }
+        for member in try await db.raw(query).allRecords(MemberRole.self) {
+            roles[member.principalID] = member.role
+            if member.role == .owner { owners += 1 }
         }
         return (roles, owners)
     }
@@ -128,12 +121,12 @@ public struct WorkspaceRepository: Sendable {
     public func ownerCount(of workspaceID: String, on db: any SQLDatabase) async throws -> Int {
         try await db.raw(
             "SELECT COUNT(*) AS owners FROM memberships WHERE workspace_id = \(bind: workspaceID) AND role = 'owner'"
-        ).first()?.decode(column: "owners", as: Int.self) ?? 0
+        ).first(decodingColumn: "owners", as: Int.self) ?? 0
     }
 
-    public struct MemberRow: Sendable {
+    public struct MemberRow: Sendable, Decodable {
         public var principalID: String
-        public var kind: String
+        public var kind: Principal.Kind
         public var name: String
         public var email: String?
         public var role: Role
@@ -141,44 +134,33 @@ public struct WorkspaceRepository: Sendable {
     }
 
     public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [MemberRow] {
-        let rows = try await db.raw(
+        try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
             FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id > \(bind: cursor ?? "")
             ORDER BY m.principal_id LIMIT \(bind: limit)
             """
-        ).all()
-        return try rows.map(Self.member(from:))
+        ).allRecords(MemberRow.self)
     }
 
     public func memberRow(_ principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> MemberRow? {
         try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
             FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id = \(bind: principalID)
             """
-        ).first().map(Self.member(from:))
+        ).firstRecord(MemberRow.self)
     }
 
-    static func member(from row: any SQLRow) throws -> MemberRow {
-        MemberRow(
-            principalID: try row.decode(column: "principal_id", as: String.self),
-            kind: try row.decode(column: "kind", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            email: try row.decode(column: "email", as: String?.self),
-            role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer,
-            joinedAt: try row.decode(column: "created_at", as: Int64.self)
-        )
+    struct MemberRole: Decodable {
+        var principalID: String
+        var role: Role
     }
 
-    static func workspace(from row: any SQLRow) throws -> WorkspaceRecord {
-        WorkspaceRecord(
-            id: try row.decode(column: "id", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            createdBy: try row.decode(column: "created_by", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self)
-        )
+    struct WorkspaceJoin: Decodable {
+        var workspaceID: String
+        var joinedSeq: Int64
     }
 }

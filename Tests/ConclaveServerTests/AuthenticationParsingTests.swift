@@ -40,17 +40,17 @@ import Testing
     }
 
     @Test func allowedCIDRsAreMatchedAgainstTheClientAddress() {
-        let key = CachedAPIKey(record: Self.record(cidrs: ["10.0.0.0/8", "fd00::/8"]), agentStatus: "active")
+        let key = CachedAPIKey(record: Self.record(cidrs: ["10.0.0.0/8", "fd00::/8"]), agentStatus: .active)
         #expect(key.allows(clientIP: "10.2.3.4"))
         #expect(key.allows(clientIP: "::ffff:10.2.3.4"))
         #expect(key.allows(clientIP: "fd12::1"))
         #expect(!key.allows(clientIP: "192.168.0.1"))
         #expect(!key.allows(clientIP: "not an address"))
-        #expect(CachedAPIKey(record: Self.record(), agentStatus: "active").allows(clientIP: "192.168.0.1"))
+        #expect(CachedAPIKey(record: Self.record(), agentStatus: .active).allows(clientIP: "192.168.0.1"))
     }
 
     @Test func aKeyWhoseCIDRsAllFailToParseIsUsableFromNowhere() {
-        let key = CachedAPIKey(record: Self.record(cidrs: ["not a cidr"]), agentStatus: "active")
+        let key = CachedAPIKey(record: Self.record(cidrs: ["not a cidr"]), agentStatus: .active)
         #expect(!key.allows(clientIP: "127.0.0.1"))
     }
 

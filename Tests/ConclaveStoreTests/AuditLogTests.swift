@@ -9,7 +9,7 @@ import Testing
             try await database.write { db in
                 try await AuditRepository().append(
                     AuditEvent(
-                        actor: AuditActor(id: "usr_aaaaaaaaaaaa", kind: "human", ip: "127.0.0.1"),
+                        actor: AuditActor(id: "usr_aaaaaaaaaaaa", kind: .human, ip: "127.0.0.1"),
                         action: "test.action",
                         target: "tgt_\(index)",
                         workspaceID: workspace,

@@ -124,7 +124,7 @@ import Testing
         let session = "ses_notifytest0001"
         try await database.write { db in
             try await UserRepository().insert(
-                UserRecord(id: user, kind: "human", email: "n@example.com", name: "N", passwordHash: nil, failedLogins: 0, lockedUntil: nil,
+                UserRecord(id: user, kind: .human, email: "n@example.com", name: "N", passwordHash: nil, failedLogins: 0, lockedUntil: nil,
                            totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: 1),
                 on: db
             )

@@ -29,7 +29,7 @@ struct APIKeyAuthenticator: Sendable {
         }
         if cached.isAgent {
             guard let agentStatus = cached.agentStatus else { throw Problem.unauthorized("The API key's agent no longer exists.") }
-            if agentStatus == "paused" {
+            if agentStatus == .paused {
                 throw Problem(status: 423, title: "Locked", detail: "This agent is paused; an admin can resume it.")
             }
         }

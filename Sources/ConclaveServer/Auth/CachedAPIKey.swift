@@ -14,11 +14,11 @@ final class CachedAPIKey: Sendable {
     let allowedBlocks: [CIDRBlock]?
     let isAgent: Bool
     /// The owning agent's status; nil when the agent no longer exists (or the owner is a person).
-    let agentStatus: String?
+    let agentStatus: AgentStatus?
     /// The key's scopes; a stored name this version does not know grants nothing.
     let scopes: Set<Scope>
 
-    init(record: APIKeyRecord, agentStatus: String?) {
+    init(record: APIKeyRecord, agentStatus: AgentStatus?) {
         keyID = record.id
         ownerID = record.ownerID
         isRevoked = record.revokedAt != nil

@@ -16,8 +16,8 @@ struct CredentialCaches: Sendable {
 
     init(database: any Database) {
         self.database = database
-        // On PostgreSQL other servers can revoke: cache only once their notifications are heard.
-        if database is PostgresDatabase { setEnabled(false) }
+        // Where other servers can revoke (PostgreSQL): cache only once their notifications are heard.
+        if database.notifications != nil { setEnabled(false) }
     }
 
     /// Whether other servers' revocations are heard (always on SQLite: there are none).
@@ -41,27 +41,27 @@ struct CredentialCaches: Sendable {
     /// NOTIFY here, after the commit, also covers any change made another way.
     func credentialsChanged() {
         invalidateLocally()
-        if let postgres = database as? PostgresDatabase {
-            Task { await postgres.notify(channel: Self.channel, payload: "") }
+        if let notifications = database.notifications {
+            Task { await notifications.notify(channel: Self.channel, payload: "") }
         }
     }
 }
 
-/// Hears other servers' revocations (PostgreSQL only); caching is on only while it listens.
+/// Hears other servers' revocations (where there can be any: PostgreSQL); caching is on only while it listens.
 ///
 /// While it cannot listen, another server's revocation would go unheard: requests then read
 /// the database every time (no cache), and open sockets re-check their credential every
 /// `recheckWhileDeaf`, so a revoked one is closed within that time, and a socket whose
 /// credential cannot be checked at all (the database is gone) is closed 1011. A LISTEN
 /// connection that went silent (the network dropped it without closing it) counts as lost once
-/// a round trip on it goes unanswered (`PostgresDatabase.listenProbeInterval`/`Timeout`).
+/// a round trip on it goes unanswered (the store probes each LISTEN connection every few seconds).
 struct CredentialInvalidationListener: Service {
     static let recheckWhileDeaf: Duration = .seconds(5)
 
     let caches: CredentialCaches
 
     func run() async throws {
-        guard let postgres = caches.database as? PostgresDatabase else {
+        guard let notifications = caches.database.notifications else {
             try await gracefulShutdown()
             return
         }
@@ -69,7 +69,7 @@ struct CredentialInvalidationListener: Service {
         try await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    await postgres.listen(
+                    await notifications.listen(
                         channel: CredentialCaches.channel,
                         onListening: { caches.setEnabled(true) },
                         onLost: { caches.setEnabled(false) }

@@ -27,7 +27,7 @@ struct RecentSignIn {
     func signedInPerson(_ context: SessionRequestContext, currentPassword: String?) async throws -> (user: UserRecord, sessionID: String) {
         let (principal, sessionID) = (context.principal, context.sessionID)
         guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }),
-            user.kind == "human"
+            user.kind == .human
         else { throw Problem.unauthorized() }
         try await require(user: user, sessionID: sessionID, currentPassword: currentPassword, clientIP: context.clientIP)
         return (user, sessionID)
@@ -57,7 +57,7 @@ struct RecentSignIn {
         _ = try dependencies.enforce("login", key: AuthRoutes.passwordProofLimitKey(user.id))
         let now = Clock.milliseconds()
         let locked = (user.lockedUntil ?? 0) > now
-        let actor = AuditActor(id: user.id, kind: "human", ip: clientIP)
+        let actor = AuditActor(id: user.id, kind: .human, ip: clientIP)
         // One argon2 verification either way: a locked account's answer takes as long as a wrong one.
         guard password.utf8.count <= PasswordHasher.maxPasswordBytes,
             try await dependencies.passwords.verify(password, encoded: locked ? nil : user.passwordHash), !locked

@@ -55,9 +55,7 @@ extension ConclaveCommands {
             Console.error("conclave: cannot open the database \(configuration.databaseLocation.redacted)")
             throw CommandExit(1)
         }
-        if configuration.environment == .production, let postgres = database as? PostgresDatabase,
-            await !answers(postgres, within: productionDatabaseWait)
-        {
+        if configuration.environment == .production, await !answers(database, within: productionDatabaseWait) {
             let finding = Doctor(configuration: configuration).databaseFinding(reachable: false)
             Console.error("conclave: refusing to start in production: \(finding)")
             await database.shutdown()
@@ -78,9 +76,9 @@ extension ConclaveCommands {
         }
     }
 
-    static func answers(_ postgres: PostgresDatabase, within limit: Duration) async -> Bool {
+    static func answers(_ database: any Database, within limit: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await postgres.waitUntilReachable()) != nil }
+            group.addTask { (try? await database.waitUntilReachable()) != nil }
             group.addTask {
                 try? await Task.sleep(for: limit)
                 return false

@@ -26,7 +26,7 @@ struct ChannelAccess {
             try await ChannelRepository().access(channelID: channelID, principalID: principal.id, on: db)
         }
         guard let found else { throw Problem.notFound }
-        return try Self.decide(principal, channel: found.channel, role: found.workspaceRole.flatMap(Role.init(rawValue:)),
+        return try Self.decide(principal, channel: found.channel, role: found.workspaceRole,
                                isMember: found.isMember, need: need)
     }
 
@@ -53,7 +53,7 @@ struct ChannelAccess {
             guard isMember else { throw Problem.forbidden("Join the channel to post in it.") }
         case .manage:
             let isCreator = channel.createdBy == principal.id
-            guard ChannelPolicy.mayManage(role: role, isCreator: isCreator, isDM: channel.kind == "dm") else {
+            guard ChannelPolicy.mayManage(role: role, isCreator: isCreator, isDM: channel.kind == .dm) else {
                 throw Problem.forbidden("Your role (\(role.rawValue)) may not manage this channel.")
             }
         }

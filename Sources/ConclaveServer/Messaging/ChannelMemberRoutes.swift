@@ -34,7 +34,7 @@ struct ChannelMemberRoutes {
     /// resumed from before it never replays the channel's earlier events to the newcomer).
     static func recordJoin(of memberID: String, to channel: ChannelRecord, on db: any SQLDatabase) async throws {
         let joined = try await EventLog().append(
-            workspaceID: channel.workspaceID, type: "member.joined", channelID: channel.id, visibility: "channel",
+            workspaceID: channel.workspaceID, type: .memberJoined, channelID: channel.id, visibility: .channel,
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
         )
         try await ChannelRepository().setJoinedSeq(joined.seq, channelID: channel.id, principalID: memberID, on: db)
@@ -43,10 +43,10 @@ struct ChannelMemberRoutes {
     func removeMember(_ memberID: String, from channel: ChannelRecord, on db: any SQLDatabase) async throws {
         // A DM is the one channel for its set of members (`POST …/dms` keeps answering with it), so
         // a member who left would be handed a channel it can no longer use.
-        guard channel.kind != "dm" else { throw Problem.conflict("A direct message cannot be left.") }
+        guard channel.kind != .dm else { throw Problem.conflict("A direct message cannot be left.") }
         // The event goes first, while the leaver is still a member, so it is delivered to them too.
         try await EventLog().append(
-            workspaceID: channel.workspaceID, type: "member.left", channelID: channel.id, visibility: "channel",
+            workspaceID: channel.workspaceID, type: .memberLeft, channelID: channel.id, visibility: .channel,
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
         )
         guard try await ChannelRepository().removeMember(channelID: channel.id, principalID: memberID, on: db) else { throw Problem.notFound }
@@ -56,7 +56,7 @@ struct ChannelMemberRoutes {
         let principal = try context.principal(with: .channelsWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        guard grant.isMember, grant.channel.kind == "channel", PermissionTable.allows(grant.role, .channelsCreate) else {
+        guard grant.isMember, grant.channel.kind == .channel, PermissionTable.allows(grant.role, .channelsCreate) else {
             throw Problem.forbidden("Only members of the channel who may manage channels can add members.")
         }
         let body = try await request.decodeJSON(as: AddRequest.self, context: context)

@@ -66,12 +66,12 @@ struct ChannelRoutes {
             try await channels.addMember(channelID: id, principalID: principal.id, now: now, on: db)
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
             let created = try await EventLog().append(
-                workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: isPrivate ? "channel" : "workspace",
+                workspaceID: workspaceID, type: .channelCreated, channelID: id, visibility: isPrivate ? .channel : .workspace,
                 data: MessageJSON.channelCreated(channel, members: [principal.id]), now: now, on: db
             )
             try await channels.setJoinedSeq(created.seq, channelID: id, on: db)
             try await EventLog().append(
-                workspaceID: workspaceID, type: "member.joined", channelID: id, visibility: "channel",
+                workspaceID: workspaceID, type: .memberJoined, channelID: id, visibility: .channel,
                 data: ["channel_id": .string(id), "member_id": .string(principal.id)], now: now, on: db
             )
             return channel
@@ -115,7 +115,7 @@ struct ChannelRoutes {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
         let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
         if let name = body.name {
-            guard grant.channel.kind == "channel" else { throw Problem.validation(field: "name", "a DM has no name") }
+            guard grant.channel.kind == .channel else { throw Problem.validation(field: "name", "a DM has no name") }
             try Self.validateName(name)
         }
         if let topic = body.topic { try Self.validateTopic(topic) }
@@ -130,8 +130,8 @@ struct ChannelRoutes {
             }
             guard let channel = try await ChannelRepository().find(id: channelID, on: db) else { throw Problem.notFound }
             try await EventLog().append(
-                workspaceID: channel.workspaceID, type: "channel.updated", channelID: channelID,
-                visibility: channel.isPrivate ? "channel" : "workspace", data: MessageJSON.channel(channel), now: now, on: db
+                workspaceID: channel.workspaceID, type: .channelUpdated, channelID: channelID,
+                visibility: channel.isPrivate ? .channel : .workspace, data: MessageJSON.channel(channel), now: now, on: db
             )
             return channel
         }
@@ -150,12 +150,12 @@ struct ChannelRoutes {
             try await ChannelRepository().delete(id: channelID, on: db)
             try await EventLog().scrubChannel(channelID: channelID, on: db)
             try await EventLog().append(
-                workspaceID: grant.channel.workspaceID, type: "channel.updated", channelID: channelID,
-                visibility: grant.channel.isPrivate ? "channel" : "workspace",
+                workspaceID: grant.channel.workspaceID, type: .channelUpdated, channelID: channelID,
+                visibility: grant.channel.isPrivate ? .channel : .workspace,
                 data: ["id": .string(channelID), "deleted": true], now: now, on: db
             )
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
+                AuditEvent(actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                            action: "channel.deleted", target: channelID, workspaceID: grant.channel.workspaceID),
                 on: db
             )
@@ -177,7 +177,7 @@ struct ChannelRoutes {
             try await ChannelRepository().markRead(channelID: channelID, principalID: principal.id, seq: body.seq, on: db)
             let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) ?? body.seq
             try await EventLog().append(
-                workspaceID: grant.channel.workspaceID, type: "read.updated", channelID: channelID, visibility: "principal:\(principal.id)",
+                workspaceID: grant.channel.workspaceID, type: .readUpdated, channelID: channelID, visibility: .principal(principal.id),
                 data: ["channel_id": .string(channelID), "last_read_seq": .int(marker)], now: Clock.milliseconds(), on: db
             )
             return marker

@@ -83,7 +83,7 @@ struct DMRoutes {
             }
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
             let created = try await EventLog().append(
-                workspaceID: workspaceID, type: "channel.created", channelID: id, visibility: "channel",
+                workspaceID: workspaceID, type: .channelCreated, channelID: id, visibility: .channel,
                 data: MessageJSON.channelCreated(channel, members: members.sorted()),
                 now: now, on: db
             )

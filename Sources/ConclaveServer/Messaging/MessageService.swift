@@ -46,7 +46,7 @@ struct MessageService {
         if request.text.utf8.contains(0) { errors.append(FieldError(field: "text", message: nul)) }
         if request.client_msg_id?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
         if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
-        if let kind = request.kind, kind != "message", kind != "notice" {
+        if let kind = request.kind, MessageKind(rawValue: kind) == nil {
             errors.append(FieldError(field: "kind", message: "must be message or notice"))
         }
         if let threadID = request.thread_id, !Identifier.isWellFormed(threadID, kind: .message) {
@@ -128,13 +128,13 @@ struct MessageService {
             }
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
-                senderKind: principal.kind.rawValue, kind: request.kind ?? "message", text: request.text, metadata: metadataText,
+                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: request.text, metadata: metadataText,
                 mentions: mentions, threadID: request.thread_id, replyCount: 0, clientMsgID: request.client_msg_id, createdAt: now,
                 editedAt: nil, deletedAt: nil
             )
             try await messages.insert(message, on: db)
             let event = try await EventLog().append(
-                workspaceID: channel.workspaceID, type: "message.created", channelID: channel.id, messageID: message.id, visibility: "channel",
+                workspaceID: channel.workspaceID, type: .messageCreated, channelID: channel.id, messageID: message.id, visibility: .channel,
                 data: MessageJSON.message(message), now: now, on: db
             )
             return SendResult(message: message, created: true, event: event)
@@ -161,13 +161,13 @@ struct MessageService {
             // an early cursor would show it): every earlier event of the message shows it as now.
             try await EventLog().scrub(messageID: updated.id, data: MessageJSON.message(updated), on: db)
             try await EventLog().append(
-                workspaceID: updated.workspaceID, type: "message.updated", channelID: updated.channelID, messageID: updated.id,
-                visibility: "channel", data: MessageJSON.message(updated), now: now, on: db
+                workspaceID: updated.workspaceID, type: .messageUpdated, channelID: updated.channelID, messageID: updated.id,
+                visibility: .channel, data: MessageJSON.message(updated), now: now, on: db
             )
             return updated
         }
         dependencies.events.published(workspaceID: updated.workspaceID)
-        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
+        await dependencies.database.flushErasures()
         return updated
     }
 
@@ -194,12 +194,12 @@ struct MessageService {
             let tombstone = MessageJSON.message(erased)
             try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)
             try await EventLog().append(
-                workspaceID: message.workspaceID, type: "message.deleted", channelID: message.channelID, messageID: message.id,
-                visibility: "channel", data: tombstone, now: now, on: db
+                workspaceID: message.workspaceID, type: .messageDeleted, channelID: message.channelID, messageID: message.id,
+                visibility: .channel, data: tombstone, now: now, on: db
             )
             if moderating {
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "message.deleted_by_moderator",
+                    AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "message.deleted_by_moderator",
                                target: message.id, workspaceID: message.workspaceID,
                                details: ["channel_id": .string(message.channelID), "sender_id": .string(message.senderID)]),
                     on: db
@@ -207,7 +207,7 @@ struct MessageService {
             }
         }
         dependencies.events.published(workspaceID: message.workspaceID)
-        if let sqlite = dependencies.database as? SQLiteDatabase { await sqlite.checkpoint() }
+        await dependencies.database.flushErasures()
     }
 
     func visibleMessage(_ principal: Principal, messageID: String) async throws -> MessageRecord {

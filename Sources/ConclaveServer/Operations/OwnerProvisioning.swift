@@ -47,7 +47,7 @@ public enum OwnerProvisioning {
             let userID = Identifier.generate(.user)
             try await users.insert(
                 UserRecord(
-                    id: userID, kind: "human", email: normalized, name: displayName, passwordHash: passwordHash, failedLogins: 0,
+                    id: userID, kind: .human, email: normalized, name: displayName, passwordHash: passwordHash, failedLogins: 0,
                     lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now
                 ),
                 on: db

@@ -16,7 +16,7 @@ struct EventFilter: Sendable {
     /// Whether to deliver `event`; updates the membership set as a side effect.
     mutating func admit(_ event: WorkspaceEvent) -> Bool {
         let aboutThisPrincipal = event.channelID == nil && event.data["member_id"]?.stringValue == principal.id
-        if event.type == "member.joined", aboutThisPrincipal {
+        if event.type == .memberJoined, aboutThisPrincipal {
             // Back in the workspace (or joined it): a member of no channel yet; later events say which.
             removed = false
             channels.removeAll()
@@ -24,7 +24,7 @@ struct EventFilter: Sendable {
             return true
         }
         guard !removed else { return false }
-        if event.type == "member.left", aboutThisPrincipal {
+        if event.type == .memberLeft, aboutThisPrincipal {
             removed = true
             channels.removeAll()
             dmChannels.removeAll()
@@ -33,25 +33,25 @@ struct EventFilter: Sendable {
         learn(event)
         let visible: Bool
         switch event.visibility {
-        case "workspace":
+        case .workspace:
             visible = true
-        case "channel":
+        case .channel:
             // A principal always learns of its own membership changes: a stream resumed after
             // being removed from a channel meanwhile no longer counts it as its own, yet must
             // hear that it left.
             visible = (event.channelID.flatMap { channels[$0] }.map { event.seq >= $0 } ?? false) || isAboutOwnMembership(event)
-        default:
-            visible = event.visibility == "principal:\(principal.id)"
+        case .principal(let id):
+            visible = id == principal.id
         }
         defer { forget(event) }
         guard visible, scopeAllows(event.type) else { return false }
-        if mentionsOnly, event.type.hasPrefix("message.") || event.type.hasPrefix("channel.") || event.type.hasPrefix("member.") {
+        if mentionsOnly, [.message, .channel, .member].contains(event.type.subject) {
             // A notice must not wake an agent, even in its DMs: the guard against agent-to-agent loops.
-            if event.type.hasPrefix("message."), isNotice(event) { return false }
+            if event.type.subject == .message, isNotice(event) { return false }
             // Everything in the caller's DMs (edits, deletions, members too); elsewhere only a new
             // message that mentions it.
             if event.channelID.map({ dmChannels.contains($0) }) ?? false { return true }
-            return event.type == "message.created" && mentions(event)
+            return event.type == .messageCreated && mentions(event)
         }
         return true
     }
@@ -64,11 +64,11 @@ struct EventFilter: Sendable {
     }
 
     func isAboutOwnMembership(_ event: WorkspaceEvent) -> Bool {
-        (event.type == "member.joined" || event.type == "member.left") && event.data["member_id"]?.stringValue == principal.id
+        (event.type == .memberJoined || event.type == .memberLeft) && event.data["member_id"]?.stringValue == principal.id
     }
 
     func isNotice(_ event: WorkspaceEvent) -> Bool {
-        event.data["kind"]?.stringValue == "notice"
+        event.data["kind"]?.stringValue == MessageKind.notice.rawValue
     }
 
     func isFromPrincipal(_ event: WorkspaceEvent) -> Bool {
@@ -76,23 +76,25 @@ struct EventFilter: Sendable {
         return sender["id"]?.stringValue == principal.id
     }
 
-    func scopeAllows(_ type: String) -> Bool {
+    func scopeAllows(_ type: EventType) -> Bool {
         guard let scopes = principal.scopes else { return true }
-        if type.hasPrefix("message.") || type == "read.updated" { return scopes.contains(.messagesRead) }
-        if type.hasPrefix("channel.") || type.hasPrefix("member.") { return scopes.contains(.channelsRead) }
-        return true
+        switch type.subject {
+        case .message, .read: return scopes.contains(.messagesRead)
+        case .channel, .member: return scopes.contains(.channelsRead)
+        case .agent: return true
+        }
     }
 
     /// Membership gained: applied before the visibility check, so the joiner sees its own join.
     mutating func learn(_ event: WorkspaceEvent) {
         guard let channelID = event.channelID else { return }
         switch event.type {
-        case "member.joined" where event.data["member_id"]?.stringValue == principal.id:
+        case .memberJoined where event.data["member_id"]?.stringValue == principal.id:
             channels[channelID] = event.seq
-        case "channel.created":
+        case .channelCreated:
             if case .array(let members)? = event.data["member_ids"], members.contains(.string(principal.id)) {
                 channels[channelID] = event.seq
-                if event.data["kind"]?.stringValue == "dm" { dmChannels.insert(channelID) }
+                if event.data["kind"]?.stringValue == ChannelKind.dm.rawValue { dmChannels.insert(channelID) }
             }
         default:
             break
@@ -102,11 +104,11 @@ struct EventFilter: Sendable {
     /// Membership lost: applied after delivery, so the leaver still sees its own leave.
     mutating func forget(_ event: WorkspaceEvent) {
         guard let channelID = event.channelID else { return }
-        if event.type == "member.left", event.data["member_id"]?.stringValue == principal.id {
+        if event.type == .memberLeft, event.data["member_id"]?.stringValue == principal.id {
             channels[channelID] = nil
             dmChannels.remove(channelID)
         }
-        if event.type == "channel.updated", event.data["deleted"] == .bool(true) {
+        if event.type == .channelUpdated, event.data["deleted"] == .bool(true) {
             channels[channelID] = nil
             dmChannels.remove(channelID)
         }
@@ -117,12 +119,12 @@ struct EventFilter: Sendable {
         var body: [String: JSONValue] = [
             "type": "event",
             "cursor": .string(cursor),
-            "event": .string(event.type),
+            "event": .string(event.type.rawValue),
             "workspace_id": .string(event.workspaceID),
             "data": event.data,
         ]
         if let channelID = event.channelID { body["channel_id"] = .string(channelID) }
-        if event.type == "message.created" { body["mentioned"] = .bool(mentions(event)) }
+        if event.type == .messageCreated { body["mentioned"] = .bool(mentions(event)) }
         return .object(body)
     }
 }

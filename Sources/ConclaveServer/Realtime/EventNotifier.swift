@@ -3,8 +3,8 @@ import ServiceLifecycle
 
 /// Tells every server sharing the database that a workspace's log grew.
 ///
-/// Locally the hub is woken directly. On PostgreSQL a `pg_notify` carrying the workspace id reaches
-/// the other servers, whose `EventNotificationListener` wakes their hubs; each hub then reads the
+/// Locally the hub is woken directly. Where other servers share the database (PostgreSQL), a
+/// notification carrying the workspace id reaches them, whose `EventNotificationListener` wakes their hubs; each hub then reads the
 /// log from its own last seq, so a lost wake-up only delays delivery until the next poll
 /// (`EventHub.pollInterval`). It is sent after the commit, outside the transaction: a NOTIFY
 /// inside would serialise the commits of every send. A join cannot wait for a poll (nothing
@@ -22,8 +22,8 @@ struct EventNotifier: Sendable {
         } else {
             hub.deliver(events, workspaceID: workspaceID)
         }
-        if let postgres = database as? PostgresDatabase {
-            Task { await postgres.notify(channel: Self.channel, payload: workspaceID) }
+        if let notifications = database.notifications {
+            Task { await notifications.notify(channel: Self.channel, payload: workspaceID) }
         }
     }
 
@@ -33,26 +33,26 @@ struct EventNotifier: Sendable {
     func joined(_ principalID: String, event: WorkspaceEvent) {
         hub.deliver([event], workspaceID: event.workspaceID)
         hub.principalJoined(principalID, workspaceID: event.workspaceID, seq: event.seq)
-        if let postgres = database as? PostgresDatabase {
-            Task { await postgres.notify(channel: Self.channel, payload: event.workspaceID) }
+        if let notifications = database.notifications {
+            Task { await notifications.notify(channel: Self.channel, payload: event.workspaceID) }
         }
     }
 }
 
-/// LISTENs for other servers' notifications (PostgreSQL only) for the server's lifetime.
+/// Listens for other servers' notifications (where there can be any: PostgreSQL) for the server's lifetime.
 struct EventNotificationListener: Service {
     let hub: EventHub
     let database: any Database
 
     func run() async throws {
-        guard let postgres = database as? PostgresDatabase else {
+        guard let notifications = database.notifications else {
             // Nothing to listen to, but a service that returns early stops the whole group.
             try await gracefulShutdown()
             return
         }
         let hub = self.hub
         try await cancelWhenGracefulShutdown {
-            await postgres.listen(channel: EventNotifier.channel, onListening: { hub.catchUpOnJoins() }) { payload in
+            await notifications.listen(channel: EventNotifier.channel, onListening: { hub.catchUpOnJoins() }, onLost: {}) { payload in
                 if let join = JoinNotification(payload: payload) {
                     hub.principalJoined(join.principalID, workspaceID: join.workspaceID, seq: join.seq)
                 } else {

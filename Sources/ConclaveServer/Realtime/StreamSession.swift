@@ -80,7 +80,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
                 result.append((
                     workspace.id,
                     try await channels.membershipsJoinedAt(principalID: principal.id, workspaceID: workspace.id, on: db),
-                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: "dm", on: db)
+                    try await channels.memberships(principalID: principal.id, workspaceID: workspace.id, kind: .dm, on: db)
                 ))
             }
             let joinSeqs = resume == nil ? [:] : try await WorkspaceRepository().joinSeqs(of: principal.id, on: db)
@@ -226,7 +226,7 @@ final class StreamSession: EventListener, CredentialChangeObserver {
         state.filters[event.workspaceID] = filter
         guard admitted else { return }
         let cursor = StreamCursor(positions: state.positions).encoded
-        let closes = event.type == "agent.paused" && principal.kind == .agent
+        let closes = event.type == .agentPaused && principal.kind == .agent
         guard state.queue.count < maxQueued else {
             overflow(&state)
             return

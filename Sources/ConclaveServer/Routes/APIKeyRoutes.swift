@@ -83,7 +83,7 @@ struct APIKeyRoutes {
             )
             try await APIKeyRepository().insert(record, hash: hash, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "key.created", target: record.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "key.created", target: record.id,
                            workspaceID: agent.workspaceID,
                            details: ["agent_id": .string(agent.id), "prefix": .string(record.prefix), "scopes": .array(scopes.map(JSONValue.string))]),
                 on: db
@@ -116,7 +116,7 @@ struct APIKeyRoutes {
             guard let key = try await keys.find(id: keyID, ownerID: agent.id, on: db), key.revokedAt == nil else { throw Problem.notFound }
             try await keys.revoke(id: key.id, now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "key.revoked", target: key.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "key.revoked", target: key.id,
                            workspaceID: agent.workspaceID, details: ["agent_id": .string(agent.id), "prefix": .string(key.prefix)]),
                 on: db
             )

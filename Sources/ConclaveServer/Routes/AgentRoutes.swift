@@ -36,7 +36,7 @@ struct AgentRoutes {
             "workspace_id": .string(agent.workspaceID),
             "name": .string(agent.name),
             "description": .string(agent.description),
-            "status": .string(agent.status),
+            "status": .string(agent.status.rawValue),
             "role": "agent",
             "created_by": .string(agent.createdBy),
             "created_at": .string(Clock.rfc3339(milliseconds: agent.createdAt)),
@@ -100,12 +100,12 @@ struct AgentRoutes {
             let now = Clock.milliseconds()
             let agent = AgentRecord(
                 id: Identifier.generate(.agent), workspaceID: workspaceID, userID: nil, name: body.name.trimmingCharacters(in: .whitespaces),
-                description: body.description ?? "", status: "active", createdBy: principal.id, createdAt: now, lastSeenAt: nil
+                description: body.description ?? "", status: .active, createdBy: principal.id, createdAt: now, lastSeenAt: nil
             )
             try await AgentRepository().insert(agent, on: db)
             try await WorkspaceRepository().addMember(workspaceID: workspaceID, principalID: agent.id, role: .agent, now: now, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "agent.created", target: agent.id, workspaceID: workspaceID),
+                AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "agent.created", target: agent.id, workspaceID: workspaceID),
                 on: db
             )
             return agent
@@ -140,23 +140,24 @@ struct AgentRoutes {
         let pausing = body.status != nil
         let (principal, _, agent) = try await managedAgent(context, permission: pausing ? .agentsPause : .agentsManage)
         try Self.validate(name: body.name, description: body.description)
-        if let status = body.status, status != "active", status != "paused" {
-            throw Problem.validation(field: "status", "must be active or paused")
+        let requestedStatus = try body.status.map { text in
+            guard let status = AgentStatus(rawValue: text) else { throw Problem.validation(field: "status", "must be active or paused") }
+            return status
         }
         let clientIP = context.clientIP
         let updated = try await dependencies.database.write { db in
             try await recheckManagement(agent, principal: principal, permission: pausing ? .agentsPause : .agentsManage, on: db)
             let name = body.name?.trimmingCharacters(in: .whitespaces) ?? agent.name
-            let status = body.status ?? agent.status
+            let status = requestedStatus ?? agent.status
             try await AgentRepository().update(id: agent.id, name: name, description: body.description ?? agent.description, status: status,
                                                now: Clock.milliseconds(), on: db)
             let action: String
             if status != agent.status {
-                action = status == "paused" ? "agent.paused" : "agent.resumed"
-                if status == "paused" {
+                action = status == .paused ? "agent.paused" : "agent.resumed"
+                if status == .paused {
                     // Its open sockets receive this and are closed.
                     try await EventLog().append(
-                        workspaceID: agent.workspaceID, type: "agent.paused", channelID: nil, visibility: "principal:\(agent.id)",
+                        workspaceID: agent.workspaceID, type: .agentPaused, channelID: nil, visibility: .principal(agent.id),
                         data: ["agent_id": .string(agent.id)], now: Clock.milliseconds(), on: db
                     )
                 }
@@ -164,15 +165,17 @@ struct AgentRoutes {
                 action = "agent.updated"
             }
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: action, target: agent.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: action, target: agent.id,
                            workspaceID: agent.workspaceID),
                 on: db
             )
             guard let updated = try await AgentRepository().find(id: agent.id, on: db) else { throw Problem.notFound }
             return updated
         }
-        dependencies.events.published(workspaceID: agent.workspaceID)
+        // Caches first: a stream woken by the agent.paused event re-checks its key and must not
+        // find the cached, unpaused one (a long poll would deliver the event with 200, not 423).
         if updated.status != agent.status { dependencies.credentials.credentialsChanged() }
+        dependencies.events.published(workspaceID: agent.workspaceID)
         return JSONResponse.make(Self.json(updated))
     }
 
@@ -187,7 +190,7 @@ struct AgentRoutes {
             try await WorkspaceRepository().removeMember(agent.id, from: agent.workspaceID, on: db)
             try await AgentRepository().delete(id: agent.id, on: db)
             try await dependencies.audit(
-                AuditEvent(actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "agent.deleted", target: agent.id,
+                AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "agent.deleted", target: agent.id,
                            workspaceID: agent.workspaceID, details: ["keys_revoked": .int(Int64(revoked))]),
                 on: db
             )

@@ -52,11 +52,11 @@ struct AuthRoutes {
         }
         let now = Clock.milliseconds()
         let user = try await dependencies.database.read { db in try await UserRepository().find(email: body.email, on: db) }
-        let human = user?.kind == "human" ? user : nil
+        let human = user?.kind == .human ? user : nil
         let locked = (human?.lockedUntil ?? 0) > now
         // Always one argon2 verification, so unknown, locked and wrong all take the same time.
         let matched = try await dependencies.passwords.verify(body.password, encoded: locked ? nil : human?.passwordHash)
-        let actor = AuditActor(id: human?.id, kind: human == nil ? "anonymous" : "human", ip: context.clientIP)
+        let actor = AuditActor(id: human?.id, kind: human == nil ? .anonymous : .human, ip: context.clientIP)
 
         guard let human, matched, !locked else {
             try await recordFailure(user: human, locked: locked, actor: actor, now: now)
@@ -130,7 +130,7 @@ struct AuthRoutes {
             guard let userID = try await mfa.challengeUser(tokenHash: hash, now: now, on: db),
                 let user = try await UserRepository().find(id: userID, on: db)
             else { return .invalidToken }
-            let actor = AuditActor(id: userID, kind: "human", ip: clientIP)
+            let actor = AuditActor(id: userID, kind: .human, ip: clientIP)
             // A locked account takes no guesses, whichever token they come on (tokens handed out
             // before the lock included); the answer is a wrong code's.
             if (user.lockedUntil ?? 0) > now {
@@ -231,7 +231,7 @@ struct AuthRoutes {
                 {
                     try await dependencies.audit(
                         AuditEvent(
-                            actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP),
+                            actor: AuditActor(id: nil, kind: .anonymous, ip: clientIP),
                             action: "auth.session.reuse_detected",
                             target: session.userID,
                             details: ["session_id": .string(sessionID)]
@@ -265,7 +265,7 @@ struct AuthRoutes {
             try await SessionRepository().revoke(id: sessionID, reason: "logout", now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "auth.logout",
                     target: principal.id,
                     details: ["session_id": .string(sessionID)]
@@ -299,7 +299,7 @@ struct AuthRoutes {
             let revoked = try await SessionRepository().revokeAll(userID: user.id, keeping: sessionID, reason: "password_changed", now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: user.id, kind: .human, ip: clientIP),
                     action: "auth.password.changed",
                     target: user.id,
                     details: ["sessions_revoked": .int(Int64(revoked.count))]

@@ -47,7 +47,7 @@ struct BootstrapRoutes {
         try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             try await UserRepository().insert(
-                UserRecord(id: ids.user, kind: "agent", email: nil, name: agentName, passwordHash: passwordHash, failedLogins: 0,
+                UserRecord(id: ids.user, kind: .agent, email: nil, name: agentName, passwordHash: passwordHash, failedLogins: 0,
                            lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now),
                 on: db
             )
@@ -55,7 +55,7 @@ struct BootstrapRoutes {
             try await workspaces.insert(WorkspaceRecord(id: ids.workspace, name: workspaceName, createdBy: ids.agent, createdAt: now), on: db)
             try await AgentRepository().insert(
                 AgentRecord(id: ids.agent, workspaceID: ids.workspace, userID: ids.user, name: agentName, description: "Self-provisioned by bootstrap",
-                            status: "active", createdBy: ids.agent, createdAt: now, lastSeenAt: nil),
+                            status: .active, createdBy: ids.agent, createdAt: now, lastSeenAt: nil),
                 on: db
             )
             try await workspaces.addMember(workspaceID: ids.workspace, principalID: ids.agent, role: .agent, now: now, on: db)
@@ -76,7 +76,7 @@ struct BootstrapRoutes {
             )
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: ids.agent, kind: "agent", ip: clientIP), action: "bootstrap.completed", target: ids.agent,
+                    actor: AuditActor(id: ids.agent, kind: .agent, ip: clientIP), action: "bootstrap.completed", target: ids.agent,
                     workspaceID: ids.workspace,
                     details: ["user_id": .string(ids.user), "key_id": .string(ids.key), "channel_id": .string(ids.channel), "invite_id": .string(ids.invite)]
                 ),

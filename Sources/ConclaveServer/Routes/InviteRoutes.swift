@@ -85,7 +85,7 @@ struct InviteRoutes {
             try await InviteRepository().insert(invite, tokenHash: tokenHash, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "invite.created",
                     target: invite.id,
                     workspaceID: workspaceID,
@@ -132,7 +132,7 @@ struct InviteRoutes {
             try await invites.revoke(id: inviteID, now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "invite.revoked",
                     target: inviteID,
                     workspaceID: workspaceID
@@ -188,7 +188,7 @@ struct InviteRoutes {
         let event = try await WorkspaceJoin.add(userID, to: invite.workspaceID, role: role, now: now, on: db)
         try await dependencies.audit(
             AuditEvent(
-                actor: AuditActor(id: userID, kind: "human", ip: clientIP),
+                actor: AuditActor(id: userID, kind: .human, ip: clientIP),
                 action: "invite.accepted",
                 target: invite.id,
                 workspaceID: invite.workspaceID,

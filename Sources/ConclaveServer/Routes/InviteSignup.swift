@@ -53,13 +53,13 @@ struct InviteSignup {
             guard try await UserRepository().find(email: person.email, on: db) == nil else { throw AuthRoutes.invalidCredentials }
             try await UserRepository().insert(
                 UserRecord(
-                    id: userID, kind: "human", email: person.email, name: person.name, passwordHash: hash,
+                    id: userID, kind: .human, email: person.email, name: person.name, passwordHash: hash,
                     failedLogins: 0, lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now
                 ),
                 on: db
             )
         } audit: { workspaceID in
-            AuditEvent(actor: AuditActor(id: userID, kind: "human", ip: clientIP), action: "account.created", target: userID,
+            AuditEvent(actor: AuditActor(id: userID, kind: .human, ip: clientIP), action: "account.created", target: userID,
                        workspaceID: workspaceID, details: ["via": "invite"])
         }
     }
@@ -92,7 +92,7 @@ struct InviteSignup {
         let locked = (user.lockedUntil ?? 0) > now
         // One argon2 run, as hashing a new password would be; a locked account verifies a dummy hash.
         let matched = try await dependencies.passwords.verify(password, encoded: locked ? nil : user.passwordHash)
-        let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: .human, ip: context.clientIP)
         guard matched, !locked else {
             try await AuthRoutes(dependencies: dependencies).recordFailure(user: user, locked: locked, actor: actor, now: now, via: "invite_signup")
             throw AuthRoutes.invalidCredentials

@@ -20,7 +20,7 @@ struct MemberRoutes {
     static func json(_ member: WorkspaceRepository.MemberRow) -> JSONValue {
         var body: [String: JSONValue] = [
             "id": .string(member.principalID),
-            "kind": .string(member.kind),
+            "kind": .string(member.kind.rawValue),
             "name": .string(member.name),
             "role": .string(member.role.rawValue),
             "joined_at": .string(Clock.rfc3339(milliseconds: member.joinedAt)),
@@ -69,7 +69,7 @@ struct MemberRoutes {
                 try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                         action: "member.role_changed",
                         target: memberID,
                         workspaceID: workspaceID,
@@ -114,12 +114,12 @@ struct MemberRoutes {
             try await ChannelRepository().removeMemberships(principalID: memberID, workspaceID: workspaceID, on: db)
             // Open streams of the removed principal stop receiving this workspace at this point.
             try await EventLog().append(
-                workspaceID: workspaceID, type: "member.left", channelID: nil, visibility: "workspace",
+                workspaceID: workspaceID, type: .memberLeft, channelID: nil, visibility: .workspace,
                 data: ["member_id": .string(memberID), "workspace_id": .string(workspaceID)], now: Clock.milliseconds(), on: db
             )
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                     action: leaving ? "member.left" : "member.removed",
                     target: memberID,
                     workspaceID: workspaceID,

@@ -43,7 +43,7 @@ struct SessionRoutes {
             try await sessions.revoke(id: sessionID, reason: "revoked_by_user", now: Clock.milliseconds(), on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "auth.session.revoked",
                     target: principal.id,
                     details: ["session_id": .string(sessionID)]

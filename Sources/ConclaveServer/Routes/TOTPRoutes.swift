@@ -61,7 +61,7 @@ struct TOTPRoutes {
             let revoked = try await SessionRepository().revokeAll(userID: user.id, keeping: sessionID, reason: "totp_enabled", now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.enabled", target: user.id,
+                    actor: AuditActor(id: user.id, kind: .human, ip: clientIP), action: "auth.totp.enabled", target: user.id,
                     details: ["session_id": .string(sessionID), "sessions_revoked": .int(Int64(revoked.count))]),
                 on: db
             )
@@ -87,7 +87,7 @@ struct TOTPRoutes {
             try await MFARepository().replaceBackupCodes(userID: user.id, hashes: [], on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.totp.disabled", target: user.id,
+                    actor: AuditActor(id: user.id, kind: .human, ip: clientIP), action: "auth.totp.disabled", target: user.id,
                     details: ["session_id": .string(sessionID)]),
                 on: db
             )

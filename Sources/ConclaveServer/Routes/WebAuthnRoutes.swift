@@ -88,7 +88,7 @@ struct WebAuthnRoutes {
         let (user, _) = try await RecentSignIn(dependencies: dependencies).signedInPerson(provenBy: request, context)
         let party = relyingParty
         let challenge = SecureRandom.bytes(count: Self.challengeBytes)
-        let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: .human, ip: context.clientIP)
         let existing = try await dependencies.database.write { db in
             let repository = WebAuthnRepository()
             let existing = try await repository.list(userID: user.id, on: db)
@@ -170,7 +170,7 @@ struct WebAuthnRoutes {
         }
 
         let verifier = relyingParty.registrationVerifier
-        let actor = AuditActor(id: user.id, kind: "human", ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: .human, ip: context.clientIP)
         let outcome: RegistrationOutcome = try await dependencies.database.write { db in
             let repository = WebAuthnRepository()
             let now = Clock.milliseconds()
@@ -259,7 +259,7 @@ struct WebAuthnRoutes {
                 // account with passkeys from one without or from no account (WebAuthn §14.6.2).
                 let normalized = Validation.normalizedEmail(email)
                 let found = normalized.utf8.count <= 320 ? try await UserRepository().find(email: normalized, on: db) : nil
-                let person = found?.kind == "human" ? found : nil
+                let person = found?.kind == .human ? found : nil
                 let credentials = try await WebAuthnRepository().list(userID: person?.id ?? "", on: db)
                 let imaginary = decoys.descriptors(for: normalized)
                 if let person, !credentials.isEmpty {
@@ -282,7 +282,7 @@ struct WebAuthnRoutes {
             if let userID { details["user_id"] = .string(userID) }
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: nil, kind: "anonymous", ip: clientIP), action: "auth.webauthn.login.started", target: nil,
+                    actor: AuditActor(id: nil, kind: .anonymous, ip: clientIP), action: "auth.webauthn.login.started", target: nil,
                     details: details),
                 on: db)
             return allowed
@@ -333,7 +333,7 @@ struct WebAuthnRoutes {
                 var details: [String: JSONValue] = ["method": "webauthn", "reason": .string(reason)]
                 details.merge(extra) { _, new in new }
                 try await dependencies.audit(
-                    AuditEvent(actor: AuditActor(id: user, kind: user == nil ? "anonymous" : "human", ip: clientIP),
+                    AuditEvent(actor: AuditActor(id: user, kind: user == nil ? .anonymous : .human, ip: clientIP),
                                action: "auth.login.failed", target: user, details: details),
                     on: db)
                 return .rejected(message)
@@ -352,7 +352,7 @@ struct WebAuthnRoutes {
             if let userHandle, userHandle != Data(stored.userID.utf8) {
                 return try await reject("user_handle_mismatch", user: stored.userID, message: Self.unknownCredential, extra: idDetail)
             }
-            guard let user = try await UserRepository().find(id: stored.userID, on: db), user.kind == "human",
+            guard let user = try await UserRepository().find(id: stored.userID, on: db), user.kind == .human,
                 let publicKey = Base64URL.decode(stored.publicKey)
             else { return try await reject("unknown_credential", user: nil, message: Self.unknownCredential) }
             let storedSignCount = UInt32(clamping: stored.signCount)
@@ -372,7 +372,7 @@ struct WebAuthnRoutes {
                 let counters: [String: JSONValue] = ["stored_sign_count": .int(stored.signCount), "received_sign_count": .int(received)]
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.webauthn.sign_count_regression",
+                        actor: AuditActor(id: user.id, kind: .human, ip: clientIP), action: "auth.webauthn.sign_count_regression",
                         target: user.id, details: idDetail.merging(counters) { _, new in new }),
                     on: db)
                 return try await reject(
@@ -397,7 +397,7 @@ struct WebAuthnRoutes {
                 userID: user.id, ip: clientIP, userAgent: userAgent, mfa: verified.userVerified, signInProven: verified.userVerified, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: user.id, kind: "human", ip: clientIP), action: "auth.login.succeeded", target: user.id,
+                    actor: AuditActor(id: user.id, kind: .human, ip: clientIP), action: "auth.login.succeeded", target: user.id,
                     details: [
                         "session_id": .string(session.id), "method": "webauthn", "credential_id": .string(stored.id),
                         "user_verified": .bool(verified.userVerified),
@@ -410,7 +410,7 @@ struct WebAuthnRoutes {
             throw Problem.unauthorized(message).withRateLimitHeaders(limit)
         case .secondFactor(let user):
             return try await AuthRoutes(dependencies: dependencies).beginSecondFactor(
-                for: user, actor: AuditActor(id: user.id, kind: "human", ip: clientIP), limit: limit)
+                for: user, actor: AuditActor(id: user.id, kind: .human, ip: clientIP), limit: limit)
         case .success(let userID, let sessionID, let refresh):
             let pair = try await issuer.pair(userID: userID, sessionID: sessionID, refreshToken: refresh)
             var headers = HTTPFields()
@@ -441,7 +441,7 @@ struct WebAuthnRoutes {
             guard let removed = try await WebAuthnRepository().delete(id: id, userID: principal.id, on: db) else { throw Problem.notFound }
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP), action: "auth.webauthn.credential.deleted",
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "auth.webauthn.credential.deleted",
                     target: principal.id, details: ["credential_id": .string(removed.id), "session_id": .string(sessionID)]),
                 on: db)
         }

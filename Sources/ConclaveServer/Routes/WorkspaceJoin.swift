@@ -10,7 +10,7 @@ enum WorkspaceJoin {
         _ principalID: String, to workspaceID: String, role: Role, now: Int64, on db: any SQLDatabase
     ) async throws -> WorkspaceEvent {
         let event = try await EventLog().append(
-            workspaceID: workspaceID, type: "member.joined", channelID: nil, visibility: "workspace",
+            workspaceID: workspaceID, type: .memberJoined, channelID: nil, visibility: .workspace,
             data: ["member_id": .string(principalID), "workspace_id": .string(workspaceID), "role": .string(role.rawValue)],
             now: now, on: db
         )

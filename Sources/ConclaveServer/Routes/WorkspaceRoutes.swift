@@ -51,7 +51,7 @@ struct WorkspaceRoutes {
             let joined = try await WorkspaceJoin.add(principal.id, to: workspace.id, role: .owner, now: now, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "workspace.created",
                     target: workspace.id,
                     workspaceID: workspace.id
@@ -98,7 +98,7 @@ struct WorkspaceRoutes {
                 try await repository.rename(id: workspaceID, name: validated, now: Clock.milliseconds(), on: db)
                 try await dependencies.audit(
                     AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: principal.kind.rawValue, ip: clientIP),
+                        actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                         action: "workspace.updated",
                         target: workspaceID,
                         workspaceID: workspaceID,
@@ -123,7 +123,7 @@ struct WorkspaceRoutes {
             try await WorkspaceRepository().delete(id: workspaceID, on: db)
             try await dependencies.audit(
                 AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: "human", ip: clientIP),
+                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
                     action: "workspace.deleted",
                     target: workspaceID,
                     workspaceID: workspaceID

@@ -27,7 +27,7 @@ public struct Migrator: Sendable {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
             let applied = Set(
-                try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
+                try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self)
             )
             var done: [Int] = []
             for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
@@ -51,7 +51,7 @@ public struct Migrator: Sendable {
             case .sqlite:
                 exists = try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").first() != nil
             case .postgres:
-                exists = try await db.raw("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first()?.decode(column: "present", as: Bool.self) ?? false
+                exists = try await db.raw("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first(decodingColumn: "present", as: Bool.self) ?? false
             }
             guard exists else { return nil }
             return try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self)

@@ -1,0 +1,29 @@
+/// What happened, as a workspace's event log records it; the raw value is the event's name on
+/// the wire (`"event"` in a stream frame) and in the `events.type` column.
+public enum EventType: String, Sendable, Codable, CaseIterable {
+    case messageCreated = "message.created"
+    case messageUpdated = "message.updated"
+    case messageDeleted = "message.deleted"
+    case channelCreated = "channel.created"
+    /// Also a channel's deletion (its data then says `"deleted": true`).
+    case channelUpdated = "channel.updated"
+    case memberJoined = "member.joined"
+    case memberLeft = "member.left"
+    case agentPaused = "agent.paused"
+    case readUpdated = "read.updated"
+
+    /// What an event is about: the part of its name before the dot.
+    public enum Subject: Sendable {
+        case message, channel, member, agent, read
+    }
+
+    public var subject: Subject {
+        switch self {
+        case .messageCreated, .messageUpdated, .messageDeleted: .message
+        case .channelCreated, .channelUpdated: .channel
+        case .memberJoined, .memberLeft: .member
+        case .agentPaused: .agent
+        case .readUpdated: .read
+        }
+    }
+}
