@@ -24,7 +24,9 @@ from helpers_messaging import API, MESSAGING_SERVER_ENV, uid
 
 
 def shared_env() -> dict:
-    return dict(MESSAGING_SERVER_ENV, CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
+    """Keys and public URL (the tokens' issuer) shared, as behind one load balancer."""
+    return dict(MESSAGING_SERVER_ENV, CONCLAVE_PUBLIC_URL="http://conclave.test",
+                CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
 
 
 @pytest.fixture

@@ -21,8 +21,13 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="several servers s
 
 
 def shared_keys() -> dict:
-    return dict(MESSAGING_SERVER_ENV,
+    """What servers behind one load balancer share: the signing and master keys, and the public
+    URL (the tokens' issuer: a server refuses a token another issuer signed)."""
+    return dict(MESSAGING_SERVER_ENV, CONCLAVE_PUBLIC_URL=SHARED_PUBLIC_URL,
                 CONCLAVE_JWT_SECRET=secrets.token_urlsafe(40), CONCLAVE_MASTER_KEY=secrets.token_urlsafe(40))
+
+
+SHARED_PUBLIC_URL = "http://conclave.test"
 
 
 def kill_listen_sessions(server) -> None:
