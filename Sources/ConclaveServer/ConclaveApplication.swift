@@ -8,7 +8,6 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
-import SQLKit
 import ServiceLifecycle
 
 /// Builds the router: middleware in order from the outside in, then every resource's routes.

@@ -3,7 +3,6 @@ import ConclaveSecurity
 import ConclaveStore
 import Logging
 import Prometheus
-import SQLKit
 
 /// Everything a running server shares: configuration, storage, secrets and the shared mechanisms.
 public struct ServerDependencies: Sendable {
@@ -52,7 +51,7 @@ public struct ServerDependencies: Sendable {
     /// passkey change) goes to the chain of every workspace that person belongs to, so those
     /// workspaces' admins and owners read it in their audit log; the system chain keeps it only
     /// when there is no such workspace (an unknown email, a person without workspaces).
-    func audit(_ event: AuditEvent, on db: any SQLDatabase) async throws {
+    func audit(_ event: AuditEvent, on db: DatabaseSession) async throws {
         var chains: [String?] = [event.workspaceID]
         if event.workspaceID == nil, let person = Self.person(concernedBy: event) {
             // Sorted, so that two transactions take the chains' locks in one order (PostgreSQL).

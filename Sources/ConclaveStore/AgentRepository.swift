@@ -5,7 +5,7 @@ import SQLKit
 public struct AgentRepository: Sendable {
     public init() {}
 
-    public func insert(_ agent: AgentRecord, on db: any SQLDatabase) async throws {
+    public func insert(_ agent: AgentRecord, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO agents (id, workspace_id, user_id, name, description, status, created_by, created_at, updated_at, last_seen_at)
@@ -15,21 +15,21 @@ public struct AgentRepository: Sendable {
         ).run()
     }
 
-    public func find(id: String, on db: any SQLDatabase) async throws -> AgentRecord? {
+    public func find(id: String, on db: DatabaseSession) async throws -> AgentRecord? {
         try await db.raw("SELECT * FROM agents WHERE id = \(bind: id)").firstRecord(AgentRecord.self)
     }
 
-    public func find(id: String, workspaceID: String, on db: any SQLDatabase) async throws -> AgentRecord? {
+    public func find(id: String, workspaceID: String, on db: DatabaseSession) async throws -> AgentRecord? {
         try await db.raw("SELECT * FROM agents WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").firstRecord(AgentRecord.self)
     }
 
-    public func list(workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [AgentRecord] {
+    public func list(workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [AgentRecord] {
         try await db.raw(
             "SELECT * FROM agents WHERE workspace_id = \(bind: workspaceID) AND id > \(bind: cursor ?? "") ORDER BY id LIMIT \(bind: limit)"
         ).allRecords(AgentRecord.self)
     }
 
-    public func update(id: String, name: String, description: String, status: AgentStatus, now: Int64, on db: any SQLDatabase) async throws {
+    public func update(id: String, name: String, description: String, status: AgentStatus, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             UPDATE agents SET name = \(bind: name), description = \(bind: description), status = \(bind: status.rawValue), updated_at = \(bind: now)
@@ -42,8 +42,8 @@ public struct AgentRepository: Sendable {
 
     /// How many agents a workspace holds, and how many of them `creator` created. On PostgreSQL
     /// the workspace row is locked first, so two creations at once cannot both pass a cap.
-    public func counts(workspaceID: String, creator: String, on db: any SQLDatabase) async throws -> (workspace: Int, creator: Int) {
-        if db.dialect.name == "postgresql" {
+    public func counts(workspaceID: String, creator: String, on db: DatabaseSession) async throws -> (workspace: Int, creator: Int) {
+        if db.isPostgres {
             try await db.raw("SELECT id FROM workspaces WHERE id = \(bind: workspaceID) FOR UPDATE").run()
         }
         let counts = try await db.raw(
@@ -55,12 +55,12 @@ public struct AgentRepository: Sendable {
         return (counts?.total ?? 0, counts?.mine ?? 0)
     }
 
-    public func delete(id: String, on db: any SQLDatabase) async throws {
+    public func delete(id: String, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM agents WHERE id = \(bind: id)").run()
         try await NotificationChannel.credentialsRevokedOnCommit(on: db)
     }
 
-    public func touch(id: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func touch(id: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE agents SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 

@@ -15,7 +15,7 @@ public struct AuditRepository: Sendable {
 
     /// Appends inside the caller's transaction, so the entry commits with the action it records.
     @discardableResult
-    public func append(_ event: AuditEvent, on db: any SQLDatabase, kind: DatabaseKind) async throws -> AuditRecord {
+    public func append(_ event: AuditEvent, on db: DatabaseSession, kind: DatabaseKind) async throws -> AuditRecord {
         let chain = event.workspaceID ?? Self.systemChain
         if kind == .postgres {
             // Serialises appends to one chain across connections and servers.
@@ -58,7 +58,7 @@ public struct AuditRepository: Sendable {
         limit: Int,
         action: String? = nil,
         actorID: String? = nil,
-        on db: any SQLDatabase
+        on db: DatabaseSession
     ) async throws -> [AuditRecord] {
         try await db.raw(listQuery(chain: chain, afterSeq: afterSeq, limit: limit, action: action, actorID: actorID))
             .allRecords(StoredEntry.self).map(\.record)
@@ -74,7 +74,7 @@ public struct AuditRepository: Sendable {
         return query
     }
 
-    public func chains(on db: any SQLDatabase) async throws -> [String] {
+    public func chains(on db: DatabaseSession) async throws -> [String] {
         try await db.raw("SELECT DISTINCT chain FROM audit_log ORDER BY chain").all(decodingColumn: "chain", as: String.self)
     }
 

@@ -6,7 +6,7 @@ public struct ChannelRepository: Sendable {
     public init() {}
 
     public func insertChannel(
-        id: String, workspaceID: String, name: String, isPrivate: Bool, topic: String, createdBy: String, now: Int64, on db: any SQLDatabase
+        id: String, workspaceID: String, name: String, isPrivate: Bool, topic: String, createdBy: String, now: Int64, on db: DatabaseSession
     ) async throws {
         try await db.raw(
             """
@@ -17,7 +17,7 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
-    public func insertDM(id: String, workspaceID: String, dmKey: String, createdBy: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func insertDM(id: String, workspaceID: String, dmKey: String, createdBy: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO channels (id, workspace_id, kind, name, private, topic, dm_key, created_by, created_at, updated_at, last_seq)
@@ -26,17 +26,17 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
-    public func find(id: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
+    public func find(id: String, on db: DatabaseSession) async throws -> ChannelRecord? {
         try await db.raw("SELECT * FROM channels WHERE id = \(bind: id)").firstRecord(ChannelRecord.self)
     }
 
-    public func findDM(workspaceID: String, dmKey: String, on db: any SQLDatabase) async throws -> ChannelRecord? {
+    public func findDM(workspaceID: String, dmKey: String, on db: DatabaseSession) async throws -> ChannelRecord? {
         try await db.raw("SELECT * FROM channels WHERE workspace_id = \(bind: workspaceID) AND dm_key = \(bind: dmKey)")
             .firstRecord(ChannelRecord.self)
     }
 
     /// Channels a principal may see: public channels of the workspace plus those it belongs to.
-    public func visible(to principalID: String, workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [ChannelRecord] {
+    public func visible(to principalID: String, workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [ChannelRecord] {
         try await db.raw(
             """
             SELECT c.* FROM channels c
@@ -47,20 +47,20 @@ public struct ChannelRepository: Sendable {
         ).allRecords(ChannelRecord.self)
     }
 
-    public func update(id: String, name: String?, topic: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func update(id: String, name: String?, topic: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             "UPDATE channels SET name = \(bind: name), topic = \(bind: topic), updated_at = \(bind: now) WHERE id = \(bind: id)"
         ).run()
     }
 
-    public func delete(id: String, on db: any SQLDatabase) async throws {
+    public func delete(id: String, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM channels WHERE id = \(bind: id)").run()
     }
 
     /// Allocates the next message seq of a channel; the row lock orders concurrent senders. Nil,
     /// allocating nothing, unless `writer` is a member of the channel holding one of
     /// `writerRoles` in its workspace: the authorization, re-checked in the writing statement.
-    public func nextSeq(channelID: String, writer: String, writerRoles: [Role], on db: any SQLDatabase) async throws -> Int64? {
+    public func nextSeq(channelID: String, writer: String, writerRoles: [Role], on db: DatabaseSession) async throws -> Int64? {
         let roles: [any Encodable & Sendable] = writerRoles.map(\.rawValue)
         return try await db.raw(
             """
@@ -77,7 +77,7 @@ public struct ChannelRepository: Sendable {
     /// The read marker starts at the channel's latest seq: history from before joining is not
     /// unread (as in Slack and Matrix). Read in the same transaction as the insert, so a message
     /// committed after the join is still counted.
-    public func addMember(channelID: String, principalID: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func addMember(channelID: String, principalID: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq)
@@ -88,7 +88,7 @@ public struct ChannelRepository: Sendable {
 
     /// `addMember` that leaves an existing membership alone (also one a concurrent transaction
     /// is adding: PostgreSQL waits for it); true when this call added it.
-    public func addMemberIfAbsent(channelID: String, principalID: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+    public func addMemberIfAbsent(channelID: String, principalID: String, now: Int64, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             """
             INSERT INTO channel_members (channel_id, principal_id, joined_at, last_read_seq)
@@ -99,7 +99,7 @@ public struct ChannelRepository: Sendable {
     }
 
     @discardableResult
-    public func removeMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
+    public func removeMember(channelID: String, principalID: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             "DELETE FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID) RETURNING principal_id"
         ).first() != nil
@@ -108,7 +108,7 @@ public struct ChannelRepository: Sendable {
     /// A channel with the principal's workspace role and channel membership, in one statement:
     /// the check before every read and send. Nil when the channel does not exist.
     public func access(
-        channelID: String, principalID: String, on db: any SQLDatabase
+        channelID: String, principalID: String, on db: DatabaseSession
     ) async throws -> (channel: ChannelRecord, workspaceRole: Role?, isMember: Bool)? {
         let row = try await db.raw(
             """
@@ -124,13 +124,13 @@ public struct ChannelRepository: Sendable {
         return (try row.decodeRecord(ChannelRecord.self), access.accessRole, access.accessMember != nil)
     }
 
-    public func isMember(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Bool {
+    public func isMember(channelID: String, principalID: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             "SELECT 1 AS one FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"
         ).first() != nil
     }
 
-    public func members(channelID: String, on db: any SQLDatabase) async throws -> [String] {
+    public func members(channelID: String, on db: DatabaseSession) async throws -> [String] {
         try await db.raw("SELECT principal_id FROM channel_members WHERE channel_id = \(bind: channelID) ORDER BY principal_id LIMIT 10000")
             .all(decodingColumn: "principal_id", as: String.self)
     }
@@ -138,7 +138,7 @@ public struct ChannelRepository: Sendable {
     /// Records where in the workspace's event log a membership began (the seq of the event that
     /// made it: `member.joined`, or `channel.created` for its first members); nil `principalID`
     /// means every member of the channel.
-    public func setJoinedSeq(_ seq: Int64, channelID: String, principalID: String? = nil, on db: any SQLDatabase) async throws {
+    public func setJoinedSeq(_ seq: Int64, channelID: String, principalID: String? = nil, on db: DatabaseSession) async throws {
         var query = SQLQueryString("UPDATE channel_members SET joined_seq = \(bind: seq) WHERE channel_id = \(bind: channelID)")
         if let principalID { query.appendInterpolation(" AND principal_id = \(bind: principalID)" as SQLQueryString) }
         try await db.raw(query).run()
@@ -146,7 +146,7 @@ public struct ChannelRepository: Sendable {
 
     /// The channels of a workspace a principal belongs to, each with the event seq its membership
     /// began at (0 when unknown: memberships from before that was recorded).
-    public func membershipsJoinedAt(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
+    public func membershipsJoinedAt(principalID: String, workspaceID: String, on db: DatabaseSession) async throws -> [String: Int64] {
         let memberships = try await db.raw(
             """
             SELECT cm.channel_id, cm.joined_seq FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
@@ -157,7 +157,7 @@ public struct ChannelRepository: Sendable {
     }
 
     /// The channels of a workspace a principal belongs to (the stream's visibility set).
-    public func memberships(principalID: String, workspaceID: String, kind: ChannelKind? = nil, on db: any SQLDatabase) async throws -> Set<String> {
+    public func memberships(principalID: String, workspaceID: String, kind: ChannelKind? = nil, on db: DatabaseSession) async throws -> Set<String> {
         var query = SQLQueryString(
             """
             SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
@@ -168,14 +168,14 @@ public struct ChannelRepository: Sendable {
         return Set(try await db.raw(query).all(decodingColumn: "channel_id", as: String.self))
     }
 
-    public func readMarker(channelID: String, principalID: String, on db: any SQLDatabase) async throws -> Int64? {
+    public func readMarker(channelID: String, principalID: String, on db: DatabaseSession) async throws -> Int64? {
         try await db.raw(
             "SELECT last_read_seq FROM channel_members WHERE channel_id = \(bind: channelID) AND principal_id = \(bind: principalID)"
         ).first(decodingColumn: "last_read_seq", as: Int64.self)
     }
 
     /// Moves the read marker forward only (an older seq never un-reads messages).
-    public func markRead(channelID: String, principalID: String, seq: Int64, on db: any SQLDatabase) async throws {
+    public func markRead(channelID: String, principalID: String, seq: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             UPDATE channel_members SET last_read_seq = \(bind: seq)
@@ -184,7 +184,7 @@ public struct ChannelRepository: Sendable {
         ).run()
     }
 
-    public func removeMemberships(principalID: String, workspaceID: String, on db: any SQLDatabase) async throws {
+    public func removeMemberships(principalID: String, workspaceID: String, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             DELETE FROM channel_members WHERE principal_id = \(bind: principalID)

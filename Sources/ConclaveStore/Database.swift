@@ -11,9 +11,9 @@ public enum DatabaseKind: String, Sendable {
 /// the call returns only after the commit is durable. `read` sees only committed data.
 public protocol Database: Sendable {
     var kind: DatabaseKind { get }
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T
     /// Whether the database answers a trivial query now.
     func ping() async -> Bool
     /// Runs until cancelled; backends with background work (a connection pool) need it running.

@@ -39,7 +39,7 @@ public struct EventLog: Sendable {
     @discardableResult
     public func append(
         workspaceID: String, type: EventType, channelID: String?, messageID: String? = nil, visibility: EventVisibility, data: JSONValue,
-        now: Int64, on db: any SQLDatabase
+        now: Int64, on db: DatabaseSession
     ) async throws -> WorkspaceEvent {
         guard let seq = try await db.raw(
             "UPDATE workspaces SET event_seq = event_seq + 1 WHERE id = \(bind: workspaceID) RETURNING event_seq"
@@ -59,7 +59,7 @@ public struct EventLog: Sendable {
     }
 
     /// Events after `seq` in order, at most `limit`.
-    public func read(workspaceID: String, after seq: Int64, limit: Int, on db: any SQLDatabase) async throws -> [WorkspaceEvent] {
+    public func read(workspaceID: String, after seq: Int64, limit: Int, on db: DatabaseSession) async throws -> [WorkspaceEvent] {
         try await db.raw(
             """
             SELECT * FROM events WHERE workspace_id = \(bind: workspaceID) AND seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)
@@ -67,18 +67,18 @@ public struct EventLog: Sendable {
         ).allRecords(StoredEvent.self).map(\.event)
     }
 
-    public func head(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+    public func head(workspaceID: String, on db: DatabaseSession) async throws -> Int64 {
         try await db.raw("SELECT event_seq FROM workspaces WHERE id = \(bind: workspaceID)").first(decodingColumn: "event_seq", as: Int64.self) ?? 0
     }
 
     /// The last seq removed by retention (0 if none): a stream cannot resume from before it.
-    public func prunedThrough(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+    public func prunedThrough(workspaceID: String, on db: DatabaseSession) async throws -> Int64 {
         try await db.raw("SELECT events_pruned_through FROM workspaces WHERE id = \(bind: workspaceID)")
             .first(decodingColumn: "events_pruned_through", as: Int64.self) ?? 0
     }
 
     /// Workspaces with events that may have outlived the retention window.
-    public func workspacesToPrune(on db: any SQLDatabase) async throws -> [(id: String, prunedThrough: Int64, head: Int64)] {
+    public func workspacesToPrune(on db: DatabaseSession) async throws -> [(id: String, prunedThrough: Int64, head: Int64)] {
         try await db.raw(
             "SELECT id, events_pruned_through AS pruned_through, event_seq AS head FROM workspaces WHERE event_seq > events_pruned_through"
         ).allRecords(PruneCandidate.self).map { ($0.id, $0.prunedThrough, $0.head) }
@@ -87,7 +87,7 @@ public struct EventLog: Sendable {
     /// The newest seq in (`after`, `head`] created before `cutoff`, found by binary search over
     /// the gapless seqs (created_at grows with seq), so it costs log2(n) point reads, not a scan.
     public func lastSeq(
-        workspaceID: String, createdBefore cutoff: Int64, after: Int64, head: Int64, on db: any SQLDatabase
+        workspaceID: String, createdBefore cutoff: Int64, after: Int64, head: Int64, on db: DatabaseSession
     ) async throws -> Int64 {
         var low = after  // known old enough (or the floor)
         var high = head + 1  // known too new (or past the end)
@@ -102,7 +102,7 @@ public struct EventLog: Sendable {
     }
 
     /// Removes events `from`...`through` of a workspace and records how far the log is pruned.
-    public func prune(workspaceID: String, through seq: Int64, on db: any SQLDatabase) async throws {
+    public func prune(workspaceID: String, through seq: Int64, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM events WHERE workspace_id = \(bind: workspaceID) AND seq <= \(bind: seq)").run()
         try await db.raw(
             "UPDATE workspaces SET events_pruned_through = \(bind: seq) WHERE id = \(bind: workspaceID) AND events_pruned_through < \(bind: seq)"
@@ -110,18 +110,18 @@ public struct EventLog: Sendable {
     }
 
     /// The oldest seq still in the log (older ones were pruned); 0 when empty.
-    public func oldest(workspaceID: String, on db: any SQLDatabase) async throws -> Int64 {
+    public func oldest(workspaceID: String, on db: DatabaseSession) async throws -> Int64 {
         try await db.raw("SELECT MIN(seq) AS first FROM events WHERE workspace_id = \(bind: workspaceID)").first()?
             .decode(column: "first", as: Int64?.self) ?? 0
     }
 
     /// Replaces the data of every event about a message (used when its text is erased).
-    public func scrub(messageID: String, data: JSONValue, on db: any SQLDatabase) async throws {
+    public func scrub(messageID: String, data: JSONValue, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE events SET data = \(bind: data.canonicalString) WHERE message_id = \(bind: messageID)").run()
     }
 
     /// Erases message content from every event of a deleted channel (its messages go by cascade).
-    public func scrubChannel(channelID: String, on db: any SQLDatabase) async throws {
+    public func scrubChannel(channelID: String, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             UPDATE events SET data = \(bind: JSONValue.object(["deleted": true, "channel_id": .string(channelID)]).canonicalString)

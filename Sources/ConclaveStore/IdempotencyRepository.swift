@@ -15,7 +15,7 @@ public struct IdempotencyRepository: Sendable {
     public init() {}
 
     /// Claims (principal, key) for a new request; nil when claimed, else the existing entry.
-    public func claim(principalID: String, key: String, method: String, path: String, requestHash: String, now: Int64, expiredBefore: Int64, on db: any SQLDatabase) async throws -> Entry? {
+    public func claim(principalID: String, key: String, method: String, path: String, requestHash: String, now: Int64, expiredBefore: Int64, on db: DatabaseSession) async throws -> Entry? {
         try await db.raw(
             """
             DELETE FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)
@@ -37,7 +37,7 @@ public struct IdempotencyRepository: Sendable {
     }
 
     /// Records the first response: its body, or (`resourceID`) only the message it created.
-    public func complete(principalID: String, key: String, status: Int, body: String, resourceID: String?, on db: any SQLDatabase) async throws {
+    public func complete(principalID: String, key: String, status: Int, body: String, resourceID: String?, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             UPDATE idempotency_keys SET status = \(bind: status), body = \(bind: resourceID == nil ? body : ""), resource_id = \(bind: resourceID)
@@ -46,11 +46,11 @@ public struct IdempotencyRepository: Sendable {
         ).run()
     }
 
-    public func release(principalID: String, key: String, on db: any SQLDatabase) async throws {
+    public func release(principalID: String, key: String, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM idempotency_keys WHERE principal_id = \(bind: principalID) AND key = \(bind: key)").run()
     }
 
-    public func purge(before: Int64, on db: any SQLDatabase) async throws {
+    public func purge(before: Int64, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM idempotency_keys WHERE created_at < \(bind: before)").run()
     }
 }

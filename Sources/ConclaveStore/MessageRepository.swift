@@ -6,7 +6,7 @@ import SQLKit
 public struct MessageRepository: Sendable {
     public init() {}
 
-    public func insert(_ message: MessageRecord, on db: any SQLDatabase) async throws {
+    public func insert(_ message: MessageRecord, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
@@ -22,19 +22,19 @@ public struct MessageRepository: Sendable {
     /// Counts a reply in its root's `reply_count`; false when the root is deleted. Call before
     /// inserting the reply: on PostgreSQL the update waits for a concurrent deletion of the root
     /// (its row lock) and then sees it, so a reply can never attach to a root deleted meanwhile.
-    public func countReply(to rootID: String, on db: any SQLDatabase) async throws -> Bool {
+    public func countReply(to rootID: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             "UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(bind: rootID) AND deleted_at IS NULL RETURNING id"
         ).first() != nil
     }
 
-    public func find(id: String, on db: any SQLDatabase) async throws -> MessageRecord? {
+    public func find(id: String, on db: DatabaseSession) async throws -> MessageRecord? {
         try await db.raw("SELECT * FROM messages WHERE id = \(bind: id)").firstRecord(MessageRecord.self)
     }
 
     /// A sender's message with this client_msg_id in this channel: the id is unique per sender and
     /// channel, so reusing it elsewhere never names (or hands back) another channel's message.
-    public func find(senderID: String, channelID: String, clientMsgID: String, on db: any SQLDatabase) async throws -> MessageRecord? {
+    public func find(senderID: String, channelID: String, clientMsgID: String, on db: DatabaseSession) async throws -> MessageRecord? {
         try await db.raw(
             """
             SELECT * FROM messages WHERE sender_id = \(bind: senderID) AND channel_id = \(bind: channelID) AND client_msg_id = \(bind: clientMsgID)
@@ -43,14 +43,14 @@ public struct MessageRepository: Sendable {
     }
 
     /// Frees a client_msg_id whose idempotency window has passed, so the sender may use it again.
-    public func releaseClientMsgID(messageID: String, on db: any SQLDatabase) async throws {
+    public func releaseClientMsgID(messageID: String, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE messages SET client_msg_id = NULL WHERE id = \(bind: messageID)").run()
     }
 
     /// A page of a channel in seq order: after `afterSeq` ascending, or before `beforeSeq` (the
     /// newest `limit` before it, returned ascending).
     public func list(
-        channelID: String, afterSeq: Int64?, beforeSeq: Int64?, threadID: String?, limit: Int, on db: any SQLDatabase
+        channelID: String, afterSeq: Int64?, beforeSeq: Int64?, threadID: String?, limit: Int, on db: DatabaseSession
     ) async throws -> [MessageRecord] {
         var query = SQLQueryString("SELECT * FROM messages WHERE channel_id = \(bind: channelID)")
         if let afterSeq { query.appendInterpolation(" AND seq > \(bind: afterSeq)" as SQLQueryString) }
@@ -65,7 +65,7 @@ public struct MessageRepository: Sendable {
 
     /// Replaces the text of a live message; false when it was deleted meanwhile (an edit racing
     /// a deletion must not write the text back).
-    public func edit(id: String, text: String, mentions: [String], now: Int64, on db: any SQLDatabase) async throws -> Bool {
+    public func edit(id: String, text: String, mentions: [String], now: Int64, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             """
             UPDATE messages SET text = \(bind: text), mentions = \(bind: mentions.joined(separator: " ")), edited_at = \(bind: now)
@@ -77,7 +77,7 @@ public struct MessageRepository: Sendable {
     /// Erases a live message; false when it was already deleted. A deleted reply no longer counts
     /// in its root's `reply_count`. The erase is conditional on the row, so of two concurrent
     /// deletes only one lowers the count (PostgreSQL re-checks `deleted_at` after the row lock).
-    public func erase(id: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+    public func erase(id: String, now: Int64, on db: DatabaseSession) async throws -> Bool {
         guard let erased = try await db.raw(
             """
             UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, deleted_at = \(bind: now)
@@ -91,7 +91,7 @@ public struct MessageRepository: Sendable {
     }
 
     /// Messages after `seq` not sent by the principal: the unread count.
-    public func unreadCount(channelID: String, afterSeq: Int64, excluding principalID: String, on db: any SQLDatabase) async throws -> Int64 {
+    public func unreadCount(channelID: String, afterSeq: Int64, excluding principalID: String, on db: DatabaseSession) async throws -> Int64 {
         try await db.raw(
             """
             SELECT COUNT(*) AS unread FROM messages

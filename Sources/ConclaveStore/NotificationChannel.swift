@@ -15,14 +15,14 @@ public enum NotificationChannel {
     /// changes other servers must not miss (revocations, joins); each costs one statement and
     /// serialises commits that notify, so not for every message. Nothing to do on SQLite (one
     /// process).
-    static func notifyOnCommit(_ channel: String, payload: String = "", on db: any SQLDatabase) async throws {
-        guard db.dialect.name == "postgresql" else { return }
+    static func notifyOnCommit(_ channel: String, payload: String = "", on db: DatabaseSession) async throws {
+        guard db.isPostgres else { return }
         try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
     }
 
     /// Something cached by authentication may no longer hold: a session or key revoked, an
     /// agent paused or deleted, a workspace (with its agents) deleted.
-    static func credentialsRevokedOnCommit(on db: any SQLDatabase) async throws {
+    static func credentialsRevokedOnCommit(on db: DatabaseSession) async throws {
         try await notifyOnCommit(credentials, on: db)
     }
 }

@@ -39,10 +39,10 @@ public final class PostgresDatabase: Database {
         self.logger = logger
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
-                try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+                try await body(DatabaseSession(connection.sql(queryLogLevel: nil, logger: self.logger)))
             }
         } catch {
             throw StoreErrorMapping.map(error)
@@ -59,12 +59,12 @@ public final class PostgresDatabase: Database {
     /// transaction. Still failing after `writeAttempts`, the write ends with `StoreError.busy`,
     /// which clients get as a retryable 503.
     @discardableResult
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await client.withTransaction(logger: logger) { connection in
-                    try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
+                    try await body(DatabaseSession(connection.sql(queryLogLevel: nil, logger: self.logger)))
                 }
             } catch {
                 guard let state = Self.retryableSQLState(of: error) else {

@@ -60,7 +60,7 @@ public final class SQLiteDatabase: Database {
         close(fd)
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         let reader = readers[readerCursor.next(count: readers.count)]
         do {
             return try await reader.read(body)
@@ -70,7 +70,7 @@ public final class SQLiteDatabase: Database {
     }
 
     @discardableResult
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         try await writer.submit(body)
     }
 

@@ -13,8 +13,8 @@ final class SQLiteReader: Sendable {
         self.logger = logger
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let db = SQLiteDirectSQLDatabase(connection: connection, logger: logger)
+    func read<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
+        let db = DatabaseSession(SQLiteDirectSQLDatabase(connection: connection, logger: logger))
         return try await withTaskExecutorPreference(thread) { try await body(db) }
     }
 

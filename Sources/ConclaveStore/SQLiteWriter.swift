@@ -19,7 +19,7 @@ final class SQLiteWriter: Sendable {
 
     struct Job: Sendable {
         /// Runs the body; on success returns the closure that answers the caller after commit.
-        let run: @Sendable (any SQLDatabase) async -> Result<@Sendable () -> Void, any Error>
+        let run: @Sendable (DatabaseSession) async -> Result<@Sendable () -> Void, any Error>
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -43,9 +43,9 @@ final class SQLiteWriter: Sendable {
         self.logger = logger
     }
 
-    private var db: any SQLDatabase { SQLiteDirectSQLDatabase(connection: connection, logger: logger) }
+    private var db: DatabaseSession { DatabaseSession(SQLiteDirectSQLDatabase(connection: connection, logger: logger)) }
 
-    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func submit<T: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in

@@ -4,7 +4,7 @@ import SQLKit
 public struct SessionRepository: Sendable {
     public init() {}
 
-    public func insert(_ session: SessionRecord, refreshTokenHash: String, on db: any SQLDatabase) async throws {
+    public func insert(_ session: SessionRecord, refreshTokenHash: String, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, revoked_reason, ip, user_agent, mfa,
@@ -17,13 +17,13 @@ public struct SessionRepository: Sendable {
         try await insertRefreshToken(hash: refreshTokenHash, sessionID: session.id, now: session.createdAt, on: db)
     }
 
-    public func insertRefreshToken(hash: String, sessionID: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func insertRefreshToken(hash: String, sessionID: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             "INSERT INTO refresh_tokens (token_hash, session_id, created_at, used_at) VALUES (\(bind: hash), \(bind: sessionID), \(bind: now), NULL)"
         ).run()
     }
 
-    public func find(id: String, on db: any SQLDatabase) async throws -> SessionRecord? {
+    public func find(id: String, on db: DatabaseSession) async throws -> SessionRecord? {
         try await db.raw("SELECT * FROM sessions WHERE id = \(bind: id)").firstRecord(SessionRecord.self)
     }
 
@@ -38,7 +38,7 @@ public struct SessionRepository: Sendable {
     /// one token cannot both succeed. The spend comes first: on PostgreSQL a concurrent spend
     /// waits for the first one's commit, and the read after it then sees that spend (and the
     /// successor it inserted).
-    public func spendRefreshToken(hash: String, now: Int64, on db: any SQLDatabase) async throws -> RefreshLookup {
+    public func spendRefreshToken(hash: String, now: Int64, on db: DatabaseSession) async throws -> RefreshLookup {
         let spent = try await db.raw(
             "UPDATE refresh_tokens SET used_at = \(bind: now) WHERE token_hash = \(bind: hash) AND used_at IS NULL RETURNING session_id"
         ).first(decodingColumn: "session_id", as: String.self)
@@ -53,17 +53,17 @@ public struct SessionRepository: Sendable {
     }
 
     /// The session proved the password (or a passkey with user verification) again, now.
-    public func recordSignInProof(id: String, at now: Int64, on db: any SQLDatabase) async throws {
+    public func recordSignInProof(id: String, at now: Int64, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE sessions SET authenticated_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 
-    public func touch(id: String, now: Int64, ip: String?, on db: any SQLDatabase) async throws {
+    public func touch(id: String, now: Int64, ip: String?, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE sessions SET last_used_at = \(bind: now), ip = \(bind: ip) WHERE id = \(bind: id)").run()
     }
 
     /// Returns whether the session was active before this call.
     @discardableResult
-    public func revoke(id: String, reason: String, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+    public func revoke(id: String, reason: String, now: Int64, on db: DatabaseSession) async throws -> Bool {
         let row = try await db.raw(
             """
             UPDATE sessions SET revoked_at = \(bind: now), revoked_reason = \(bind: reason)
@@ -75,7 +75,7 @@ public struct SessionRepository: Sendable {
     }
 
     /// Revokes every active session of a user except `keeping`; returns the revoked ids.
-    public func revokeAll(userID: String, keeping: String?, reason: String, now: Int64, on db: any SQLDatabase) async throws -> [String] {
+    public func revokeAll(userID: String, keeping: String?, reason: String, now: Int64, on db: DatabaseSession) async throws -> [String] {
         let revoked = try await db.raw(
             """
             UPDATE sessions SET revoked_at = \(bind: now), revoked_reason = \(bind: reason)
@@ -87,7 +87,7 @@ public struct SessionRepository: Sendable {
         return revoked
     }
 
-    public func active(userID: String, now: Int64, on db: any SQLDatabase) async throws -> [SessionRecord] {
+    public func active(userID: String, now: Int64, on db: DatabaseSession) async throws -> [SessionRecord] {
         try await db.raw(
             """
             SELECT * FROM sessions WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND expires_at > \(bind: now)

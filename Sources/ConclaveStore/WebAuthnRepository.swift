@@ -98,7 +98,7 @@ public struct WebAuthnRepository: Sendable {
     // MARK: - Ceremonies
 
     /// Stores a ceremony and drops expired ones (they can never be spent).
-    public func insertCeremony(_ ceremony: Ceremony, on db: any SQLDatabase) async throws {
+    public func insertCeremony(_ ceremony: Ceremony, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM webauthn_ceremonies WHERE expires_at <= \(bind: ceremony.createdAt)").run()
         try await db.raw(
             """
@@ -112,7 +112,7 @@ public struct WebAuthnRepository: Sendable {
     /// Marks a live login ceremony used and returns it; nil when unknown, of the other kind,
     /// expired or already spent. The check and the spend are one statement, so of two concurrent
     /// verifications only one gets the ceremony.
-    public func spendLoginCeremony(id: String, now: Int64, on db: any SQLDatabase) async throws -> Ceremony? {
+    public func spendLoginCeremony(id: String, now: Int64, on db: DatabaseSession) async throws -> Ceremony? {
         try await db.raw(
             """
             UPDATE webauthn_ceremonies SET used_at = \(bind: now)
@@ -123,7 +123,7 @@ public struct WebAuthnRepository: Sendable {
     }
 
     /// Marks the user's live registration ceremony with this challenge used and returns it.
-    public func spendRegistrationCeremony(userID: String, challenge: String, now: Int64, on db: any SQLDatabase) async throws -> Ceremony? {
+    public func spendRegistrationCeremony(userID: String, challenge: String, now: Int64, on db: DatabaseSession) async throws -> Ceremony? {
         try await db.raw(
             """
             UPDATE webauthn_ceremonies SET used_at = \(bind: now)
@@ -138,7 +138,7 @@ public struct WebAuthnRepository: Sendable {
 
     /// Inserts a credential. A credential ID that is already registered fails the whole
     /// transaction with `StoreError.conflict`; check `exists(credentialID:)` first to answer it.
-    public func insert(_ credential: Credential, on db: any SQLDatabase) async throws {
+    public func insert(_ credential: Credential, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO webauthn_credentials (id, user_id, credential_id, public_key, algorithm, sign_count, aaguid,
@@ -153,22 +153,22 @@ public struct WebAuthnRepository: Sendable {
         ).run()
     }
 
-    public func find(credentialID: String, on db: any SQLDatabase) async throws -> Credential? {
+    public func find(credentialID: String, on db: DatabaseSession) async throws -> Credential? {
         try await db.raw("SELECT * FROM webauthn_credentials WHERE credential_id = \(bind: credentialID)").firstRecord(Credential.self)
     }
 
-    public func exists(credentialID: String, on db: any SQLDatabase) async throws -> Bool {
+    public func exists(credentialID: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw("SELECT id FROM webauthn_credentials WHERE credential_id = \(bind: credentialID)").first() != nil
     }
 
     /// A user's credentials, oldest first (a user has at most a few dozen).
-    public func list(userID: String, limit: Int = 200, on db: any SQLDatabase) async throws -> [Credential] {
+    public func list(userID: String, limit: Int = 200, on db: DatabaseSession) async throws -> [Credential] {
         try await db.raw(
             "SELECT * FROM webauthn_credentials WHERE user_id = \(bind: userID) ORDER BY created_at, id LIMIT \(bind: limit)"
         ).allRecords(Credential.self)
     }
 
-    public func count(userID: String, on db: any SQLDatabase) async throws -> Int {
+    public func count(userID: String, on db: DatabaseSession) async throws -> Int {
         try await db.raw("SELECT COUNT(*) AS n FROM webauthn_credentials WHERE user_id = \(bind: userID)")
             .first(decodingColumn: "n", as: Int.self) ?? 0
     }
@@ -176,7 +176,7 @@ public struct WebAuthnRepository: Sendable {
     /// Records a successful assertion. The counter moves only from the value the caller verified
     /// against, so two concurrent assertions cannot both advance it; false when it had moved.
     public func recordUse(
-        id: String, expectedSignCount: Int64, signCount: Int64, backupState: Bool, now: Int64, on db: any SQLDatabase
+        id: String, expectedSignCount: Int64, signCount: Int64, backupState: Bool, now: Int64, on db: DatabaseSession
     ) async throws -> Bool {
         try await db.raw(
             """
@@ -188,7 +188,7 @@ public struct WebAuthnRepository: Sendable {
     }
 
     /// Deletes one of the user's credentials and returns it; nil when there is no such credential of theirs.
-    public func delete(id: String, userID: String, on db: any SQLDatabase) async throws -> Credential? {
+    public func delete(id: String, userID: String, on db: DatabaseSession) async throws -> Credential? {
         guard let credential = try await db.raw(
             "SELECT * FROM webauthn_credentials WHERE id = \(bind: id) AND user_id = \(bind: userID)"
         ).firstRecord(Credential.self) else { return nil }

@@ -5,7 +5,7 @@ import SQLKit
 public struct WorkspaceRepository: Sendable {
     public init() {}
 
-    public func insert(_ workspace: WorkspaceRecord, on db: any SQLDatabase) async throws {
+    public func insert(_ workspace: WorkspaceRecord, on db: DatabaseSession) async throws {
         try await db.raw(
             """
             INSERT INTO workspaces (id, name, created_by, created_at, updated_at)
@@ -14,22 +14,22 @@ public struct WorkspaceRepository: Sendable {
         ).run()
     }
 
-    public func find(id: String, on db: any SQLDatabase) async throws -> WorkspaceRecord? {
+    public func find(id: String, on db: DatabaseSession) async throws -> WorkspaceRecord? {
         try await db.raw("SELECT * FROM workspaces WHERE id = \(bind: id)").firstRecord(WorkspaceRecord.self)
     }
 
-    public func rename(id: String, name: String, now: Int64, on db: any SQLDatabase) async throws {
+    public func rename(id: String, name: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw("UPDATE workspaces SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 
-    public func delete(id: String, on db: any SQLDatabase) async throws {
+    public func delete(id: String, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM workspaces WHERE id = \(bind: id)").run()
         // Its agents and their keys go with it.
         try await NotificationChannel.credentialsRevokedOnCommit(on: db)
     }
 
     /// The workspaces a principal belongs to, with its role in each, ordered by id for stable paging.
-    public func workspaces(of principalID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [(WorkspaceRecord, Role)] {
+    public func workspaces(of principalID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [(WorkspaceRecord, Role)] {
         let rows = try await db.raw(
             """
             SELECT w.*, m.role FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
@@ -42,7 +42,7 @@ public struct WorkspaceRepository: Sendable {
 
     /// `joinedSeq`: the seq of the membership's `member.joined` event, when one was recorded.
     public func addMember(
-        workspaceID: String, principalID: String, role: Role, joinedSeq: Int64? = nil, now: Int64, on db: any SQLDatabase
+        workspaceID: String, principalID: String, role: Role, joinedSeq: Int64? = nil, now: Int64, on db: DatabaseSession
     ) async throws {
         try await db.raw(
             """
@@ -59,14 +59,14 @@ public struct WorkspaceRepository: Sendable {
 
     /// For each of the principal's workspaces whose membership recorded one, the seq of its
     /// `member.joined` event.
-    public func joinSeqs(of principalID: String, on db: any SQLDatabase) async throws -> [String: Int64] {
+    public func joinSeqs(of principalID: String, on db: DatabaseSession) async throws -> [String: Int64] {
         let joins = try await db.raw(
             "SELECT workspace_id, joined_seq FROM memberships WHERE principal_id = \(bind: principalID) AND joined_seq IS NOT NULL"
         ).allRecords(WorkspaceJoin.self)
         return Dictionary(joins.map { ($0.workspaceID, $0.joinedSeq) }, uniquingKeysWith: { _, last in last })
     }
 
-    public func role(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
+    public func role(of principalID: String, in workspaceID: String, on db: DatabaseSession) async throws -> Role? {
         try await db.raw(
             "SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
         ).first(decodingColumn: "role", as: Role.self)
@@ -75,19 +75,19 @@ public struct WorkspaceRepository: Sendable {
     /// The role, read inside a write transaction with the membership row locked until it commits
     /// (PostgreSQL `FOR SHARE`): a concurrent role change or removal either committed before
     /// this read, or waits for this transaction. SQLite's single writer gives the same order.
-    public func lockedRole(of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> Role? {
+    public func lockedRole(of principalID: String, in workspaceID: String, on db: DatabaseSession) async throws -> Role? {
         var query = SQLQueryString("SELECT role FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)")
-        if db.dialect.name == "postgresql" { query.appendLiteral(" FOR SHARE") }
+        if db.isPostgres { query.appendLiteral(" FOR SHARE") }
         return try await db.raw(query).first(decodingColumn: "role", as: Role.self)
     }
 
-    public func setRole(_ role: Role, of principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws {
+    public func setRole(_ role: Role, of principalID: String, in workspaceID: String, on db: DatabaseSession) async throws {
         try await db.raw(
             "UPDATE memberships SET role = \(bind: role.rawValue) WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
         ).run()
     }
 
-    public func removeMember(_ principalID: String, from workspaceID: String, on db: any SQLDatabase) async throws {
+    public func removeMember(_ principalID: String, from workspaceID: String, on db: DatabaseSession) async throws {
         try await db.raw(
             "DELETE FROM memberships WHERE workspace_id = \(bind: workspaceID) AND principal_id = \(bind: principalID)"
         ).run()
@@ -98,7 +98,7 @@ public struct WorkspaceRepository: Sendable {
     /// deadlock). Two owners demoting each other, or both leaving, at the same moment are thus
     /// serialised: the second sees the first's change and the last owner stays.
     public func lockRolesForChange(
-        in workspaceID: String, principals: [String], on db: any SQLDatabase
+        in workspaceID: String, principals: [String], on db: DatabaseSession
     ) async throws -> (roles: [String: Role], owners: Int) {
         let ids: [any Encodable & Sendable] = principals
         var query = SQLQueryString(
@@ -108,7 +108,7 @@ public struct WorkspaceRepository: Sendable {
             ORDER BY principal_id
             """
         )
-        if db.dialect.name == "postgresql" { query.appendLiteral(" FOR UPDATE") }
+        if db.isPostgres { query.appendLiteral(" FOR UPDATE") }
         var roles: [String: Role] = [:]
         var owners = 0
         for member in try await db.raw(query).allRecords(MemberRole.self) {
@@ -118,7 +118,7 @@ public struct WorkspaceRepository: Sendable {
         return (roles, owners)
     }
 
-    public func ownerCount(of workspaceID: String, on db: any SQLDatabase) async throws -> Int {
+    public func ownerCount(of workspaceID: String, on db: DatabaseSession) async throws -> Int {
         try await db.raw(
             "SELECT COUNT(*) AS owners FROM memberships WHERE workspace_id = \(bind: workspaceID) AND role = 'owner'"
         ).first(decodingColumn: "owners", as: Int.self) ?? 0
@@ -133,7 +133,7 @@ public struct WorkspaceRepository: Sendable {
         public var joinedAt: Int64
     }
 
-    public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: any SQLDatabase) async throws -> [MemberRow] {
+    public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [MemberRow] {
         try await db.raw(
             """
             SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
@@ -144,7 +144,7 @@ public struct WorkspaceRepository: Sendable {
         ).allRecords(MemberRow.self)
     }
 
-    public func memberRow(_ principalID: String, in workspaceID: String, on db: any SQLDatabase) async throws -> MemberRow? {
+    public func memberRow(_ principalID: String, in workspaceID: String, on db: DatabaseSession) async throws -> MemberRow? {
         try await db.raw(
             """
             SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email

@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import SQLKit
 
 /// Checks a TOTP or backup code for a user inside a write transaction. A TOTP time step and a
 /// backup code are each accepted once: the stored counter only moves forward, a code only once.
@@ -20,7 +19,7 @@ struct SecondFactor {
         try keys.totpBox.seal(secret, associatedData: Data(userID.utf8)).base64EncodedString()
     }
 
-    func verify(code: String, user: UserRecord, allowBackupCode: Bool, on db: any SQLDatabase) async throws -> Method? {
+    func verify(code: String, user: UserRecord, allowBackupCode: Bool, on db: DatabaseSession) async throws -> Method? {
         guard code.utf8.count <= 64 else { return nil }
         if let secret = try decryptSecret(user),
             let counter = TOTP().verify(code: code, secret: secret, at: Date(), lastUsedCounter: user.totpLastCounter),

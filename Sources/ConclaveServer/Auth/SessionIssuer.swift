@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import SQLKit
 
 /// Creates sessions and the token pairs that go with them.
 struct SessionIssuer {
@@ -35,7 +34,7 @@ struct SessionIssuer {
     /// `signInProven`: this sign-in proved the password or a passkey with user verification (the
     /// proof adding a sign-in factor needs, see `RecentSignIn`).
     func createSession(
-        userID: String, ip: String, userAgent: String?, mfa: Bool, signInProven: Bool, on db: any SQLDatabase
+        userID: String, ip: String, userAgent: String?, mfa: Bool, signInProven: Bool, on db: DatabaseSession
     ) async throws -> (SessionRecord, String) {
         let now = Clock.milliseconds()
         let session = SessionRecord(

@@ -1,6 +1,5 @@
 import ConclaveCore
 import ConclaveStore
-import SQLKit
 
 /// The one place routes ask "may this principal do this in that workspace".
 ///
@@ -18,7 +17,7 @@ extension ServerDependencies {
     /// The authoritative check, inside the write transaction that acts on it: the membership row
     /// stays locked until the commit, so a demotion committed while the request was in flight is
     /// seen here, and one that comes later waits for this write (never a write after a demotion).
-    func requireRole(_ principal: Principal, in workspaceID: String, for permission: Permission, on db: any SQLDatabase) async throws -> Role {
+    func requireRole(_ principal: Principal, in workspaceID: String, for permission: Permission, on db: DatabaseSession) async throws -> Role {
         try Self.require(try await WorkspaceRepository().lockedRole(of: principal.id, in: workspaceID, on: db), for: permission)
     }
 

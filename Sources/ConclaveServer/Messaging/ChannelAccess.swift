@@ -1,6 +1,5 @@
 import ConclaveCore
 import ConclaveStore
-import SQLKit
 
 /// Who may read and write a channel.
 ///
@@ -33,7 +32,7 @@ struct ChannelAccess {
     /// The same check inside the write transaction that acts on it, with the principal's
     /// membership row locked until the commit: a role change that commits while the request is in
     /// flight is either seen here or waits for this write, never overtaken by it.
-    func require(_ principal: Principal, channelID: String, for need: Need, on db: any SQLDatabase) async throws -> Grant {
+    func require(_ principal: Principal, channelID: String, for need: Need, on db: DatabaseSession) async throws -> Grant {
         guard let found = try await ChannelRepository().access(channelID: channelID, principalID: principal.id, on: db) else {
             throw Problem.notFound
         }

@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveStore
 import Foundation
 import Hummingbird
-import SQLKit
 
 /// Channel membership: add and remove members, join a public channel, leave.
 struct ChannelMemberRoutes {
@@ -21,7 +20,7 @@ struct ChannelMemberRoutes {
     }
 
     /// Adds `memberID` and records `member.joined` in the same transaction.
-    func addMember(_ memberID: String, to channel: ChannelRecord, on db: any SQLDatabase) async throws {
+    func addMember(_ memberID: String, to channel: ChannelRecord, on db: DatabaseSession) async throws {
         do {
             try await ChannelRepository().addMember(channelID: channel.id, principalID: memberID, now: Clock.milliseconds(), on: db)
         } catch StoreError.conflict {
@@ -32,7 +31,7 @@ struct ChannelMemberRoutes {
 
     /// `member.joined` for a membership just added, and where in the log it began (a stream
     /// resumed from before it never replays the channel's earlier events to the newcomer).
-    static func recordJoin(of memberID: String, to channel: ChannelRecord, on db: any SQLDatabase) async throws {
+    static func recordJoin(of memberID: String, to channel: ChannelRecord, on db: DatabaseSession) async throws {
         let joined = try await EventLog().append(
             workspaceID: channel.workspaceID, type: .memberJoined, channelID: channel.id, visibility: .channel,
             data: ["channel_id": .string(channel.id), "member_id": .string(memberID)], now: Clock.milliseconds(), on: db
@@ -40,7 +39,7 @@ struct ChannelMemberRoutes {
         try await ChannelRepository().setJoinedSeq(joined.seq, channelID: channel.id, principalID: memberID, on: db)
     }
 
-    func removeMember(_ memberID: String, from channel: ChannelRecord, on db: any SQLDatabase) async throws {
+    func removeMember(_ memberID: String, from channel: ChannelRecord, on db: DatabaseSession) async throws {
         // A DM is the one channel for its set of members (`POST …/dms` keeps answering with it), so
         // a member who left would be handed a channel it can no longer use.
         guard channel.kind != .dm else { throw Problem.conflict("A direct message cannot be left.") }

@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveStore
 import Foundation
 import Metrics
-import SQLKit
 
 /// Posting, editing and deleting messages: the one implementation behind REST and WebSocket sends.
 /// Each change and its event commit in one transaction; the caller is answered after the commit.

@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveStore
 import Foundation
 import Hummingbird
-import SQLKit
 
 /// Agents of a workspace: create (owned by the creator), list, read, update and pause/resume,
 /// delete (revokes every key). Managed by their creator or by admins.
@@ -68,7 +67,7 @@ struct AgentRoutes {
 
     /// `managedAgent`'s decision again, inside the write transaction on the locked role: a
     /// creator or admin demoted while the request was in flight changes nothing after the demotion.
-    func recheckManagement(_ agent: AgentRecord, principal: Principal, permission: Permission, on db: any SQLDatabase) async throws {
+    func recheckManagement(_ agent: AgentRecord, principal: Principal, permission: Permission, on db: DatabaseSession) async throws {
         let role = try await dependencies.requireRole(principal, in: agent.workspaceID, for: .membersRead, on: db)
         try Self.requireMayManage(agent, principal: principal, role: role, permission: permission)
     }

@@ -4,7 +4,6 @@ import ConclaveStore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import SQLKit
 
 /// Login, token refresh, logout and password change.
 struct AuthRoutes {
@@ -190,7 +189,7 @@ struct AuthRoutes {
 
     /// One more failure towards the account's lockout (a wrong password or a wrong second-factor
     /// code); the tenth locks it, and the lock is audited. Returns the count.
-    func countFailure(of user: UserRecord, actor: AuditActor, now: Int64, on db: any SQLDatabase) async throws -> Int64 {
+    func countFailure(of user: UserRecord, actor: AuditActor, now: Int64, on db: DatabaseSession) async throws -> Int64 {
         let failures = try await UserRepository().recordFailedLogin(
             id: user.id, lockThreshold: Self.lockThreshold, lockUntil: now + Self.lockMilliseconds, now: now, on: db
         )

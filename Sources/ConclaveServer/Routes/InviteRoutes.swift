@@ -3,7 +3,6 @@ import ConclaveSecurity
 import ConclaveStore
 import Foundation
 import Hummingbird
-import SQLKit
 
 /// Invites: random tokens stored only as keyed hashes, with expiry, a use limit and revocation.
 /// Accepting one joins the workspace; without a session it signs a person up first (`InviteSignup`).
@@ -170,7 +169,7 @@ struct InviteRoutes {
     /// Makes `userID` a member through the invite, inside the caller's transaction: the invite must
     /// still be usable (404) and the person not yet a member (409).
     static func join(
-        _ userID: String, tokenHash: String, clientIP: String, now: Int64, dependencies: ServerDependencies, on db: any SQLDatabase
+        _ userID: String, tokenHash: String, clientIP: String, now: Int64, dependencies: ServerDependencies, on db: DatabaseSession
     ) async throws -> Joined {
         let invites = InviteRepository()
         let workspaces = WorkspaceRepository()

@@ -3,7 +3,6 @@ import ConclaveSecurity
 import ConclaveStore
 import Foundation
 import Hummingbird
-import SQLKit
 
 /// `POST /api/v1/invites/{token}/accept` without a session: `{"email","password","name"}` signs
 /// a new person up, and the invite makes them a member.
@@ -113,7 +112,7 @@ struct InviteSignup {
     /// password was just proven; then the answer every sign-up gets.
     func join(
         _ userID: String, _ context: AppRequestContext, _ request: Request, tokenHash: String,
-        prepare: @escaping @Sendable (any SQLDatabase, Int64) async throws -> Void,
+        prepare: @escaping @Sendable (DatabaseSession, Int64) async throws -> Void,
         audit: @escaping @Sendable (String) -> AuditEvent
     ) async throws -> Response {
         let clientIP = context.clientIP

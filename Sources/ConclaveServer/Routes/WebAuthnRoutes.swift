@@ -4,7 +4,6 @@ import ConclaveStore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import SQLKit
 
 /// WebAuthn passkeys (WebAuthn L3, JSON forms with unpadded base64url): registration by a
 /// person signed in recently (`RecentSignIn`), passkey login (a complete login, or the first of

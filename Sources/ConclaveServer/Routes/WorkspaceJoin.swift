@@ -1,13 +1,12 @@
 import ConclaveCore
 import ConclaveStore
-import SQLKit
 
 /// A person joining a workspace (creating it, or accepting an invite): the membership and its
 /// `member.joined` event in one transaction. The event's seq is stored with the membership, so
 /// the person's streams, open ones and resumed ones alike, start the new workspace right there.
 enum WorkspaceJoin {
     static func add(
-        _ principalID: String, to workspaceID: String, role: Role, now: Int64, on db: any SQLDatabase
+        _ principalID: String, to workspaceID: String, role: Role, now: Int64, on db: DatabaseSession
     ) async throws -> WorkspaceEvent {
         let event = try await EventLog().append(
             workspaceID: workspaceID, type: .memberJoined, channelID: nil, visibility: .workspace,
