@@ -52,19 +52,16 @@ public enum OwnerProvisioning {
                 ),
                 on: db
             )
-            let workspace = WorkspaceRecord(id: Identifier.generate(.workspace), name: workspaceName, createdBy: userID, createdAt: now)
-            try await WorkspaceRepository().insert(workspace, on: db)
-            try await WorkspaceRepository().addMember(workspaceID: workspace.id, principalID: userID, role: .owner, now: now, on: db)
+            // The workspace as the API makes one, without a `member.joined` event: nobody
+            // follows it yet (see `WorkspaceService.insertWorkspace`).
+            let (workspace, _) = try await WorkspaceService.insertWorkspace(named: workspaceName, ownerID: userID, announced: false, now: now, on: db)
             try await AuditRepository().append(
                 AuditEvent(actor: .system(), action: "account.created", target: userID, workspaceID: workspace.id, details: ["via": "cli"]),
                 on: db,
                 kind: kind
             )
             try await AuditRepository().append(
-                AuditEvent(actor: .system(), action: "workspace.created", target: workspace.id, workspaceID: workspace.id,
-                           details: ["owner_id": .string(userID)]),
-                on: db,
-                kind: kind
+                WorkspaceService.createdEntry(workspace, actor: .system(), details: ["owner_id": .string(userID)]), on: db, kind: kind
             )
             return Result(userID: userID, workspaceID: workspace.id, email: normalized)
         }

@@ -71,7 +71,7 @@ struct BootstrapRoutes {
             try await channels.addMember(channelID: ids.channel, principalID: ids.agent, now: now, on: db)
             try await InviteRepository().insert(
                 InviteRecord(id: ids.invite, workspaceID: ids.workspace, role: .member, maxUses: 1, uses: 0,
-                             expiresAt: now + InviteRoutes.defaultLifetimeSeconds * 1000, createdBy: ids.agent, createdAt: now, revokedAt: nil),
+                             expiresAt: now + InviteService.defaultLifetimeSeconds * 1000, createdBy: ids.agent, createdAt: now, revokedAt: nil),
                 tokenHash: inviteHash, on: db
             )
             try await dependencies.audit(
@@ -93,7 +93,7 @@ struct BootstrapRoutes {
                 "password": .string(password),
                 "api_key": .string(apiKey.key),
                 "channel_id": .string(ids.channel),
-                "invite_url": .string(InviteRoutes.url(publicURL: dependencies.configuration.publicURL, token: inviteToken)),
+                "invite_url": .string(InviteService(dependencies: dependencies).url(token: inviteToken)),
             ],
             status: .created,
             headers: headers

@@ -121,7 +121,7 @@ struct InviteSignup {
         let (joined, session) = try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             try await prepare(db, now)
-            let joined = try await InviteRoutes.join(userID, tokenHash: tokenHash, clientIP: clientIP, now: now, dependencies: dependencies, on: db)
+            let joined = try await InviteService(dependencies: dependencies).join(userID, tokenHash: tokenHash, clientIP: clientIP, now: now, on: db)
             try await dependencies.audit(audit(joined.workspaceID), on: db)
             let (session, refresh) = try await issuer.createSession(
                 userID: userID, ip: clientIP, userAgent: userAgent, mfa: false, signInProven: true, on: db)
@@ -129,7 +129,7 @@ struct InviteSignup {
         }
         dependencies.events.joined(userID, event: joined.event)
         let pair = try await issuer.pair(userID: userID, sessionID: session.id, refreshToken: session.refresh)
-        var body = InviteRoutes.joinedJSON(joined, userID: userID)
+        var body = joined.json(userID: userID)
         if case .object(let tokens) = pair.json { body.merge(tokens) { current, _ in current } }
         return JSONResponse.make(.object(body), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
     }

@@ -2,11 +2,10 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import Hummingbird
 
 /// Invites: random tokens stored only as keyed hashes, with expiry, a use limit and revocation.
-/// Accepting one joins the workspace; without a session it signs a person up first (`InviteSignup`).
-struct InviteRoutes {
+/// Joining through one is `join`, shared by a signed-in person's acceptance and sign-up.
+struct InviteService {
     static let defaultLifetimeSeconds: Int64 = 7 * 24 * 3600
     static let maxLifetimeSeconds: Int64 = 30 * 24 * 3600
 
@@ -14,30 +13,45 @@ struct InviteRoutes {
 
     struct CreateRequest: Decodable {
         let role: String?
-        let max_uses: Int64?
-        let expires_in: Int64?
+        let maxUses: Int64?
+        let expiresIn: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case role
+            case maxUses = "max_uses"
+            case expiresIn = "expires_in"
+        }
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        let members = router.group(context: AuthenticatedRequestContext.self)
-        members.post("/api/v1/workspaces/{ws}/invites") { request, context in try await create(request, context) }
-        members.get("/api/v1/workspaces/{ws}/invites") { request, context in try await list(request, context) }
-        members.delete("/api/v1/workspaces/{ws}/invites/{invite}") { _, context in try await revoke(context) }
-        // Open to anyone: a signed-in person accepts, anyone else signs up.
-        router.post("/api/v1/invites/{token}/accept") { request, context in try await accept(request, context) }
+    /// A new invite and its token, which exists only here (the database keeps its keyed hash).
+    struct Created: Sendable {
+        let invite: InviteRecord
+        let token: String
+        let url: String
     }
 
-    static func json(_ invite: InviteRecord) -> JSONValue {
-        [
-            "id": .string(invite.id),
-            "workspace_id": .string(invite.workspaceID),
-            "role": .string(invite.role.rawValue),
-            "max_uses": .int(invite.maxUses),
-            "uses": .int(invite.uses),
-            "expires_at": .string(Clock.rfc3339(milliseconds: invite.expiresAt)),
-            "created_at": .string(Clock.rfc3339(milliseconds: invite.createdAt)),
-            "revoked": .bool(invite.revokedAt != nil),
-        ]
+    /// A membership made through an invite.
+    struct Joined: Sendable {
+        let workspaceID: String
+        let role: Role
+        let event: WorkspaceEvent
+
+        /// The answer to an acceptance, also a sign-up's before its tokens.
+        func json(userID: String) -> [String: JSONValue] {
+            ["workspace_id": .string(workspaceID), "role": .string(role.rawValue), "user_id": .string(userID)]
+        }
+    }
+
+    /// Where a person opens the invite: `<public URL>/invite/<token>`.
+    func url(token: String) -> String {
+        let publicURL = dependencies.configuration.publicURL
+        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        return "\(base)/invite/\(token)"
+    }
+
+    /// The keyed hash an invite's token is stored and looked up by.
+    func tokenHash(_ token: String) -> String {
+        dependencies.keys.tokenHasher.hexDigest(token)
     }
 
     static func requireMayInvite(_ actorRole: Role, as role: Role) throws {
@@ -46,27 +60,32 @@ struct InviteRoutes {
         }
     }
 
-    func create(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context, emptyBodyAs: "{}")
+    /// The request's fields, or 422 naming every bad one.
+    static func validate(_ body: CreateRequest) throws -> (role: Role, maxUses: Int64, lifetime: Int64) {
         var errors: [FieldError] = []
         let role = Role(rawValue: body.role ?? "member")
         if role == nil || role == .agent || role == .owner {
             errors.append(FieldError(field: "role", message: "must be admin, member or viewer"))
         }
-        let maxUses = body.max_uses ?? 1
+        let maxUses = body.maxUses ?? 1
         if !(1...1000).contains(maxUses) { errors.append(FieldError(field: "max_uses", message: "must be from 1 to 1000")) }
-        let lifetime = body.expires_in ?? Self.defaultLifetimeSeconds
+        let lifetime = body.expiresIn ?? Self.defaultLifetimeSeconds
         if !(1...Self.maxLifetimeSeconds).contains(lifetime) {
             errors.append(FieldError(field: "expires_in", message: "must be from 1 to \(Self.maxLifetimeSeconds) seconds"))
         }
         guard errors.isEmpty, let role else { throw Problem.validation(errors) }
+        return (role, maxUses, lifetime)
+    }
+
+    /// A new invite. `body` is read after the early role check (404/403 before any body error).
+    func create(
+        _ principal: Principal, workspaceID: String, clientIP: String, body: @autoclosure () async throws -> CreateRequest
+    ) async throws -> Created {
+        let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
+        let (role, maxUses, lifetime) = try Self.validate(try await body())
         try Self.requireMayInvite(actorRole, as: role)
         let token = "inv_" + SecureRandom.token(bytes: 32)
-        let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
-        let clientIP = context.clientIP
+        let tokenHash = tokenHash(token)
         let invite = try await dependencies.database.write { db in
             try Self.requireMayInvite(try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage, on: db), as: role)
             let now = Clock.milliseconds()
@@ -94,36 +113,23 @@ struct InviteRoutes {
             )
             return invite
         }
-        guard case .object(var body) = Self.json(invite) else { throw Problem.internalError }
-        body["token"] = .string(token)
-        body["url"] = .string(Self.url(publicURL: dependencies.configuration.publicURL, token: token))
-        // The token is shown once: never stored for an Idempotency-Key replay.
-        return JSONResponse.make(.object(body), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+        return Created(invite: invite, token: token, url: url(token: token))
     }
 
-    static func url(publicURL: String, token: String) -> String {
-        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        return "\(base)/invite/\(token)"
-    }
-
-    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    /// One page of the workspace's invites. `page` is read after the role check (404/403 first).
+    func list(
+        _ principal: Principal, workspaceID: String, page: @autoclosure () throws -> Page
+    ) async throws -> (page: [InviteRecord], nextCursor: JSONValue) {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
-        let page = try Page(request)
+        let page = try page()
         let rows = try await dependencies.database.read { db in
             try await InviteRepository().list(workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db)
         }
-        let (items, next) = page.finish(rows) { $0.id }
-        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+        return page.finish(rows) { $0.id }
     }
 
-    func revoke(_ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let inviteID = try context.pathID("invite", kind: .invite)
+    func revoke(_ principal: Principal, inviteID: String, in workspaceID: String, clientIP: String) async throws {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage)
-        let clientIP = context.clientIP
         try await dependencies.database.write { db in
             _ = try await dependencies.requireRole(principal, in: workspaceID, for: .invitesManage, on: db)
             let invites = InviteRepository()
@@ -139,38 +145,22 @@ struct InviteRoutes {
                 on: db
             )
         }
-        return Response(status: .noContent)
     }
 
-    /// Accepting as the signed-in person (200, a membership), or, without a session, signing up
-    /// (`InviteSignup`: 201, a membership and a session).
-    func accept(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let token = context.parameters.get("token"), token.utf8.count <= 200 else { throw Problem.notFound }
-        let tokenHash = dependencies.keys.tokenHasher.hexDigest(token)
-        guard let principal = context.principal else {
-            return try await InviteSignup(dependencies: dependencies).signUp(request, context, tokenHash: tokenHash)
-        }
+    /// The signed-in person (a human) joins through the invite whose token hashes to `tokenHash`.
+    func accept(_ principal: Principal, tokenHash: String, clientIP: String) async throws -> Joined {
         guard principal.kind == .human else { throw Problem.forbidden("Agents cannot accept invites.") }
-        let clientIP = context.clientIP
         let joined = try await dependencies.database.write { db in
-            try await Self.join(principal.id, tokenHash: tokenHash, clientIP: clientIP, now: Clock.milliseconds(), dependencies: dependencies, on: db)
+            try await join(principal.id, tokenHash: tokenHash, clientIP: clientIP, now: Clock.milliseconds(), on: db)
         }
         dependencies.events.joined(principal.id, event: joined.event)
-        return JSONResponse.make(.object(Self.joinedJSON(joined, userID: principal.id)), headers: [IdempotencyMiddleware.noReplayHeader: "1"])
-    }
-
-    /// A membership made through an invite.
-    struct Joined: Sendable {
-        let workspaceID: String
-        let role: Role
-        let event: WorkspaceEvent
+        return joined
     }
 
     /// Makes `userID` a member through the invite, inside the caller's transaction: the invite must
-    /// still be usable (404) and the person not yet a member (409).
-    static func join(
-        _ userID: String, tokenHash: String, clientIP: String, now: Int64, dependencies: ServerDependencies, on db: DatabaseSession
-    ) async throws -> Joined {
+    /// still be usable (404) and the person not yet a member (409). The caller hands `Joined.event`
+    /// to `dependencies.events.joined` after the commit.
+    func join(_ userID: String, tokenHash: String, clientIP: String, now: Int64, on db: DatabaseSession) async throws -> Joined {
         let invites = InviteRepository()
         let workspaces = WorkspaceRepository()
         guard let invite = try await invites.find(tokenHash: tokenHash, on: db), invite.isUsable(at: now) else {
@@ -196,9 +186,5 @@ struct InviteRoutes {
             on: db
         )
         return Joined(workspaceID: invite.workspaceID, role: role, event: event)
-    }
-
-    static func joinedJSON(_ joined: Joined, userID: String) -> [String: JSONValue] {
-        ["workspace_id": .string(joined.workspaceID), "role": .string(joined.role.rawValue), "user_id": .string(userID)]
     }
 }

@@ -2,40 +2,26 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import Hummingbird
 
-/// An agent's API keys: create (the key is shown once), list (never the key), revoke.
-struct APIKeyRoutes {
+/// An agent's API keys: create (the key exists only in the answer), list (never the key),
+/// revoke. Whoever may manage the agent (`AgentService.managedAgent`) manages its keys.
+struct APIKeyService {
     let dependencies: ServerDependencies
+
+    var agents: AgentService { AgentService(dependencies: dependencies) }
 
     struct CreateRequest: Decodable {
         let name: String?
         let scopes: [String]
-        let expires_at: String?
-        let allowed_cidrs: [String]?
-    }
+        let expiresAt: String?
+        let allowedCIDRs: [String]?
 
-    func register(on router: Router<AppRequestContext>) {
-        let router = router.group(context: SessionRequestContext.self)
-        router.post("/api/v1/workspaces/{ws}/agents/{agent}/keys") { request, context in try await create(request, context) }
-        router.get("/api/v1/workspaces/{ws}/agents/{agent}/keys") { request, context in try await list(request, context) }
-        router.delete("/api/v1/workspaces/{ws}/agents/{agent}/keys/{key}") { _, context in try await revoke(context) }
-    }
-
-    static func json(_ key: APIKeyRecord) -> JSONValue {
-        [
-            "id": .string(key.id),
-            "name": .string(key.name),
-            "prefix": .string(key.prefix),
-            "owner_id": .string(key.ownerID),
-            "scopes": .array(key.scopes.map(JSONValue.string)),
-            "allowed_cidrs": .array(key.allowedCIDRs.map(JSONValue.string)),
-            "expires_at": key.expiresAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
-            "created_at": .string(Clock.rfc3339(milliseconds: key.createdAt)),
-            "revoked_at": key.revokedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
-            "last_used_at": key.lastUsedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
-            "last_used_ip": key.lastUsedIP.map(JSONValue.string) ?? .null,
-        ]
+        enum CodingKeys: String, CodingKey {
+            case name
+            case scopes
+            case expiresAt = "expires_at"
+            case allowedCIDRs = "allowed_cidrs"
+        }
     }
 
     /// Checks the request's fields; returns (scopes, expiry ms, CIDRs) or 422 with every bad field.
@@ -48,7 +34,7 @@ struct APIKeyRoutes {
             errors.append(FieldError(field: "scopes", message: "'\(scope.prefix(40))' is not a scope; use \(Scope.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         var expiresAt: Int64?
-        if let text = body.expires_at {
+        if let text = body.expiresAt {
             if let milliseconds = RFC3339.milliseconds(text) {
                 expiresAt = milliseconds
                 if milliseconds <= Clock.milliseconds() { errors.append(FieldError(field: "expires_at", message: "must be in the future")) }
@@ -56,7 +42,7 @@ struct APIKeyRoutes {
                 errors.append(FieldError(field: "expires_at", message: "must be an RFC 3339 timestamp"))
             }
         }
-        let cidrs = body.allowed_cidrs ?? []
+        let cidrs = body.allowedCIDRs ?? []
         if cidrs.count > 50 { errors.append(FieldError(field: "allowed_cidrs", message: "at most 50 entries")) }
         for cidr in cidrs where CIDRBlock(cidr) == nil {
             errors.append(FieldError(field: "allowed_cidrs", message: "'\(cidr.prefix(60))' is not a CIDR block"))
@@ -65,14 +51,16 @@ struct APIKeyRoutes {
         return (scopes, expiresAt, cidrs)
     }
 
-    func create(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
-        let agents = AgentRoutes(dependencies: dependencies)
-        let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
+    /// A new key for the agent, and the key itself (only its hash is stored). `body` is read
+    /// after the management check (404/403 before any body error).
+    func create(
+        _ principal: Principal, agentID: String, in workspaceID: String, clientIP: String, body: @autoclosure () async throws -> CreateRequest
+    ) async throws -> (record: APIKeyRecord, key: String) {
+        let agent = try await agents.managedAgent(principal, agentID: agentID, in: workspaceID, permission: .keysManage)
+        let body = try await body()
         let (scopes, expiresAt, cidrs) = try Self.validate(body)
         let generated = APIKeyFormat.generate()
         let hash = dependencies.keys.apiKeyHasher.hexDigest(generated.key)
-        let clientIP = context.clientIP
         let record = try await dependencies.database.write { db in
             try await agents.recheckManagement(agent, principal: principal, permission: .keysManage, on: db)
             let now = Clock.milliseconds()
@@ -90,26 +78,27 @@ struct APIKeyRoutes {
             )
             return record
         }
-        guard case .object(var json) = Self.json(record) else { throw Problem.internalError }
-        json["key"] = .string(generated.key)
-        return JSONResponse.make(.object(json), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+        return (record, generated.key)
     }
 
-    func list(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
-        let (_, _, agent) = try await AgentRoutes(dependencies: dependencies).managedAgent(context, permission: .keysManage)
-        let page = try Page(request)
+    /// One page of the agent's keys. `page` is read after the management check (404/403 first).
+    func list(
+        _ principal: Principal, agentID: String, in workspaceID: String, page: @autoclosure () throws -> Page
+    ) async throws -> (page: [APIKeyRecord], nextCursor: JSONValue) {
+        let agent = try await agents.managedAgent(principal, agentID: agentID, in: workspaceID, permission: .keysManage)
+        let page = try page()
         let rows = try await dependencies.database.read { db in
             try await APIKeyRepository().list(ownerID: agent.id, after: page.after, limit: page.limit + 1, on: db)
         }
-        let (items, next) = page.finish(rows) { $0.id }
-        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+        return page.finish(rows) { $0.id }
     }
 
-    func revoke(_ context: SessionRequestContext) async throws -> Response {
-        let agents = AgentRoutes(dependencies: dependencies)
-        let (principal, _, agent) = try await agents.managedAgent(context, permission: .keysManage)
-        let keyID = try context.pathID("key", kind: .apiKey)
-        let clientIP = context.clientIP
+    /// Revokes one of the agent's keys. `keyID` is read after the management check (404/403 first).
+    func revoke(
+        _ principal: Principal, keyID: @autoclosure () throws -> String, agentID: String, in workspaceID: String, clientIP: String
+    ) async throws {
+        let agent = try await agents.managedAgent(principal, agentID: agentID, in: workspaceID, permission: .keysManage)
+        let keyID = try keyID()
         try await dependencies.database.write { db in
             try await agents.recheckManagement(agent, principal: principal, permission: .keysManage, on: db)
             let keys = APIKeyRepository()
@@ -122,6 +111,5 @@ struct APIKeyRoutes {
             )
         }
         dependencies.credentials.credentialsChanged()
-        return Response(status: .noContent)
     }
 }

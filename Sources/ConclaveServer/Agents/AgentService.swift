@@ -1,11 +1,11 @@
 import ConclaveCore
 import ConclaveStore
 import Foundation
-import Hummingbird
 
 /// Agents of a workspace: create (owned by the creator), list, read, update and pause/resume,
-/// delete (revokes every key). Managed by their creator or by admins.
-struct AgentRoutes {
+/// delete (revokes every key). Managed by their creator or by admins (`managedAgent`), which
+/// `APIKeyService` asks too.
+struct AgentService {
     let dependencies: ServerDependencies
 
     struct CreateRequest: Decodable {
@@ -19,30 +19,6 @@ struct AgentRoutes {
         let status: String?
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        let readers = router.group(context: AuthenticatedRequestContext.self)
-        let people = router.group(context: SessionRequestContext.self)
-        people.post("/api/v1/workspaces/{ws}/agents") { request, context in try await create(request, context) }
-        readers.get("/api/v1/workspaces/{ws}/agents") { request, context in try await list(request, context) }
-        readers.get("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await show(context) }
-        people.patch("/api/v1/workspaces/{ws}/agents/{agent}") { request, context in try await update(request, context) }
-        people.delete("/api/v1/workspaces/{ws}/agents/{agent}") { _, context in try await delete(context) }
-    }
-
-    static func json(_ agent: AgentRecord) -> JSONValue {
-        [
-            "id": .string(agent.id),
-            "workspace_id": .string(agent.workspaceID),
-            "name": .string(agent.name),
-            "description": .string(agent.description),
-            "status": .string(agent.status.rawValue),
-            "role": "agent",
-            "created_by": .string(agent.createdBy),
-            "created_at": .string(Clock.rfc3339(milliseconds: agent.createdAt)),
-            "last_seen_at": agent.lastSeenAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
-        ]
-    }
-
     static func validate(name: String?, description: String?) throws {
         var errors: [FieldError] = []
         if let name, let message = Validation.displayName(name) { errors.append(FieldError(field: "name", message: message)) }
@@ -54,15 +30,12 @@ struct AgentRoutes {
 
     /// The agent, if the caller may manage it: its creator (still a member who may create agents)
     /// or an admin/owner. Other members may read but not manage (403); non-members get 404.
-    func managedAgent(_ context: SessionRequestContext, permission: Permission) async throws -> (Principal, Role, AgentRecord) {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let agentID = try context.pathID("agent", kind: .agent)
+    func managedAgent(_ principal: Principal, agentID: String, in workspaceID: String, permission: Permission) async throws -> AgentRecord {
         let role = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         guard let agent = try await dependencies.database.read({ db in try await AgentRepository().find(id: agentID, workspaceID: workspaceID, on: db) })
         else { throw Problem.notFound }
         try Self.requireMayManage(agent, principal: principal, role: role, permission: permission)
-        return (principal, role, agent)
+        return agent
     }
 
     /// `managedAgent`'s decision again, inside the write transaction on the locked role: a
@@ -79,15 +52,16 @@ struct AgentRoutes {
         }
     }
 
-    func create(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    /// A new agent owned by the caller, within the per-creator and per-workspace caps. `body` is
+    /// read after the early role check (404/403 before any body error).
+    func create(
+        _ principal: Principal, workspaceID: String, clientIP: String, body: @autoclosure () async throws -> CreateRequest
+    ) async throws -> AgentRecord {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .agentsCreate)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
+        let body = try await body()
         try Self.validate(name: body.name, description: body.description)
-        let clientIP = context.clientIP
         let limits = (perCreator: dependencies.configuration.maxAgentsPerCreator, perWorkspace: dependencies.configuration.maxAgentsPerWorkspace)
-        let agent = try await dependencies.database.write { db in
+        return try await dependencies.database.write { db in
             _ = try await dependencies.requireRole(principal, in: workspaceID, for: .agentsCreate, on: db)
             let counts = try await AgentRepository().counts(workspaceID: workspaceID, creator: principal.id, on: db)
             guard counts.creator < limits.perCreator else {
@@ -109,43 +83,36 @@ struct AgentRoutes {
             )
             return agent
         }
-        return JSONResponse.make(Self.json(agent), status: .created)
     }
 
-    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .membersRead)
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    /// One page of the workspace's agents. `page` is read after the role check (404/403 first).
+    func list(_ principal: Principal, workspaceID: String, page: @autoclosure () throws -> Page) async throws -> (page: [AgentRecord], nextCursor: JSONValue) {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
-        let page = try Page(request)
+        let page = try page()
         let rows = try await dependencies.database.read { db in
             try await AgentRepository().list(workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db)
         }
-        let (items, next) = page.finish(rows) { $0.id }
-        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+        return page.finish(rows) { $0.id }
     }
 
-    func show(_ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .membersRead)
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let agentID = try context.pathID("agent", kind: .agent)
+    func show(_ principal: Principal, agentID: String, in workspaceID: String) async throws -> AgentRecord {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
         guard let agent = try await dependencies.database.read({ db in try await AgentRepository().find(id: agentID, workspaceID: workspaceID, on: db) })
         else { throw Problem.notFound }
-        return JSONResponse.make(Self.json(agent))
+        return agent
     }
 
-    func update(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
-        let pausing = body.status != nil
-        let (principal, _, agent) = try await managedAgent(context, permission: pausing ? .agentsPause : .agentsManage)
+    /// Renames, redescribes, pauses or resumes the agent; pausing closes its open sockets.
+    func update(_ principal: Principal, agentID: String, in workspaceID: String, clientIP: String, body: UpdateRequest) async throws -> AgentRecord {
+        let permission: Permission = body.status != nil ? .agentsPause : .agentsManage
+        let agent = try await managedAgent(principal, agentID: agentID, in: workspaceID, permission: permission)
         try Self.validate(name: body.name, description: body.description)
         let requestedStatus = try body.status.map { text in
             guard let status = AgentStatus(rawValue: text) else { throw Problem.validation(field: "status", "must be active or paused") }
             return status
         }
-        let clientIP = context.clientIP
         let updated = try await dependencies.database.write { db in
-            try await recheckManagement(agent, principal: principal, permission: pausing ? .agentsPause : .agentsManage, on: db)
+            try await recheckManagement(agent, principal: principal, permission: permission, on: db)
             let name = body.name?.trimmingCharacters(in: .whitespaces) ?? agent.name
             let status = requestedStatus ?? agent.status
             try await AgentRepository().update(id: agent.id, name: name, description: body.description ?? agent.description, status: status,
@@ -175,12 +142,12 @@ struct AgentRoutes {
         // find the cached, unpaused one (a long poll would deliver the event with 200, not 423).
         if updated.status != agent.status { dependencies.credentials.credentialsChanged() }
         dependencies.events.published(workspaceID: agent.workspaceID)
-        return JSONResponse.make(Self.json(updated))
+        return updated
     }
 
-    func delete(_ context: SessionRequestContext) async throws -> Response {
-        let (principal, _, agent) = try await managedAgent(context, permission: .agentsManage)
-        let clientIP = context.clientIP
+    /// Deletes the agent, its memberships and every key it has.
+    func delete(_ principal: Principal, agentID: String, in workspaceID: String, clientIP: String) async throws {
+        let agent = try await managedAgent(principal, agentID: agentID, in: workspaceID, permission: .agentsManage)
         try await dependencies.database.write { db in
             try await recheckManagement(agent, principal: principal, permission: .agentsManage, on: db)
             let now = Clock.milliseconds()
@@ -195,6 +162,5 @@ struct AgentRoutes {
             )
         }
         dependencies.credentials.credentialsChanged()
-        return Response(status: .noContent)
     }
 }

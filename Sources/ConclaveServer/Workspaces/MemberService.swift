@@ -1,58 +1,40 @@
 import ConclaveCore
 import ConclaveStore
-import Hummingbird
 
-/// Workspace members: list, change a role, remove (or leave).
-struct MemberRoutes {
+/// Workspace members: list, change a role, remove (or leave). Each change locks every role its
+/// decision reads and decides again inside its transaction.
+struct MemberService {
     let dependencies: ServerDependencies
 
     struct UpdateRequest: Decodable {
         let role: String
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        let router = router.group(context: AuthenticatedRequestContext.self)
-        router.get("/api/v1/workspaces/{ws}/members") { request, context in try await list(request, context) }
-        router.patch("/api/v1/workspaces/{ws}/members/{member}") { request, context in try await update(request, context) }
-        router.delete("/api/v1/workspaces/{ws}/members/{member}") { _, context in try await remove(context) }
-    }
-
-    static func json(_ member: WorkspaceRepository.MemberRow) -> JSONValue {
-        var body: [String: JSONValue] = [
-            "id": .string(member.principalID),
-            "kind": .string(member.kind.rawValue),
-            "name": .string(member.name),
-            "role": .string(member.role.rawValue),
-            "joined_at": .string(Clock.rfc3339(milliseconds: member.joinedAt)),
-        ]
-        if let email = member.email { body["email"] = .string(email) }
-        return .object(body)
-    }
-
-    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .membersRead)
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    /// One page of the workspace's members. `page` is read after the role check (404/403 first).
+    func list(
+        _ principal: Principal, workspaceID: String, page: @autoclosure () throws -> Page
+    ) async throws -> (page: [WorkspaceRepository.MemberRow], nextCursor: JSONValue) {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
-        let page = try Page(request)
+        let page = try page()
         let rows = try await dependencies.database.read { db in
             try await WorkspaceRepository().members(of: workspaceID, after: page.after, limit: page.limit + 1, on: db)
         }
-        let (items, next) = page.finish(rows) { $0.principalID }
-        return JSONResponse.make(Page.response(items.map(Self.json), next: next))
+        return page.finish(rows) { $0.principalID }
     }
 
-    func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let memberID = try context.pathID("member", kinds: [.user, .agent])
+    /// Changes `memberID`'s role. `body` is read after the membership check (404 first); the
+    /// role named is checked (422) before the caller's right to change roles (403).
+    func changeRole(
+        _ principal: Principal, of memberID: String, in workspaceID: String, clientIP: String,
+        body: @autoclosure () async throws -> UpdateRequest
+    ) async throws -> WorkspaceRepository.MemberRow {
         let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
-        let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+        let body = try await body()
         guard let newRole = Role(rawValue: body.role), newRole != .agent else {
             throw Problem.validation(field: "role", "must be one of owner, admin, member, viewer")
         }
         try Self.requireManage(actorRole)
-        let clientIP = context.clientIP
-        let member = try await dependencies.database.write { db in
+        return try await dependencies.database.write { db in
             let repository = WorkspaceRepository()
             // Every role this decision reads, locked first and read again inside the transaction.
             let locked = try await repository.lockRolesForChange(in: workspaceID, principals: [principal.id, memberID], on: db)
@@ -81,7 +63,6 @@ struct MemberRoutes {
             guard let updated = try await repository.memberRow(memberID, in: workspaceID, on: db) else { throw Problem.notFound }
             return updated
         }
-        return JSONResponse.make(Self.json(member))
     }
 
     static func requireManage(_ role: Role) throws {
@@ -90,12 +71,9 @@ struct MemberRoutes {
         }
     }
 
-    func remove(_ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
-        let workspaceID = try context.pathID("ws", kind: .workspace)
-        let memberID = try context.pathID("member", kinds: [.user, .agent])
+    /// Removes `memberID` from the workspace, or, when it is the caller, leaves it.
+    func remove(_ principal: Principal, memberID: String, from workspaceID: String, clientIP: String) async throws {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
-        let clientIP = context.clientIP
         try await dependencies.database.write { db in
             let repository = WorkspaceRepository()
             let locked = try await repository.lockRolesForChange(in: workspaceID, principals: [principal.id, memberID], on: db)
@@ -129,6 +107,5 @@ struct MemberRoutes {
             )
         }
         dependencies.events.published(workspaceID: workspaceID)
-        return Response(status: .noContent)
     }
 }

@@ -2,7 +2,7 @@ import ConclaveCore
 import ConclaveStore
 import Hummingbird
 
-/// `GET /api/v1/workspaces/{ws}/audit`: the workspace's chain, oldest first, for admins and owners.
+/// `GET /api/v1/workspaces/{ws}/audit` (`AuditService`): the workspace's chain, oldest first.
 struct AuditRoutes {
     let dependencies: ServerDependencies
 
@@ -12,9 +12,15 @@ struct AuditRoutes {
     }
 
     func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = context.principal
         let workspaceID = try context.pathID("ws", kind: .workspace)
-        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .auditRead)
+        let (items, next) = try await AuditService(dependencies: dependencies).list(
+            context.principal, workspaceID: workspaceID, query: try Self.query(request)
+        )
+        return JSONResponse.make(Page.response(items.map(\.json), next: next))
+    }
+
+    /// The page, its cursor (a chain seq) and the `action` / `actor` filters.
+    static func query(_ request: Request) throws -> AuditService.Query {
         let page = try Page(request)
         var afterSeq: Int64 = 0
         if let after = page.after {
@@ -27,13 +33,6 @@ struct AuditRoutes {
         for (name, value) in [("action", action), ("actor", actor)] where value?.utf8.contains(0) == true {
             throw Problem.validation(field: name, "must not contain the NUL character (U+0000)")
         }
-        let startAfter = afterSeq
-        let rows = try await dependencies.database.read { db in
-            try await AuditRepository().list(
-                chain: workspaceID, afterSeq: startAfter, limit: page.limit + 1, action: action, actorID: actor, on: db
-            )
-        }
-        let (items, next) = page.finish(rows) { String($0.seq) }
-        return JSONResponse.make(Page.response(items.map(\.json), next: next))
+        return AuditService.Query(page: page, afterSeq: afterSeq, action: action, actorID: actor)
     }
 }
