@@ -2,9 +2,11 @@ import ConclaveCore
 import ConclaveStore
 import Hummingbird
 
-/// A person's own sessions: list them, end one.
+/// A person's own sessions: list them, end one (`SessionService`).
 struct SessionRoutes {
     let dependencies: ServerDependencies
+
+    var service: SessionService { SessionService(dependencies: dependencies) }
 
     func register(on router: Router<AppRequestContext>) {
         let router = router.group(context: SessionRequestContext.self)
@@ -13,45 +15,26 @@ struct SessionRoutes {
     }
 
     func list(_ context: SessionRequestContext) async throws -> Response {
-        let (principal, currentSession) = (context.principal, context.sessionID)
-        let sessions = try await dependencies.database.read { db in
-            try await SessionRepository().active(userID: principal.id, now: Clock.milliseconds(), on: db)
-        }
-        let items: [JSONValue] = sessions.map { session in
-            [
-                "id": .string(session.id),
-                "created_at": .string(Clock.rfc3339(milliseconds: session.createdAt)),
-                "last_used_at": .string(Clock.rfc3339(milliseconds: session.lastUsedAt)),
-                "expires_at": .string(Clock.rfc3339(milliseconds: session.expiresAt)),
-                "ip": session.ip.map(JSONValue.string) ?? .null,
-                "user_agent": session.userAgent.map(JSONValue.string) ?? .null,
-                "current": .bool(session.id == currentSession),
-            ]
-        }
+        let sessions = try await service.list(SessionCaller(context))
+        let items = sessions.map { Self.json($0, current: context.sessionID) }
         return JSONResponse.make(Page.response(items, next: .null))
     }
 
     func revoke(_ context: SessionRequestContext) async throws -> Response {
-        let principal = context.principal
         let sessionID = try context.pathID("session", kind: .session)
-        let clientIP = context.clientIP
-        try await dependencies.database.write { db in
-            let sessions = SessionRepository()
-            guard let session = try await sessions.find(id: sessionID, on: db), session.userID == principal.id,
-                session.revokedAt == nil
-            else { throw Problem.notFound }
-            try await sessions.revoke(id: sessionID, reason: "revoked_by_user", now: Clock.milliseconds(), on: db)
-            try await dependencies.audit(
-                AuditEvent(
-                    actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
-                    action: "auth.session.revoked",
-                    target: principal.id,
-                    details: ["session_id": .string(sessionID)]
-                ),
-                on: db
-            )
-        }
-        dependencies.credentials.credentialsChanged()
+        try await service.revoke(sessionID, caller: SessionCaller(context))
         return Response(status: .noContent)
+    }
+
+    static func json(_ session: SessionRecord, current: String) -> JSONValue {
+        [
+            "id": .string(session.id),
+            "created_at": .string(Clock.rfc3339(milliseconds: session.createdAt)),
+            "last_used_at": .string(Clock.rfc3339(milliseconds: session.lastUsedAt)),
+            "expires_at": .string(Clock.rfc3339(milliseconds: session.expiresAt)),
+            "ip": session.ip.map(JSONValue.string) ?? .null,
+            "user_agent": session.userAgent.map(JSONValue.string) ?? .null,
+            "current": .bool(session.id == current),
+        ]
     }
 }
