@@ -39,7 +39,7 @@ extension Request {
             throw error
         }
         if Self.mayEncodeNUL(bytes), let field = Self.pathOfNULCharacter(in: value) {
-            throw Problem.validation(field: field, "must not contain the NUL character (U+0000)")
+            throw Problem.validation(field: Self.jsonSpelling(of: field, in: bytes), "must not contain the NUL character (U+0000)")
         }
         return value
     }
@@ -98,6 +98,28 @@ extension Request {
             break
         }
         return nil
+    }
+
+    /// `pathOfNULCharacter` names fields by their Swift properties; a request struct whose
+    /// camelCase properties decode snake_case keys (`refreshToken` from `refresh_token`, through
+    /// its `CodingKeys`) is answered with the keys the client sent: each name in the path becomes
+    /// the body's key at that place that differs from it only in case and underscores.
+    static func jsonSpelling(of path: String, in bytes: Data) -> String {
+        guard path != "body", var node = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]) else { return path }
+        func folded(_ name: some StringProtocol) -> String { name.lowercased().replacingOccurrences(of: "_", with: "") }
+        var spelled: [String] = []
+        for segment in path.split(separator: ".", omittingEmptySubsequences: false) {
+            let name = String(segment.prefix { $0 != "[" })
+            let indices = segment.dropFirst(name.count)
+            let object = node as? [String: Any]
+            let key = object?[name] != nil ? name : object?.keys.first { folded($0) == folded(name) }
+            node = key.flatMap { object?[$0] } ?? NSNull()
+            for index in indices.split(separator: "]").compactMap({ Int($0.dropFirst()) }) {
+                node = (node as? [Any]).flatMap { $0.indices.contains(index) ? $0[index] : nil } ?? NSNull()
+            }
+            spelled.append((key ?? name) + indices)
+        }
+        return spelled.joined(separator: ".")
     }
 
     static func isJSON(_ contentType: String) -> Bool {

@@ -2,7 +2,6 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import Hummingbird
 
 /// Adding a sign-in factor needs a recent sign-in (contract v1.1): the session proved the
 /// password, or a passkey with user verification, within the last ten minutes, or the request
@@ -16,27 +15,22 @@ struct RecentSignIn {
     static let windowMilliseconds: Int64 = 10 * 60 * 1000
 
     /// The optional body of a route whose only field is this proof.
-    struct ProofRequest: Decodable {
-        let current_password: String?
+    struct ProofRequest: Decodable, Sendable {
+        let currentPassword: String?
+
+        enum CodingKeys: String, CodingKey { case currentPassword = "current_password" }
     }
 
     let dependencies: ServerDependencies
 
-    /// The signed-in person (an API key → 403), once the session showed a recent sign-in or
+    /// The signed-in person (never an agent), once the session showed a recent sign-in or
     /// `currentPassword` is right.
-    func signedInPerson(_ context: SessionRequestContext, currentPassword: String?) async throws -> (user: UserRecord, sessionID: String) {
-        let (principal, sessionID) = (context.principal, context.sessionID)
-        guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: principal.id, on: db) }),
+    func signedInPerson(_ caller: SessionCaller, currentPassword: String?) async throws -> UserRecord {
+        guard let user = try await dependencies.database.read({ db in try await UserRepository().find(id: caller.principal.id, on: db) }),
             user.kind == .human
         else { throw Problem.unauthorized() }
-        try await require(user: user, sessionID: sessionID, currentPassword: currentPassword, clientIP: context.clientIP)
-        return (user, sessionID)
-    }
-
-    /// The same, for a route whose body (which may be empty) is only the proof.
-    func signedInPerson(provenBy request: Request, _ context: SessionRequestContext) async throws -> (user: UserRecord, sessionID: String) {
-        let body = try await request.decodeJSON(as: ProofRequest.self, context: context, emptyBodyAs: "{}")
-        return try await signedInPerson(context, currentPassword: body.current_password)
+        try await require(user: user, sessionID: caller.sessionID, currentPassword: currentPassword, clientIP: caller.clientIP)
+        return user
     }
 
     /// Passes when the session's proof is recent, or `currentPassword` is right (which renews it).
@@ -54,7 +48,7 @@ struct RecentSignIn {
 
     func prove(_ password: String, user: UserRecord, sessionID: String, clientIP: String) async throws {
         // Guessing the password through a stolen session is a login attempt like any other.
-        _ = try dependencies.enforce("login", key: AuthRoutes.passwordProofLimitKey(user.id))
+        _ = try dependencies.enforce("login", key: AccountLockout.passwordProofLimitKey(user.id))
         let now = Clock.milliseconds()
         let locked = (user.lockedUntil ?? 0) > now
         let actor = AuditActor(id: user.id, kind: .human, ip: clientIP)
@@ -62,7 +56,7 @@ struct RecentSignIn {
         guard password.utf8.count <= PasswordHasher.maxPasswordBytes,
             try await dependencies.passwords.verify(password, encoded: locked ? nil : user.passwordHash), !locked
         else {
-            try await AuthRoutes(dependencies: dependencies).recordFailure(
+            try await AccountLockout(dependencies: dependencies).recordFailure(
                 user: user, locked: locked, actor: actor, now: now, via: "reauthentication")
             throw Problem.proofRefused(field: "current_password", "is incorrect")
         }

@@ -36,7 +36,7 @@ struct PasskeyDecoys {
                 id += bytes("id\u{0}\(index)\u{0}\(block)")
                 block += 1
             }
-            return WebAuthnRoutes.descriptor(id: Base64URL.encode(id.prefix(length)), transports: Self.transports[Int(shape[1] & 7)])
+            return WebAuthnJSON.descriptor(id: Base64URL.encode(id.prefix(length)), transports: Self.transports[Int(shape[1] & 7)])
         }
     }
 }

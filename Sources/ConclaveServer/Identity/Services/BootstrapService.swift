@@ -2,44 +2,68 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import Hummingbird
 
-/// `POST /api/v1/bootstrap`: an agent provisions itself. It gets a new workspace in which it holds
-/// only the agent role, an account with a random password, an API key with the bootstrap scopes,
-/// a `general` channel and a member invite. Nobody is owner until the first human accepts the
-/// invite. Limited per client IP per hour; CONCLAVE_DISABLE_BOOTSTRAP=true turns it off (404).
-struct BootstrapRoutes {
+/// An agent provisions itself (`POST /api/v1/bootstrap`). It gets a new workspace in which it
+/// holds only the agent role, an account with a random password, an API key with the bootstrap
+/// scopes, a `general` channel and a member invite. Nobody is owner until the first human accepts
+/// the invite. Limited per client IP per hour; CONCLAVE_DISABLE_BOOTSTRAP=true turns it off (404).
+struct BootstrapService {
     let dependencies: ServerDependencies
 
-    struct BootstrapRequest: Decodable {
-        let agent_name: String
-        let workspace_name: String?
+    struct BootstrapRequest: Decodable, Sendable {
+        let agentName: String
+        let workspaceName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case agentName = "agent_name"
+            case workspaceName = "workspace_name"
+        }
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/bootstrap") { request, context in try await bootstrap(request, context) }
+    /// What the agent gets, its secrets included (shown once).
+    struct Provisioned: Sendable {
+        let workspaceID: String
+        let userID: String
+        let agentID: String
+        let password: String
+        let apiKey: String
+        let channelID: String
+        let inviteURL: String
+
+        var json: JSONValue {
+            [
+                "workspace_id": .string(workspaceID),
+                "user_id": .string(userID),
+                "agent_id": .string(agentID),
+                "password": .string(password),
+                "api_key": .string(apiKey),
+                "channel_id": .string(channelID),
+                "invite_url": .string(inviteURL),
+            ]
+        }
     }
 
-    func bootstrap(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard !dependencies.configuration.disableBootstrap else { throw Problem.notFound }
-        let limit = try dependencies.enforce("bootstrap", key: context.clientIP)
-        let body = try await request.decodeJSON(as: BootstrapRequest.self, context: context)
+    /// The agent's and the workspace's names, trimmed (422 naming each bad one).
+    static func names(_ body: BootstrapRequest, limit: RateLimitStatus) throws -> (agent: String, workspace: String) {
         var errors: [FieldError] = []
-        if let message = Validation.displayName(body.agent_name) { errors.append(FieldError(field: "agent_name", message: message)) }
-        if let name = body.workspace_name, let message = Validation.displayName(name) {
+        if let message = Validation.displayName(body.agentName) { errors.append(FieldError(field: "agent_name", message: message)) }
+        if let name = body.workspaceName, let message = Validation.displayName(name) {
             errors.append(FieldError(field: "workspace_name", message: message))
         }
         if !errors.isEmpty { throw Problem.validation(errors).withRateLimitHeaders(limit) }
+        let agentName = body.agentName.trimmingCharacters(in: .whitespaces)
+        return (agentName, body.workspaceName?.trimmingCharacters(in: .whitespaces) ?? "\(agentName)'s workspace")
+    }
 
-        let agentName = body.agent_name.trimmingCharacters(in: .whitespaces)
-        let workspaceName = body.workspace_name?.trimmingCharacters(in: .whitespaces) ?? "\(agentName)'s workspace"
+    /// `limit` is the `bootstrap` bucket the route spent from; refusals carry its headers.
+    func bootstrap(_ body: BootstrapRequest, clientIP: String, limit: RateLimitStatus) async throws -> Provisioned {
+        let (agentName, workspaceName) = try Self.names(body, limit: limit)
         let password = SecureRandom.token(bytes: 24)
         let passwordHash = try await dependencies.passwords.hash(password)
         let apiKey = APIKeyFormat.generate()
         let apiKeyHash = dependencies.keys.apiKeyHasher.hexDigest(apiKey.key)
         let inviteToken = "inv_" + SecureRandom.token(bytes: 32)
         let inviteHash = dependencies.keys.tokenHasher.hexDigest(inviteToken)
-        let clientIP = context.clientIP
         let ids = (
             workspace: Identifier.generate(.workspace), user: Identifier.generate(.user), agent: Identifier.generate(.agent),
             key: Identifier.generate(.apiKey), channel: Identifier.generate(.channel), invite: Identifier.generate(.invite)
@@ -83,20 +107,9 @@ struct BootstrapRoutes {
                 on: db
             )
         }
-        var headers: HTTPFields = [IdempotencyMiddleware.noReplayHeader: "1"]
-        headers.setRateLimit(limit)
-        return JSONResponse.make(
-            [
-                "workspace_id": .string(ids.workspace),
-                "user_id": .string(ids.user),
-                "agent_id": .string(ids.agent),
-                "password": .string(password),
-                "api_key": .string(apiKey.key),
-                "channel_id": .string(ids.channel),
-                "invite_url": .string(InviteService(dependencies: dependencies).url(token: inviteToken)),
-            ],
-            status: .created,
-            headers: headers
-        )
+        return Provisioned(
+            workspaceID: ids.workspace, userID: ids.user, agentID: ids.agent, password: password, apiKey: apiKey.key,
+            channelID: ids.channel,
+            inviteURL: InviteService(dependencies: dependencies).url(token: inviteToken))
     }
 }

@@ -2,10 +2,9 @@ import ConclaveCore
 import ConclaveSecurity
 import ConclaveStore
 import Foundation
-import Hummingbird
 
-/// `POST /api/v1/invites/{token}/accept` without a session: `{"email","password","name"}` signs
-/// a new person up, and the invite makes them a member.
+/// Accepting an invite without a session (`InviteSignup`): `{"email","password","name"}` signs a
+/// new person up, and the invite makes them a member.
 ///
 /// The invite token is checked before any password work, so a made-up token costs no argon2 run.
 /// An email that already has an account is that person's sign-in: with its password they join
@@ -16,10 +15,10 @@ import Hummingbird
 /// account, an existing one a refusal unless its password was given. Hiding that too needs an
 /// out-of-band channel (a confirmation email) that Conclave does not have; the probe needs a
 /// usable invite token, is limited by `signup` per IP, and ten probes of one account lock it.
-struct InviteSignup {
+struct InviteSignupService {
     let dependencies: ServerDependencies
 
-    struct SignupRequest: Decodable {
+    struct SignupRequest: Decodable, Sendable {
         let email: String?
         let password: String?
         let name: String?
@@ -31,9 +30,10 @@ struct InviteSignup {
         let password: String
     }
 
-    func signUp(_ request: Request, _ context: AppRequestContext, tokenHash: String) async throws -> Response {
-        _ = try dependencies.enforce("signup", key: context.clientIP)
-        let person = try await validated(request, context)
+    /// The account's answer: the joined workspace and a token pair (201). `carriesCredentials`: the request
+    /// carried credentials (then missing fields are 422, not 401).
+    func signUp(_ body: SignupRequest, carriesCredentials: Bool, client: SignInClient, tokenHash: String) async throws -> JSONValue {
+        let person = try validated(body, carriesCredentials: carriesCredentials)
         let now = Clock.milliseconds()
         let existing: UserRecord? = try await dependencies.database.read { db in
             guard let invite = try await InviteRepository().find(tokenHash: tokenHash, on: db), invite.isUsable(at: now) else {
@@ -42,14 +42,14 @@ struct InviteSignup {
             return try await UserRepository().find(email: person.email, on: db)
         }
         if let existing {
-            return try await signIn(existing, password: person.password, context, request, tokenHash: tokenHash)
+            return try await signIn(existing, password: person.password, client: client, tokenHash: tokenHash)
         }
         let hash = try await dependencies.passwords.hash(person.password)
         let userID = Identifier.generate(.user)
-        let clientIP = context.clientIP
-        return try await join(userID, context, request, tokenHash: tokenHash) { db, now in
+        let clientIP = client.ip
+        return try await join(userID, client: client, tokenHash: tokenHash) { db, now in
             // Taken between the check above and this transaction: answer as for an existing email.
-            guard try await UserRepository().find(email: person.email, on: db) == nil else { throw AuthRoutes.invalidCredentials }
+            guard try await UserRepository().find(email: person.email, on: db) == nil else { throw AuthService.invalidCredentials }
             try await UserRepository().insert(
                 UserRecord(
                     id: userID, kind: .human, email: person.email, name: person.name, passwordHash: hash,
@@ -64,8 +64,7 @@ struct InviteSignup {
     }
 
     /// The fields, checked as for any new account (so an existing email is not told apart here).
-    func validated(_ request: Request, _ context: AppRequestContext) async throws -> NewPerson {
-        let body = try await request.decodeJSON(as: SignupRequest.self, context: context, emptyBodyAs: "{}")
+    func validated(_ body: SignupRequest, carriesCredentials: Bool) throws -> NewPerson {
         var errors: [FieldError] = []
         let email = body.email ?? ""
         if let message = Validation.email(email) { errors.append(FieldError(field: "email", message: message)) }
@@ -77,7 +76,7 @@ struct InviteSignup {
         }
         if body.password == nil { errors.append(FieldError(field: "password", message: "is required")) }
         guard errors.isEmpty else {
-            if request.headers[.authorization] == nil, body.email == nil, body.password == nil {
+            if !carriesCredentials, body.email == nil, body.password == nil {
                 throw Problem.unauthorized("Sign in, or send email, password and name to sign up.")
             }
             throw Problem.validation(errors)
@@ -86,22 +85,22 @@ struct InviteSignup {
     }
 
     /// The email has an account: the sign-up is that person's password sign-in.
-    func signIn(_ user: UserRecord, password: String, _ context: AppRequestContext, _ request: Request, tokenHash: String) async throws -> Response {
+    func signIn(_ user: UserRecord, password: String, client: SignInClient, tokenHash: String) async throws -> JSONValue {
         let now = Clock.milliseconds()
         let locked = (user.lockedUntil ?? 0) > now
         // One argon2 run, as hashing a new password would be; a locked account verifies a dummy hash.
         let matched = try await dependencies.passwords.verify(password, encoded: locked ? nil : user.passwordHash)
-        let actor = AuditActor(id: user.id, kind: .human, ip: context.clientIP)
+        let actor = AuditActor(id: user.id, kind: .human, ip: client.ip)
         guard matched, !locked else {
-            try await AuthRoutes(dependencies: dependencies).recordFailure(user: user, locked: locked, actor: actor, now: now, via: "invite_signup")
-            throw AuthRoutes.invalidCredentials
+            try await AccountLockout(dependencies: dependencies).recordFailure(user: user, locked: locked, actor: actor, now: now, via: "invite_signup")
+            throw AuthService.invalidCredentials
         }
         // The password alone does not sign in an account with a second factor. Whoever reads this
         // knows the password, so it reveals nothing a login would not.
         guard !user.totpEnabled else {
             throw Problem.unauthorized("This account has a second factor: sign in, then accept the invite while signed in.")
         }
-        return try await join(user.id, context, request, tokenHash: tokenHash) { db, _ in
+        return try await join(user.id, client: client, tokenHash: tokenHash) { db, _ in
             try await UserRepository().clearFailedLogins(id: user.id, on: db)
         } audit: { _ in
             AuditEvent(actor: actor, action: "auth.login.succeeded", target: user.id, details: ["via": "invite_signup"])
@@ -111,12 +110,12 @@ struct InviteSignup {
     /// One transaction: `prepare` (the account), the invite's membership, a session whose
     /// password was just proven; then the answer every sign-up gets.
     func join(
-        _ userID: String, _ context: AppRequestContext, _ request: Request, tokenHash: String,
+        _ userID: String, client: SignInClient, tokenHash: String,
         prepare: @escaping @Sendable (DatabaseSession, Int64) async throws -> Void,
         audit: @escaping @Sendable (String) -> AuditEvent
-    ) async throws -> Response {
-        let clientIP = context.clientIP
-        let userAgent = request.headers[.userAgent]
+    ) async throws -> JSONValue {
+        let clientIP = client.ip
+        let userAgent = client.userAgent
         let issuer = SessionIssuer(dependencies: dependencies)
         let (joined, session) = try await dependencies.database.write { db in
             let now = Clock.milliseconds()
@@ -131,6 +130,6 @@ struct InviteSignup {
         let pair = try await issuer.pair(userID: userID, sessionID: session.id, refreshToken: session.refresh)
         var body = joined.json(userID: userID)
         if case .object(let tokens) = pair.json { body.merge(tokens) { current, _ in current } }
-        return JSONResponse.make(.object(body), status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+        return .object(body)
     }
 }
