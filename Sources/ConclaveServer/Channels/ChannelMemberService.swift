@@ -15,7 +15,7 @@ struct ChannelMemberService {
         }
     }
 
-    static let addForbidden = "Only members of the channel who may manage channels can add members."
+    private static let addForbidden = "Only members of the channel who may manage channels can add members."
 
     /// Adds a workspace member to a channel; the caller must be a member of it whose role may
     /// create channels. Answers the added member's id.

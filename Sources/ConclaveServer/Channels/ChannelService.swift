@@ -73,7 +73,9 @@ struct ChannelService {
     }
 
     /// One page of the channels `principal` can see in the workspace, and where the next begins.
-    func list(_ principal: Principal, workspaceID: String, page readPage: () throws -> Page) async throws -> (channels: [ChannelRecord], next: JSONValue) {
+    func list(_ principal: Principal, workspaceID: String, page readPage: () throws -> Page) async throws
+        -> (channels: [ChannelRecord], next: JSONValue)
+    {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsRead)
         let page = try readPage()
         let rows = try await dependencies.database.read { db in

@@ -10,10 +10,6 @@ struct MessageRoutes {
 
     var service: MessageService { MessageService(dependencies: dependencies) }
 
-    struct EditRequest: Decodable {
-        let text: String
-    }
-
     func register(on router: Router<AppRequestContext>) {
         let router = router.group(context: AuthenticatedRequestContext.self)
         router.post("/api/v1/channels/{ch}/messages") { request, context in try await post(request, context) }
@@ -43,7 +39,7 @@ struct MessageRoutes {
     func edit(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
         let principal = try context.principal(with: .messagesWrite)
         let messageID = try context.pathID("msg", kind: .message)
-        let body = try await request.decodeJSON(as: EditRequest.self, context: context)
+        let body = try await request.decodeJSON(as: MessageService.EditRequest.self, context: context)
         let message = try await service.edit(principal, messageID: messageID, text: body.text)
         return JSONResponse.make(MessageJSON.message(message))
     }

@@ -16,6 +16,11 @@ struct MessageService {
     /// Messages committed by sends, over REST and WebSocket (not counting idempotent repeats).
     static let messagesSent = Counter(label: "conclave_messages_sent_total")
 
+    /// A message's new text.
+    struct EditRequest: Decodable {
+        let text: String
+    }
+
     struct SendResult: Sendable {
         let message: MessageRecord
         let created: Bool
