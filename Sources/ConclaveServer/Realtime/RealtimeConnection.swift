@@ -304,7 +304,7 @@ struct RealtimeConnection {
             }
             guard let text = frame.text else { throw Problem.validation(field: "text", "is required") }
             let request = MessageService.SendRequest(
-                text: text, client_msg_id: frame.client_msg_id, thread_id: frame.thread_id, metadata: frame.metadata, kind: frame.kind
+                text: text, clientMsgID: frame.client_msg_id, threadID: frame.thread_id, metadata: frame.metadata, kind: frame.kind
             )
             let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)

@@ -1,17 +1,24 @@
 import ConclaveCore
 import ConclaveStore
 import Foundation
-import Hummingbird
 
-/// Channels: create, list the visible ones, read (with the caller's read marker and unread
-/// count), rename / change topic, delete; and read markers.
-struct ChannelRoutes {
+/// Channels: create, list the visible ones, read one (with the caller's read marker and unread
+/// count), rename / change topic, delete; and read markers. Each method checks access before it
+/// reads the request body (a caller without access gets 404/403, never a body error), checks it
+/// again inside the write transaction, and commits the change, its event and any audit entry
+/// together.
+struct ChannelService {
     let dependencies: ServerDependencies
 
     struct CreateRequest: Decodable {
         let name: String
-        let `private`: Bool?
+        let isPrivate: Bool?
         let topic: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, topic
+            case isPrivate = "private"
+        }
     }
 
     struct UpdateRequest: Decodable {
@@ -23,43 +30,28 @@ struct ChannelRoutes {
         let seq: Int64
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        let router = router.group(context: AuthenticatedRequestContext.self)
-        router.post("/api/v1/workspaces/{ws}/channels") { request, context in try await create(request, context) }
-        router.get("/api/v1/workspaces/{ws}/channels") { request, context in try await list(request, context) }
-        router.get("/api/v1/channels/{ch}") { _, context in try await show(context) }
-        router.patch("/api/v1/channels/{ch}") { request, context in try await update(request, context) }
-        router.delete("/api/v1/channels/{ch}") { _, context in try await delete(context) }
-        router.post("/api/v1/channels/{ch}/read") { request, context in try await markRead(request, context) }
+    /// A channel as one member sees it.
+    struct View: Sendable {
+        let channel: ChannelRecord
+        let isMember: Bool
+        let lastReadSeq: Int64?
+        let unreadCount: Int64
     }
 
-    static func validateName(_ name: String) throws {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-        guard (1...80).contains(name.count), name.allSatisfy({ allowed.contains($0) }) else {
-            throw Problem.validation(field: "name", "must be 1 to 80 characters of a-z, 0-9, - and _")
-        }
-    }
-
-    static func validateTopic(_ topic: String) throws {
-        guard topic.count <= 250 else { throw Problem.validation(field: "topic", "must be at most 250 characters") }
-    }
-
-    func create(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .channelsWrite)
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    func create(_ principal: Principal, workspaceID: String, body: () async throws -> CreateRequest) async throws -> ChannelRecord {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsCreate)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
-        try Self.validateName(body.name)
-        try Self.validateTopic(body.topic ?? "")
-        let isPrivate = body.private ?? false
+        let request = try await body()
+        try Self.validateName(request.name)
+        try Self.validateTopic(request.topic ?? "")
+        let isPrivate = request.isPrivate ?? false
         let channel = try await dependencies.database.write { db in
             _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsCreate, on: db)
             let now = Clock.milliseconds()
             let id = Identifier.generate(.channel)
             let channels = ChannelRepository()
             do {
-                try await channels.insertChannel(id: id, workspaceID: workspaceID, name: body.name, isPrivate: isPrivate, topic: body.topic ?? "",
-                                                 createdBy: principal.id, now: now, on: db)
+                try await channels.insertChannel(id: id, workspaceID: workspaceID, name: request.name, isPrivate: isPrivate,
+                                                 topic: request.topic ?? "", createdBy: principal.id, now: now, on: db)
             } catch StoreError.conflict {
                 throw Problem.conflict("A channel with this name exists in the workspace.")
             }
@@ -67,7 +59,7 @@ struct ChannelRoutes {
             guard let channel = try await channels.find(id: id, on: db) else { throw Problem.notFound }
             let created = try await EventLog().append(
                 workspaceID: workspaceID, type: .channelCreated, channelID: id, visibility: isPrivate ? .channel : .workspace,
-                data: MessageJSON.channelCreated(channel, members: [principal.id]), now: now, on: db
+                data: ChannelJSON.channelCreated(channel, members: [principal.id]), now: now, on: db
             )
             try await channels.setJoinedSeq(created.seq, channelID: id, on: db)
             try await EventLog().append(
@@ -77,24 +69,23 @@ struct ChannelRoutes {
             return channel
         }
         dependencies.events.published(workspaceID: workspaceID)
-        return JSONResponse.make(MessageJSON.channel(channel), status: .created)
+        return channel
     }
 
-    func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .channelsRead)
-        let workspaceID = try context.pathID("ws", kind: .workspace)
+    /// One page of the channels `principal` can see in the workspace, and where the next begins.
+    func list(_ principal: Principal, workspaceID: String, page readPage: () throws -> Page) async throws
+        -> (channels: [ChannelRecord], next: JSONValue)
+    {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsRead)
-        let page = try Page(request)
+        let page = try readPage()
         let rows = try await dependencies.database.read { db in
             try await ChannelRepository().visible(to: principal.id, workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db)
         }
-        let (items, next) = page.finish(rows) { $0.id }
-        return JSONResponse.make(Page.response(items.map(MessageJSON.channel), next: next))
+        let (channels, next) = page.finish(rows) { $0.id }
+        return (channels, next)
     }
 
-    func show(_ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .channelsRead)
-        let channelID = try context.pathID("ch", kind: .channel)
+    func show(_ principal: Principal, channelID: String) async throws -> View {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         let (lastRead, unread) = try await dependencies.database.read { db -> (Int64?, Int64) in
             guard let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) else {
@@ -102,48 +93,41 @@ struct ChannelRoutes {
             }
             return (marker, try await MessageRepository().unreadCount(channelID: channelID, afterSeq: marker, excluding: principal.id, on: db))
         }
-        guard case .object(var body) = MessageJSON.channel(grant.channel) else { throw Problem.internalError }
-        body["is_member"] = .bool(grant.isMember)
-        body["last_read_seq"] = lastRead.map(JSONValue.int) ?? .null
-        body["unread_count"] = .int(unread)
-        return JSONResponse.make(.object(body))
+        return View(channel: grant.channel, isMember: grant.isMember, lastReadSeq: lastRead, unreadCount: unread)
     }
 
-    func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .channelsWrite)
-        let channelID = try context.pathID("ch", kind: .channel)
+    /// Renames a channel and/or changes its topic.
+    func update(_ principal: Principal, channelID: String, body: () async throws -> UpdateRequest) async throws -> ChannelRecord {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
-        let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
-        if let name = body.name {
+        let request = try await body()
+        if let name = request.name {
             guard grant.channel.kind == .channel else { throw Problem.validation(field: "name", "a DM has no name") }
             try Self.validateName(name)
         }
-        if let topic = body.topic { try Self.validateTopic(topic) }
+        if let topic = request.topic { try Self.validateTopic(topic) }
         let channel = try await dependencies.database.write { db in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage, on: db)
             let now = Clock.milliseconds()
             do {
-                try await ChannelRepository().update(id: channelID, name: body.name ?? grant.channel.name, topic: body.topic ?? grant.channel.topic,
-                                                     now: now, on: db)
+                try await ChannelRepository().update(id: channelID, name: request.name ?? grant.channel.name,
+                                                     topic: request.topic ?? grant.channel.topic, now: now, on: db)
             } catch StoreError.conflict {
                 throw Problem.conflict("A channel with this name exists in the workspace.")
             }
             guard let channel = try await ChannelRepository().find(id: channelID, on: db) else { throw Problem.notFound }
             try await EventLog().append(
                 workspaceID: channel.workspaceID, type: .channelUpdated, channelID: channelID,
-                visibility: channel.isPrivate ? .channel : .workspace, data: MessageJSON.channel(channel), now: now, on: db
+                visibility: channel.isPrivate ? .channel : .workspace, data: ChannelJSON.channel(channel), now: now, on: db
             )
             return channel
         }
         dependencies.events.published(workspaceID: channel.workspaceID)
-        return JSONResponse.make(MessageJSON.channel(channel))
+        return channel
     }
 
-    func delete(_ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .channelsWrite)
-        let channelID = try context.pathID("ch", kind: .channel)
+    /// Deletes the channel with its messages, and scrubs its events from the log.
+    func delete(_ principal: Principal, channelID: String, clientIP: String) async throws {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
-        let clientIP = context.clientIP
         try await dependencies.database.write { db in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage, on: db)
             let now = Clock.milliseconds()
@@ -161,21 +145,19 @@ struct ChannelRoutes {
             )
         }
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
-        return Response(status: .noContent)
     }
 
-    func markRead(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .messagesRead)
-        let channelID = try context.pathID("ch", kind: .channel)
+    /// Moves the caller's read marker; answers where it now stands (it never moves back).
+    func markRead(_ principal: Principal, channelID: String, body: () async throws -> ReadRequest) async throws -> Int64 {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         guard grant.isMember else { throw Problem.forbidden("Join the channel to keep a read marker.") }
-        let body = try await request.decodeJSON(as: ReadRequest.self, context: context)
-        guard body.seq >= 0, body.seq <= grant.channel.lastSeq else {
+        let request = try await body()
+        guard request.seq >= 0, request.seq <= grant.channel.lastSeq else {
             throw Problem.validation(field: "seq", "must be from 0 to the channel's last seq (\(grant.channel.lastSeq))")
         }
         let marker = try await dependencies.database.write { db in
-            try await ChannelRepository().markRead(channelID: channelID, principalID: principal.id, seq: body.seq, on: db)
-            let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) ?? body.seq
+            try await ChannelRepository().markRead(channelID: channelID, principalID: principal.id, seq: request.seq, on: db)
+            let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) ?? request.seq
             try await EventLog().append(
                 workspaceID: grant.channel.workspaceID, type: .readUpdated, channelID: channelID, visibility: .principal(principal.id),
                 data: ["channel_id": .string(channelID), "last_read_seq": .int(marker)], now: Clock.milliseconds(), on: db
@@ -183,6 +165,17 @@ struct ChannelRoutes {
             return marker
         }
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
-        return JSONResponse.make(["channel_id": .string(channelID), "last_read_seq": .int(marker)])
+        return marker
+    }
+
+    private static func validateName(_ name: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+        guard (1...80).contains(name.count), name.allSatisfy({ allowed.contains($0) }) else {
+            throw Problem.validation(field: "name", "must be 1 to 80 characters of a-z, 0-9, - and _")
+        }
+    }
+
+    private static func validateTopic(_ topic: String) throws {
+        guard topic.count <= 250 else { throw Problem.validation(field: "topic", "must be at most 250 characters") }
     }
 }

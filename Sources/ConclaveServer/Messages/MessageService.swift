@@ -3,8 +3,9 @@ import ConclaveStore
 import Foundation
 import Metrics
 
-/// Posting, editing and deleting messages: the one implementation behind REST and WebSocket sends.
-/// Each change and its event commit in one transaction; the caller is answered after the commit.
+/// Posting, listing, editing and deleting messages: the one implementation behind REST and
+/// WebSocket sends. Each change and its event commit in one transaction; the caller is answered
+/// after the commit.
 struct MessageService {
     static let maxMetadataBytes = 16 * 1024
     /// A client_msg_id repeats its message for 24 h (contract), then names a new one.
@@ -15,12 +16,9 @@ struct MessageService {
     /// Messages committed by sends, over REST and WebSocket (not counting idempotent repeats).
     static let messagesSent = Counter(label: "conclave_messages_sent_total")
 
-    struct SendRequest: Decodable, Sendable {
+    /// A message's new text.
+    struct EditRequest: Decodable {
         let text: String
-        let client_msg_id: String?
-        let thread_id: String?
-        let metadata: JSONValue?
-        let kind: String?
     }
 
     struct SendResult: Sendable {
@@ -28,43 +26,6 @@ struct MessageService {
         let created: Bool
         /// The event the send appended (nil for a replay), handed to the hub after the commit.
         var event: WorkspaceEvent? = nil
-    }
-
-    func validate(_ request: SendRequest) throws -> String? {
-        var errors: [FieldError] = []
-        let length = request.text.count
-        if length < 1 || length > dependencies.configuration.maxMessageLength {
-            errors.append(FieldError(field: "text", message: "must be 1 to \(dependencies.configuration.maxMessageLength) characters"))
-        }
-        if let clientMsgID = request.client_msg_id, clientMsgID.isEmpty || clientMsgID.utf8.count > 128 {
-            errors.append(FieldError(field: "client_msg_id", message: "must be 1 to 128 characters"))
-        }
-        // REST bodies are refused for a NUL anywhere before they get here (RequestDecoding); a
-        // WebSocket `send` frame is not, and PostgreSQL cannot store the character.
-        let nul = "must not contain the NUL character (U+0000)"
-        if request.text.utf8.contains(0) { errors.append(FieldError(field: "text", message: nul)) }
-        if request.client_msg_id?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
-        if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
-        if let kind = request.kind, MessageKind(rawValue: kind) == nil {
-            errors.append(FieldError(field: "kind", message: "must be message or notice"))
-        }
-        if let threadID = request.thread_id, !Identifier.isWellFormed(threadID, kind: .message) {
-            errors.append(FieldError(field: "thread_id", message: "must be a message id"))
-        }
-        var metadataText: String?
-        if let metadata = request.metadata {
-            guard case .object = metadata else {
-                errors.append(FieldError(field: "metadata", message: "must be a JSON object"))
-                throw Problem.validation(errors)
-            }
-            let text = metadata.canonicalString
-            if text.utf8.count > Self.maxMetadataBytes {
-                errors.append(FieldError(field: "metadata", message: "must be at most 16 KiB"))
-            }
-            metadataText = text
-        }
-        if !errors.isEmpty { throw Problem.validation(errors) }
-        return metadataText
     }
 
     func send(_ principal: Principal, channelID: String, request: SendRequest) async throws -> SendResult {
@@ -79,7 +40,7 @@ struct MessageService {
             result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, mentions: mentions)
         } catch StoreError.conflict {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
-            guard let clientMsgID = request.client_msg_id,
+            guard let clientMsgID = request.clientMsgID,
                 let existing = try await dependencies.database.read({ db in
                     try await MessageRepository().find(senderID: principal.id, channelID: channel.id, clientMsgID: clientMsgID, on: db)
                 })
@@ -99,7 +60,7 @@ struct MessageService {
         try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
             let messages = MessageRepository()
-            if let clientMsgID = request.client_msg_id,
+            if let clientMsgID = request.clientMsgID,
                 let existing = try await messages.find(senderID: principal.id, channelID: channel.id, clientMsgID: clientMsgID, on: db)
             {
                 if existing.createdAt > now - Self.clientMsgIDWindowMilliseconds {
@@ -117,7 +78,7 @@ struct MessageService {
                 _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channel.id, for: .write, on: db)
                 throw Problem.notFound
             }
-            if let threadID = request.thread_id {
+            if let threadID = request.threadID {
                 // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
                 guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
                     root.deletedAt == nil, try await messages.countReply(to: threadID, on: db)
@@ -128,7 +89,7 @@ struct MessageService {
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
                 senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: request.text, metadata: metadataText,
-                mentions: mentions, threadID: request.thread_id, replyCount: 0, clientMsgID: request.client_msg_id, createdAt: now,
+                mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
                 editedAt: nil, deletedAt: nil
             )
             try await messages.insert(message, on: db)
@@ -138,6 +99,23 @@ struct MessageService {
             )
             return SendResult(message: message, created: true, event: event)
         }
+    }
+
+    /// One page of a channel's messages in seq order, and the cursor of the next (nil at the end).
+    /// The query is read only once the caller may read the channel.
+    func list(_ principal: Principal, channelID: String, query readQuery: () throws -> MessageListQuery) async throws
+        -> (messages: [MessageRecord], nextCursor: String?)
+    {
+        _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
+        let query = try readQuery()
+        let rows = try await dependencies.database.read { db in
+            try await MessageRepository().list(channelID: channelID, afterSeq: query.afterSeq, beforeSeq: query.beforeSeq,
+                                               threadID: query.threadID, limit: query.limit + 1, on: db)
+        }
+        guard rows.count > query.limit else { return (rows, nil) }
+        let page = query.descending ? Array(rows.suffix(query.limit)) : Array(rows.prefix(query.limit))
+        let edge = query.descending ? page.first : page.last
+        return (page, edge.map { String($0.seq) })
     }
 
     func edit(_ principal: Principal, messageID: String, text: String) async throws -> MessageRecord {

@@ -2,7 +2,7 @@ import ConclaveCore
 import ConclaveStore
 import Foundation
 
-/// The API shapes of channels and messages.
+/// The API shape of messages, and the mentions in their text.
 enum MessageJSON {
     static func message(_ message: MessageRecord) -> JSONValue {
         var body: [String: JSONValue] = [
@@ -26,28 +26,6 @@ enum MessageJSON {
             body["metadata"] = .null
         }
         if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
-        return .object(body)
-    }
-
-    static func channel(_ channel: ChannelRecord) -> JSONValue {
-        [
-            "id": .string(channel.id),
-            "workspace_id": .string(channel.workspaceID),
-            "kind": .string(channel.kind.rawValue),
-            "name": channel.name.map(JSONValue.string) ?? .null,
-            "private": .bool(channel.isPrivate),
-            "topic": .string(channel.topic),
-            "created_by": .string(channel.createdBy),
-            "created_at": .string(Clock.rfc3339(milliseconds: channel.createdAt)),
-            "last_seq": .int(channel.lastSeq),
-        ]
-    }
-
-    /// A channel.created event's data: the channel and who belongs to it from the start, so
-    /// streams admit the event (and what follows) for its first members.
-    static func channelCreated(_ channel: ChannelRecord, members: [String]) -> JSONValue {
-        guard case .object(var body) = Self.channel(channel) else { return Self.channel(channel) }
-        body["member_ids"] = .array(members.map(JSONValue.string))
         return .object(body)
     }
 

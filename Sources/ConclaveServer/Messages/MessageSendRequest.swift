@@ -1,0 +1,57 @@
+import ConclaveCore
+import Foundation
+
+extension MessageService {
+    /// A message to post, from a REST body or a WebSocket `send` frame.
+    struct SendRequest: Decodable, Sendable {
+        let text: String
+        let clientMsgID: String?
+        let threadID: String?
+        let metadata: JSONValue?
+        let kind: String?
+
+        enum CodingKeys: String, CodingKey {
+            case text, metadata, kind
+            case clientMsgID = "client_msg_id"
+            case threadID = "thread_id"
+        }
+    }
+
+    /// Every field error of `request` at once; answers the metadata's canonical text.
+    func validate(_ request: SendRequest) throws -> String? {
+        var errors: [FieldError] = []
+        let length = request.text.count
+        if length < 1 || length > dependencies.configuration.maxMessageLength {
+            errors.append(FieldError(field: "text", message: "must be 1 to \(dependencies.configuration.maxMessageLength) characters"))
+        }
+        if let clientMsgID = request.clientMsgID, clientMsgID.isEmpty || clientMsgID.utf8.count > 128 {
+            errors.append(FieldError(field: "client_msg_id", message: "must be 1 to 128 characters"))
+        }
+        // REST bodies are refused for a NUL anywhere before they get here (RequestDecoding); a
+        // WebSocket `send` frame is not, and PostgreSQL cannot store the character.
+        let nul = "must not contain the NUL character (U+0000)"
+        if request.text.utf8.contains(0) { errors.append(FieldError(field: "text", message: nul)) }
+        if request.clientMsgID?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
+        if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
+        if let kind = request.kind, MessageKind(rawValue: kind) == nil {
+            errors.append(FieldError(field: "kind", message: "must be message or notice"))
+        }
+        if let threadID = request.threadID, !Identifier.isWellFormed(threadID, kind: .message) {
+            errors.append(FieldError(field: "thread_id", message: "must be a message id"))
+        }
+        var metadataText: String?
+        if let metadata = request.metadata {
+            guard case .object = metadata else {
+                errors.append(FieldError(field: "metadata", message: "must be a JSON object"))
+                throw Problem.validation(errors)
+            }
+            let text = metadata.canonicalString
+            if text.utf8.count > Self.maxMetadataBytes {
+                errors.append(FieldError(field: "metadata", message: "must be at most 16 KiB"))
+            }
+            metadataText = text
+        }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return metadataText
+    }
+}
