@@ -338,80 +338,77 @@ OLD = "2000-01-01T00:00:00Z"
 
 
 def test_extra_json_fields_cannot_set_server_owned_attributes(server, owner):
-    """V15.3.3: every create/update decodes only its own fields; ids, owners, roles, creators,
-    counters, timestamps and workspace ids sent by the client are ignored."""
+    """V15.3.3: every create/update decodes only its own fields. Ids, owners, roles, creators,
+    counters, timestamps and workspace ids sent by the client are refused (contract v1.1 strict
+    bodies: 422 naming each field) and the refused request writes nothing; the same request
+    without them then makes what the server decides, not what the client sent."""
     h, ws = owner["headers"], owner["workspace_id"]
     with server.client() as c:
         other = create_workspace(c, h, "Mass Other")["id"]
 
-        r = c.post(f"{API}/workspaces", headers=h, json={
-            "name": "Mass W", "id": "ws_AAAAAAAAAAAAAAAAAAAA", "created_by": FOREIGN_USER, "role": "viewer", "created_at": OLD})
-        assert r.status_code == 201, r.text
-        made = r.json()
+        def refused_then_made(method: str, url: str, good: dict, extra: dict, headers: dict | None = h, ok: int = 201) -> dict:
+            r = c.request(method, url, headers=headers, json={**good, **extra})
+            assert r.status_code == 422, f"{method} {url} with {sorted(extra)}: {r.status_code} {r.text}"
+            named = sorted(e["field"] for e in r.json()["errors"] if e["message"] == "unknown field")
+            assert named == sorted(extra), (url, named)
+            r = c.request(method, url, headers=headers, json=good)
+            assert r.status_code == ok, f"{method} {url} without the extra fields: {r.status_code} {r.text}"
+            return r.json()
+
+        made = refused_then_made("POST", f"{API}/workspaces", {"name": "Mass W"},
+                                 {"id": "ws_AAAAAAAAAAAAAAAAAAAA", "created_by": FOREIGN_USER, "role": "viewer", "created_at": OLD})
         assert made["id"] != "ws_AAAAAAAAAAAAAAAAAAAA" and made["role"] == "owner" and not made["created_at"].startswith("2000")
 
-        r = c.patch(f"{API}/workspaces/{ws}", headers=h, json={"name": "Acme", "id": "ws_BBBBBBBBBBBBBBBBBBBB", "created_at": OLD})
-        assert r.status_code == 200 and r.json()["id"] == ws and not r.json()["created_at"].startswith("2000"), r.text
+        renamed = refused_then_made("PATCH", f"{API}/workspaces/{ws}", {"name": "Acme"},
+                                    {"id": "ws_BBBBBBBBBBBBBBBBBBBB", "created_at": OLD}, ok=200)
+        assert renamed["id"] == ws and not renamed["created_at"].startswith("2000"), renamed
 
-        r = c.post(f"{API}/workspaces/{ws}/invites", headers=h, json={
-            "role": "member", "workspace_id": other, "created_by": FOREIGN_USER, "uses": 7, "token": "chosen-token",
+        invite = refused_then_made("POST", f"{API}/workspaces/{ws}/invites", {"role": "member"}, {
+            "workspace_id": other, "created_by": FOREIGN_USER, "uses": 7, "token": "chosen-token",
             "id": "inv_AAAAAAAAAAAAAAAAAAAA", "revoked": True})
-        assert r.status_code == 201, r.text
-        invite = r.json()
         assert invite["workspace_id"] == ws and invite["uses"] == 0 and invite["revoked"] is False
         assert invite["token"] != "chosen-token" and invite["id"] != "inv_AAAAAAAAAAAAAAAAAAAA"
 
-        r = c.post(f"{API}/invites/{invite['token']}/accept", json={
-            "email": unique_email("mass"), "password": strong_password(), "name": "Mass Person",
-            "role": "owner", "workspace_id": other, "id": FOREIGN_USER, "kind": "agent"})
-        assert r.status_code == 201, r.text
-        person = r.json()
+        # the refused sign-up must not spend the invite
+        person = refused_then_made("POST", f"{API}/invites/{invite['token']}/accept",
+                                   {"email": unique_email("mass"), "password": strong_password(), "name": "Mass Person"},
+                                   {"role": "owner", "workspace_id": other, "id": FOREIGN_USER, "kind": "agent"}, headers=None)
         assert person["role"] == "member" and person["user_id"] != FOREIGN_USER, person
         me = c.get(f"{API}/me", headers=bearer(person["access_token"])).json()
         assert me["kind"] == "human" and me["workspaces"] == [{"id": ws, "role": "member"}], me
 
-        r = c.post(f"{API}/workspaces/{ws}/channels", headers=h, json={
-            "name": "mass-" + secrets.token_hex(3), "id": "ch_AAAAAAAAAAAAAAAAAAAA", "workspace_id": other,
-            "created_by": FOREIGN_USER, "last_seq": 99, "kind": "dm"})
-        assert r.status_code == 201, r.text
-        channel = r.json()
+        channel = refused_then_made("POST", f"{API}/workspaces/{ws}/channels", {"name": "mass-" + secrets.token_hex(3)}, {
+            "id": "ch_AAAAAAAAAAAAAAAAAAAA", "workspace_id": other, "created_by": FOREIGN_USER, "last_seq": 99, "kind": "dm"})
         assert (channel["workspace_id"], channel["kind"], channel["last_seq"]) == (ws, "channel", 0), channel
         assert channel["id"] != "ch_AAAAAAAAAAAAAAAAAAAA" and channel["created_by"] == owner["user_id"]
 
-        r = c.patch(f"{API}/channels/{channel['id']}", headers=h, json={
-            "topic": "t", "private": True, "kind": "dm", "workspace_id": other, "last_seq": 50})
-        assert r.status_code == 200, r.text
-        assert (r.json()["private"], r.json()["kind"], r.json()["workspace_id"], r.json()["last_seq"]) == (False, "channel", ws, 0)
+        patched = refused_then_made("PATCH", f"{API}/channels/{channel['id']}", {"topic": "t"},
+                                    {"private": True, "kind": "dm", "workspace_id": other, "last_seq": 50}, ok=200)
+        assert (patched["private"], patched["kind"], patched["workspace_id"], patched["last_seq"]) == (False, "channel", ws, 0)
 
-        r = post(c, h, channel["id"], "hello", id="msg_AAAAAAAAAAAAAAAAAAAA", sender_id=FOREIGN_USER,
-                 sender={"id": FOREIGN_USER, "kind": "agent"}, seq=999, channel_id="ch_BBBBBBBBBBBBBBBBBBBB",
-                 created_at=OLD, edited_at=OLD, deleted=True, reply_count=5)
-        assert r.status_code == 201, r.text
-        message = r.json()
+        message = refused_then_made("POST", f"{API}/channels/{channel['id']}/messages", {"text": "hello"}, {
+            "id": "msg_AAAAAAAAAAAAAAAAAAAA", "sender_id": FOREIGN_USER, "sender": {"id": FOREIGN_USER, "kind": "agent"},
+            "seq": 999, "channel_id": "ch_BBBBBBBBBBBBBBBBBBBB", "created_at": OLD, "edited_at": OLD, "deleted": True,
+            "reply_count": 5})
         assert message["sender"] == {"id": owner["user_id"], "kind": "human"} and message["seq"] == 1, message
         assert message["id"] != "msg_AAAAAAAAAAAAAAAAAAAA" and message["channel_id"] == channel["id"]
         assert (message["edited_at"], message["deleted"], message["reply_count"]) == (None, False, 0), message
 
-        r = c.patch(f"{API}/messages/{message['id']}", headers=h, json={
-            "text": "edited", "sender_id": FOREIGN_USER, "channel_id": "ch_BBBBBBBBBBBBBBBBBBBB", "seq": 5})
-        assert r.status_code == 200, r.text
-        edited = r.json()
+        edited = refused_then_made("PATCH", f"{API}/messages/{message['id']}", {"text": "edited"},
+                                   {"sender_id": FOREIGN_USER, "channel_id": "ch_BBBBBBBBBBBBBBBBBBBB", "seq": 5}, ok=200)
         assert (edited["sender"]["id"], edited["channel_id"], edited["seq"], edited["text"]) == \
             (owner["user_id"], channel["id"], 1, "edited")
 
-        r = c.post(f"{API}/workspaces/{ws}/agents", headers=h, json={
-            "name": "Mass Bot", "role": "owner", "workspace_id": other, "status": "paused",
-            "id": "agt_AAAAAAAAAAAAAAAAAAAA", "created_by": FOREIGN_USER})
-        assert r.status_code == 201, r.text
-        agent = r.json()
+        agent = refused_then_made("POST", f"{API}/workspaces/{ws}/agents", {"name": "Mass Bot"}, {
+            "role": "owner", "workspace_id": other, "status": "paused", "id": "agt_AAAAAAAAAAAAAAAAAAAA",
+            "created_by": FOREIGN_USER})
         assert (agent["role"], agent["workspace_id"], agent["status"], agent["created_by"]) == \
             ("agent", ws, "active", owner["user_id"]), agent
 
-        r = c.post(f"{API}/workspaces/{ws}/agents/{agent['id']}/keys", headers=h, json={
-            "name": "k", "scopes": ["messages:read"], "prefix": "ck_chosen", "key": "ck_" + "A" * 49,
-            "id": "key_AAAAAAAAAAAAAAAAAAAA", "owner_id": FOREIGN_USER, "workspace_id": other, "revoked_at": OLD})
-        assert r.status_code == 201, r.text
-        key = r.json()
+        key = refused_then_made("POST", f"{API}/workspaces/{ws}/agents/{agent['id']}/keys",
+                                {"name": "k", "scopes": ["messages:read"]}, {
+            "prefix": "ck_chosen", "key": "ck_" + "A" * 49, "id": "key_AAAAAAAAAAAAAAAAAAAA", "owner_id": FOREIGN_USER,
+            "workspace_id": other, "revoked_at": OLD})
         assert key["owner_id"] == agent["id"] and key["revoked_at"] is None and key["key"] != "ck_" + "A" * 49
         assert key["prefix"] == key["key"][:12] and key["id"] != "key_AAAAAAAAAAAAAAAAAAAA"
 

@@ -493,7 +493,8 @@ def team(server, boss) -> dict:
             invite = create_invite_ok(c, boss["headers"], ws, role)
             remember("invite token", invite["token"])
             assert invite["role"] == role and invite.get("url", "").endswith(invite["token"]), invite
-            assert invite["url"].startswith(PUBLIC_URL), f"invite url {invite['url']!r} not under CONCLAVE_PUBLIC_URL"
+            assert invite["url"] == f"{PUBLIC_URL}/invite#{invite['token']}", \
+                f"invite url {invite['url']!r} is not CONCLAVE_PUBLIC_URL/invite#<token> (the token in the fragment)"
             email, password = unique_email(role), strong_password()
             remember("password", password)
             r = accept_signup(c, invite["token"], email, password, f"The {role.title()}")

@@ -147,9 +147,9 @@ def test_nul_character_is_a_field_error_everywhere(server, owner, client):
         ("POST", f"/channels/{channel}/messages", h, {"text": "x", "metadata": {NUL: 1}}, "metadata"),
         ("POST", f"/workspaces/{ws}/agents", h, {"name": "Nul Bot", "description": NUL}, "description"),
     ]
-    # Fields no route reads are ignored, NUL or not (the schemas allow additional properties).
+    # Fields no route reads are refused, NUL or not (contract v1.1 strict bodies), as JSON text.
     r = client.post(f"{API}/channels/{channel}/messages", json={"text": "extra", NUL: NUL, "x": {NUL: [NUL]}}, headers=h)
-    assert r.status_code == 201, r.text
+    assert field_errors(assert_problem(r, 422)) == sorted([NUL, "x"]), r.text
     for method, path, headers, body, field in cases:
         r = client.request(method, API + path, json=body, headers=headers)
         problem = assert_problem(r, 422)
@@ -160,9 +160,9 @@ def test_nul_character_is_a_field_error_everywhere(server, owner, client):
         assert field_errors(problem) == [name], problem
     cursor = base64.urlsafe_b64encode(b"ch_\x00").decode().rstrip("=")
     assert_problem(client.get(f"{API}/workspaces/{ws}/channels", params={"cursor": cursor}, headers=h), 400)
-    # Nothing else was posted.
+    # Nothing was posted.
     messages = client.get(f"{API}/channels/{channel}/messages", headers=h).json()["data"]
-    assert [m["text"] for m in messages] == ["extra"], messages
+    assert messages == [], messages
 
 
 def test_websocket_send_with_nul_is_a_field_error(server, owner, client):

@@ -6,7 +6,8 @@ import NIOCore
 
 /// Reads a JSON request body with the contract's error mapping: wrong content type → 415, over
 /// 1 MiB → 413 (enforced while reading), malformed JSON → 400, well-formed but wrong shape → 422
-/// with the offending field named.
+/// with the offending field named, and a top-level field the operation does not define → 422
+/// "unknown field" (contract v1.1 "Strict bodies").
 extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext, emptyBodyAs empty: String? = nil) async throws -> T {
         var request = self
@@ -38,6 +39,13 @@ extension Request {
             if let error = error as? DecodingError { throw Self.problem(for: error) }
             throw error
         }
+        let unknown = BodyFieldProbe.unknownFields(of: T.self, in: bytes)
+        if !unknown.isEmpty {
+            // A client's key is echoed in the answer: bounded in count and length.
+            let named = unknown.prefix(20).map { $0.count > 64 ? String($0.prefix(64)) + "…" : $0 }
+            throw Problem.validation(named.map { FieldError(field: $0, message: "unknown field") },
+                                     detail: "The request body has fields this operation does not define.")
+        }
         if Self.mayEncodeNUL(bytes), let field = Self.pathOfNULCharacter(in: value) {
             throw Problem.validation(field: Self.jsonSpelling(of: field, in: bytes), "must not contain the NUL character (U+0000)")
         }
@@ -60,8 +68,7 @@ extension Request {
     /// The path of the first string the route reads (a field of the decoded request, at any
     /// depth, keys of free-form objects included) that holds U+0000, if any. No field accepts it:
     /// PostgreSQL cannot store it in text (and SQLite would keep what PostgreSQL refuses), so it is
-    /// refused here, once for every route, instead of failing in the database. Unknown fields are
-    /// ignored, as everywhere.
+    /// refused here, once for every route, instead of failing in the database.
     static func pathOfNULCharacter(in value: Any, path: String = "body", depth: Int = 0) -> String? {
         guard depth < 32 else { return nil }
         switch value {

@@ -42,11 +42,13 @@ struct InviteService {
         }
     }
 
-    /// Where a person opens the invite: `<public URL>/invite/<token>`.
+    /// Where a person opens the invite: `<public URL>/invite#<token>` (contract v1.1). The token
+    /// rides in the fragment, which a browser never sends: it reaches no server log, proxy or
+    /// Referer; the console reads it from the page.
     func url(token: String) -> String {
         let publicURL = dependencies.configuration.publicURL
         let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        return "\(base)/invite/\(token)"
+        return "\(base)/invite#\(token)"
     }
 
     /// The keyed hash an invite's token is stored and looked up by.

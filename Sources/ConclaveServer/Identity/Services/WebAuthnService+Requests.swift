@@ -1,3 +1,4 @@
+import ConclaveCore
 import Foundation
 
 extension WebAuthnService {
@@ -14,11 +15,14 @@ extension WebAuthnService {
         let rawId: String
         let type: String
         let response: AttestationResponse
+        /// Sent by `toJSON()`; decoded so a strict body accepts them, and not used.
+        let authenticatorAttachment: String?
+        let clientExtensionResults: JSONValue?
         let name: String?
         let currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, rawId, type, response, name
+            case id, rawId, type, response, name, authenticatorAttachment, clientExtensionResults
             case currentPassword = "current_password"
         }
     }
