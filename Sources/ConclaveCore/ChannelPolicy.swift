@@ -10,6 +10,13 @@ public enum ChannelPolicy {
         return isCreator && !isDM && PermissionTable.allows(role, .channelsManageOwn)
     }
 
+    /// Whether a principal may join a channel (contract v1.1): every role in the workspace may
+    /// join a public one, viewers and agents included (a viewer still cannot post); a private
+    /// channel or DM only by being added.
+    public static func mayJoin(role: Role, isPrivate: Bool) -> Bool {
+        !isPrivate && PermissionTable.allows(role, .channelsRead)
+    }
+
     /// Whether a principal may read a channel: its members always; a public channel also those
     /// whose role reads public channels without joining (viewers and agents join first).
     public static func mayRead(role: Role, isMember: Bool, isPrivate: Bool) -> Bool {

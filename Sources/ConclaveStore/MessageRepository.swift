@@ -49,18 +49,19 @@ public struct MessageRepository: Sendable {
 
     /// A page of a channel in seq order: after `afterSeq` ascending, or before `beforeSeq` (the
     /// newest `limit` before it, returned ascending).
+    /// Up to `limit` messages of the window, read from its newest end when `descending`, and
+    /// returned in the order read.
     public func list(
-        channelID: String, afterSeq: Int64?, beforeSeq: Int64?, threadID: String?, limit: Int, on db: DatabaseSession
+        channelID: String, afterSeq: Int64?, beforeSeq: Int64?, threadID: String?, descending: Bool, limit: Int,
+        on db: DatabaseSession
     ) async throws -> [MessageRecord] {
         var query = SQLQueryString("SELECT * FROM messages WHERE channel_id = \(bind: channelID)")
         if let afterSeq { query.appendInterpolation(" AND seq > \(bind: afterSeq)" as SQLQueryString) }
         if let beforeSeq { query.appendInterpolation(" AND seq < \(bind: beforeSeq)" as SQLQueryString) }
         if let threadID { query.appendInterpolation(" AND (thread_id = \(bind: threadID) OR id = \(bind: threadID))" as SQLQueryString) }
-        let descending = beforeSeq != nil && afterSeq == nil
         query.appendInterpolation(SQLQueryString(descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC"))
         query.appendInterpolation(" LIMIT \(bind: limit)" as SQLQueryString)
-        let rows = try await db.raw(query).allRecords(MessageRecord.self)
-        return descending ? rows.reversed() : rows
+        return try await db.raw(query).allRecords(MessageRecord.self)
     }
 
     /// Replaces the text of a live message; false when it was deleted meanwhile (an edit racing

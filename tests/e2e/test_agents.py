@@ -471,8 +471,9 @@ def bootstrap_ok(c, name="Self Bot", **extra) -> dict:
     r = bootstrap(c, name, **extra)
     assert r.status_code == 201, f"POST /bootstrap: {r.status_code} {r.text}"
     body = r.json()
-    for field in ("workspace_id", "user_id", "agent_id", "password", "api_key", "channel_id", "invite_url"):
+    for field in ("workspace_id", "user_id", "agent_id", "api_key", "channel_id", "invite_url"):
         assert isinstance(body.get(field), str) and body[field], f"bootstrap response lacks {field}: {body}"
+    assert "password" not in body, "contract v1.1: bootstrap returns no password (the agent signs in with its key)"
     return body
 
 
@@ -480,12 +481,11 @@ def test_bootstrap_provisions_an_agent_that_is_never_owner(server, client):
     r = client.post(f"{API}/bootstrap", json={"agent_name": "Self Bot", "workspace_name": "Bot Land"})
     assert r.status_code == 201, f"POST /bootstrap: {r.status_code} {r.text}"
     b = r.json()
-    remember("bootstrap password", b.get("password"))
     if b.get("api_key"):
         remember_key({"key": b["api_key"]})
     for field, prefix in (("workspace_id", "ws_"), ("user_id", "usr_"), ("agent_id", "agt_"), ("channel_id", "ch_")):
         assert b.get(field, "").startswith(prefix), f"{field}: {b}"
-    assert isinstance(b.get("password"), str) and len(b["password"]) >= 16, "bootstrap password missing or short"
+    assert "password" not in b, "contract v1.1: bootstrap returns no password (the agent signs in with its key)"
     key = b["api_key"]
     assert KEY_RE.match(key) and is_well_formed(key), "bootstrap api_key is not a well-formed key"
     url = urllib.parse.urlsplit(b["invite_url"])
@@ -556,7 +556,7 @@ def test_bootstrap_rate_limit(make_server):
     with srv.client() as c:
         for i in range(2):
             b = bootstrap_ok(c, f"Bot {i}")
-            issued += [b["api_key"], b["password"]]
+            issued += [b["api_key"]]
         r = bootstrap(c, "Bot 3")
         assert_problem(r, 429)
         retry = r.headers.get("retry-after", "")
@@ -612,7 +612,6 @@ def test_audit_records_key_and_agent_actions_without_secrets(server, team, bot, 
     assert client.delete(f"{API}/workspaces/{team['ws']}/agents/{agent['id']}",
                          headers=team["member"]["headers"]).status_code == 204
     bootstrapped = bootstrap_ok(client, "Audit Bot")
-    remember("bootstrap password", bootstrapped["password"])
     remember_key({"key": bootstrapped["api_key"]})
     remember("bootstrap invite token", bootstrapped["invite_url"].rsplit("#", 1)[-1])
 
@@ -641,12 +640,11 @@ def test_no_key_password_or_token_at_rest_or_in_logs(server, team, bot, client):
     # one key and one bootstrap of our own, so this test also stands alone
     new_key(client, team, bot["id"], ["members:read"])
     b = bootstrap_ok(client, "At Rest Bot")
-    remember("bootstrap password", b["password"])
     remember_key({"key": b["api_key"]})
     remember("bootstrap invite token", b["invite_url"].rsplit("#", 1)[-1])
     assert SECRETS, "no secrets were collected"
     assert any(label.startswith("key #") for label in SECRETS), "no API keys were collected"
-    assert any(label.startswith("bootstrap password") for label in SECRETS), "no bootstrap password collected"
+    assert any(label.startswith("bootstrap invite token") for label in SECRETS), "no bootstrap invite token collected"
 
     out = server.stdout + "\n" + server.stderr
     in_output = [label for label, value in SECRETS.items() if value in out]

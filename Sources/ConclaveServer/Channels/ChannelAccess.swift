@@ -5,11 +5,11 @@ import ConclaveStore
 ///
 /// Not a workspace member, or a private channel/DM the principal does not belong to → 404.
 /// Reading a public channel: members, admins and owners may; viewers and agents only in channels
-/// they belong to. Posting: channel members whose role allows writing, and, for API keys, the
+/// they belong to, and every role may join a public channel. Posting: channel members whose role allows writing, and, for API keys, the
 /// `messages:write` scope. Managing: `ChannelPolicy` (the role decides; being the creator only
 /// counts while the role allows managing one's own channels).
 struct ChannelAccess {
-    enum Need { case read, write, manage }
+    enum Need { case read, write, manage, join }
 
     let dependencies: ServerDependencies
 
@@ -41,6 +41,9 @@ struct ChannelAccess {
     }
 
     static func decide(_ principal: Principal, channel: ChannelRecord, role: Role?, isMember: Bool, need: Need) throws -> Grant {
+        if need == .join, let role, isMember || ChannelPolicy.mayJoin(role: role, isPrivate: channel.isPrivate) {
+            return Grant(channel: channel, role: role, isMember: isMember)
+        }
         guard let role, ChannelPolicy.mayRead(role: role, isMember: isMember, isPrivate: channel.isPrivate) else { throw Problem.notFound }
         switch need {
         case .read:
@@ -50,6 +53,8 @@ struct ChannelAccess {
                 throw Problem.forbidden("Your role (\(role.rawValue)) cannot post messages.")
             }
             guard isMember else { throw Problem.forbidden("Join the channel to post in it.") }
+        case .join:
+            break  // a private channel the principal is not in: 404 above, as for any reader
         case .manage:
             let isCreator = channel.createdBy == principal.id
             guard ChannelPolicy.mayManage(role: role, isCreator: isCreator, isDM: channel.kind == .dm) else {

@@ -53,12 +53,19 @@ struct ChannelMemberService {
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
     }
 
-    /// Joins a public channel (a no-op for a member); answers the channel.
+    /// Joins a public channel (a no-op for a member); answers the channel. Any role may join,
+    /// viewers and agents included (contract v1.1); whether they may post is the role's matter.
     func join(_ principal: Principal, channelID: String) async throws -> ChannelRecord {
-        let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        guard !grant.channel.isPrivate else { throw Problem.notFound }
+        let access = ChannelAccess(dependencies: dependencies)
+        let grant = try await access.require(principal, channelID: channelID, for: .join)
         if grant.isMember { return grant.channel }
-        try await dependencies.database.write { db in try await addMember(principal.id, to: grant.channel, on: db) }
+        let joined = try await dependencies.database.write { db -> Bool in
+            let current = try await access.require(principal, channelID: channelID, for: .join, on: db)
+            guard !current.isMember else { return false }
+            try await addMember(principal.id, to: current.channel, on: db)
+            return true
+        }
+        guard joined else { return grant.channel }
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
         return grant.channel
     }

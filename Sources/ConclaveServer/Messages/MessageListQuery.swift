@@ -2,15 +2,19 @@ import ConclaveCore
 import Hummingbird
 
 /// `GET …/messages` parameters: a seq window (`after_seq`, `before_seq`, or `cursor` continuing
-/// the page's own direction), `limit` (1..200, default 50) and an optional `thread_id`.
+/// the page's own direction), `order` (`asc`, the default, or `desc`: newest first, paging back),
+/// `limit` (1..200, default 50) and an optional `thread_id`.
 struct MessageListQuery: Sendable {
     var afterSeq: Int64?
     var beforeSeq: Int64?
     var limit = 50
     var threadID: String?
+    /// The page's messages newest first (contract v1.1 `order=desc`).
+    var newestFirst = false
 
-    /// Newest first: a `before_seq` window without an `after_seq`.
-    var descending: Bool { beforeSeq != nil && afterSeq == nil }
+    /// Read from the newest end of the window: `order=desc`, or (in `asc` order) a `before_seq`
+    /// window without an `after_seq`, whose page is the one just before it, shown oldest first.
+    var descending: Bool { newestFirst || (beforeSeq != nil && afterSeq == nil) }
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
@@ -21,6 +25,11 @@ struct MessageListQuery: Sendable {
         }
         afterSeq = try seq("after_seq")
         beforeSeq = try seq("before_seq")
+        switch query.get("order") {
+        case nil, "asc": newestFirst = false
+        case "desc": newestFirst = true
+        default: throw Problem.validation(field: "order", "must be asc or desc")
+        }
         // `cursor` (the contract's generic paging) continues in the page's own direction, so a
         // client that repeats its query with `cursor=<next_cursor>` walks the whole list.
         if let text = query.get("cursor") {
@@ -28,7 +37,7 @@ struct MessageListQuery: Sendable {
             guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }), let cursor = Int64(text) else {
                 throw Problem.validation(field: "cursor", "is not a cursor of this list")
             }
-            if beforeSeq != nil, afterSeq == nil { beforeSeq = cursor } else { afterSeq = cursor }
+            if newestFirst || (beforeSeq != nil && afterSeq == nil) { beforeSeq = cursor } else { afterSeq = cursor }
         }
         if let text = query.get("limit") {
             guard let value = Int(text), (1...200).contains(value) else { throw Problem.validation(field: "limit", "must be an integer from 1 to 200") }

@@ -110,12 +110,14 @@ struct MessageService {
         let query = try readQuery()
         let rows = try await dependencies.database.read { db in
             try await MessageRepository().list(channelID: channelID, afterSeq: query.afterSeq, beforeSeq: query.beforeSeq,
-                                               threadID: query.threadID, limit: query.limit + 1, on: db)
+                                               threadID: query.threadID, descending: query.descending,
+                                               limit: query.limit + 1, on: db)
         }
-        guard rows.count > query.limit else { return (rows, nil) }
-        let page = query.descending ? Array(rows.suffix(query.limit)) : Array(rows.prefix(query.limit))
-        let edge = query.descending ? page.first : page.last
-        return (page, edge.map { String($0.seq) })
+        // Rows come in reading order; one more than the page says whether another page follows,
+        // and the page's last row read is where it continues.
+        let page = Array(rows.prefix(query.limit))
+        let next = rows.count > query.limit ? page.last.map { String($0.seq) } : nil
+        return (query.descending && !query.newestFirst ? page.reversed() : page, next)
     }
 
     func edit(_ principal: Principal, messageID: String, text: String) async throws -> MessageRecord {
@@ -137,9 +139,13 @@ struct MessageService {
             // The text before the edit must not stay readable in the log (a stream resumed from
             // an early cursor would show it): every earlier event of the message shows it as now.
             try await EventLog().scrub(messageID: updated.id, data: MessageJSON.message(updated), on: db)
+            // Whom the edit mentions anew: they are woken (a mentions_only stream passes the
+            // event); those mentioned before were woken by the message already.
+            guard case .object(var data) = MessageJSON.message(updated) else { throw Problem.notFound }
+            data["mentions_added"] = .array(updated.mentions.filter { !message.mentions.contains($0) }.map(JSONValue.string))
             try await EventLog().append(
                 workspaceID: updated.workspaceID, type: .messageUpdated, channelID: updated.channelID, messageID: updated.id,
-                visibility: .channel, data: MessageJSON.message(updated), now: now, on: db
+                visibility: .channel, data: .object(data), now: now, on: db
             )
             return updated
         }

@@ -49,17 +49,27 @@ struct EventFilter: Sendable {
             // A notice must not wake an agent, even in its DMs: the guard against agent-to-agent loops.
             if event.type.subject == .message, isNotice(event) { return false }
             // Everything in the caller's DMs (edits, deletions, members too); elsewhere only a new
-            // message that mentions it.
+            // message that mentions it, or an edit that added a mention of it.
             if event.channelID.map({ dmChannels.contains($0) }) ?? false { return true }
-            return event.type == .messageCreated && mentions(event)
+            return mentioned(event)
         }
         return true
     }
 
+    /// `mentioned` of a message event: a new message that mentions the principal, or an edit
+    /// that added the mention.
+    func mentioned(_ event: WorkspaceEvent) -> Bool {
+        switch event.type {
+        case .messageCreated: mentions(event)
+        case .messageUpdated: mentions(event, in: "mentions_added")
+        default: false
+        }
+    }
+
     /// Whether a message event should wake this principal: never for a notice, nor for a message
     /// it sent itself (`<!channel>` or `<@self>` in its own text).
-    func mentions(_ event: WorkspaceEvent) -> Bool {
-        guard !isNotice(event), !isFromPrincipal(event), case .array(let ids)? = event.data["mentions"] else { return false }
+    func mentions(_ event: WorkspaceEvent, in field: String = "mentions") -> Bool {
+        guard !isNotice(event), !isFromPrincipal(event), case .array(let ids)? = event.data[field] else { return false }
         return ids.contains(.string(principal.id)) || ids.contains(.string("channel"))
     }
 
@@ -124,7 +134,7 @@ struct EventFilter: Sendable {
             "data": event.data,
         ]
         if let channelID = event.channelID { body["channel_id"] = .string(channelID) }
-        if event.type == .messageCreated { body["mentioned"] = .bool(mentions(event)) }
+        if event.type == .messageCreated || event.type == .messageUpdated { body["mentioned"] = .bool(mentioned(event)) }
         return .object(body)
     }
 }

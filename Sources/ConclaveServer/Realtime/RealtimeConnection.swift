@@ -47,6 +47,7 @@ struct RealtimeConnection {
         let session: StreamSession
         let capKey: String
         let check: CredentialCheck
+        let ackOrdering = AckOrdering()
     }
 
     func serve(
@@ -91,7 +92,9 @@ struct RealtimeConnection {
         // A change signalled between authentication and `observe` would otherwise go unnoticed.
         stream.credentialsMayHaveChanged()
 
-        let writer = Task { try await self.writeEvents(stream, check: opened.check, outbound: outbound, closer: closer) }
+        let writer = Task {
+            try await self.writeEvents(stream, check: opened.check, ackOrdering: opened.ackOrdering, outbound: outbound, closer: closer)
+        }
         defer { writer.cancel() }
         let replay = Task { try await stream.replayPending() }
         defer { replay.cancel() }
@@ -231,10 +234,13 @@ struct RealtimeConnection {
         return try? RealtimeAuthFrame.parse(text)
     }
 
-    func writeEvents(_ session: StreamSession, check: CredentialCheck, outbound: WebSocketOutboundWriter, closer: SocketCloser) async throws {
+    func writeEvents(
+        _ session: StreamSession, check: CredentialCheck, ackOrdering: AckOrdering, outbound: WebSocketOutboundWriter, closer: SocketCloser
+    ) async throws {
         while !Task.isCancelled {
             let frames = await session.next()
             if frames.isEmpty { return }
+            await ackOrdering.untilNoSendInFlight()
             // A paused agent still gets what was ordered before its agent.paused event, then 4423.
             switch await standing(check, closer: closer) {
             case .active, .paused: break
@@ -286,6 +292,8 @@ struct RealtimeConnection {
         case .ping:
             try await send(["type": "pong"], outbound)
         case .send(let request):
+            opened.ackOrdering.sending()
+            defer { opened.ackOrdering.sent() }
             try await handleSend(request, principal: opened.principal, outbound: outbound)
         case .unknown:
             try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)

@@ -60,7 +60,13 @@ struct RealtimeRoutes {
             }
             wait = value
         }
-        let mentionsOnly = query.get("mentions_only") == "true"
+        let mentionsOnly: Bool
+        switch query.get("mentions_only") {
+        case nil, "false": mentionsOnly = false
+        case "true": mentionsOnly = true
+        // `1` or `True` silently meaning false would flood an agent that asked for quiet.
+        default: throw Problem.validation(field: "mentions_only", "must be true or false")
+        }
         var resume: StreamCursor?
         if let text = query.get("after"), !text.isEmpty {
             guard let cursor = StreamCursor.decode(text) else { throw Problem.validation(field: "after", "is not a cursor from this server") }

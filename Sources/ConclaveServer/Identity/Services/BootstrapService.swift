@@ -4,7 +4,8 @@ import ConclaveStore
 import Foundation
 
 /// An agent provisions itself (`POST /api/v1/bootstrap`). It gets a new workspace in which it
-/// holds only the agent role, an account with a random password, an API key with the bootstrap
+/// holds only the agent role, an account without a password (it has no email to sign in with, and
+/// signs in with its key only: contract v1.1), an API key with the bootstrap
 /// scopes, a `general` channel and a member invite. Nobody is owner until the first human accepts
 /// the invite. Limited per client IP per hour; CONCLAVE_DISABLE_BOOTSTRAP=true turns it off (404).
 struct BootstrapService {
@@ -25,7 +26,6 @@ struct BootstrapService {
         let workspaceID: String
         let userID: String
         let agentID: String
-        let password: String
         let apiKey: String
         let channelID: String
         let inviteURL: String
@@ -35,7 +35,6 @@ struct BootstrapService {
                 "workspace_id": .string(workspaceID),
                 "user_id": .string(userID),
                 "agent_id": .string(agentID),
-                "password": .string(password),
                 "api_key": .string(apiKey),
                 "channel_id": .string(channelID),
                 "invite_url": .string(inviteURL),
@@ -58,8 +57,6 @@ struct BootstrapService {
     /// `limit` is the `bootstrap` bucket the route spent from; refusals carry its headers.
     func bootstrap(_ body: BootstrapRequest, clientIP: String, limit: RateLimitStatus) async throws -> Provisioned {
         let (agentName, workspaceName) = try Self.names(body, limit: limit)
-        let password = SecureRandom.token(bytes: 24)
-        let passwordHash = try await dependencies.passwords.hash(password)
         let apiKey = APIKeyFormat.generate()
         let apiKeyHash = dependencies.keys.apiKeyHasher.hexDigest(apiKey.key)
         let inviteToken = "inv_" + SecureRandom.token(bytes: 32)
@@ -71,7 +68,7 @@ struct BootstrapService {
         try await dependencies.database.write { db in
             let now = Clock.milliseconds()
             try await UserRepository().insert(
-                UserRecord(id: ids.user, kind: .agent, email: nil, name: agentName, passwordHash: passwordHash, failedLogins: 0,
+                UserRecord(id: ids.user, kind: .agent, email: nil, name: agentName, passwordHash: nil, failedLogins: 0,
                            lockedUntil: nil, totpSecret: nil, totpEnabled: false, totpLastCounter: nil, createdAt: now),
                 on: db
             )
@@ -108,7 +105,7 @@ struct BootstrapService {
             )
         }
         return Provisioned(
-            workspaceID: ids.workspace, userID: ids.user, agentID: ids.agent, password: password, apiKey: apiKey.key,
+            workspaceID: ids.workspace, userID: ids.user, agentID: ids.agent, apiKey: apiKey.key,
             channelID: ids.channel,
             inviteURL: InviteService(dependencies: dependencies).url(token: inviteToken))
     }
