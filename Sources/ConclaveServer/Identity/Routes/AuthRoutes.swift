@@ -7,6 +7,7 @@ struct AuthRoutes {
     let dependencies: ServerDependencies
 
     var service: AuthService { AuthService(dependencies: dependencies) }
+    var cookie: BrowserRefreshCookie { BrowserRefreshCookie(configuration: dependencies.configuration) }
 
     func register(on router: Router<AppRequestContext>) {
         router.post("/api/v1/auth/login") { request, context in try await login(request, context) }
@@ -21,25 +22,36 @@ struct AuthRoutes {
         let limit = try dependencies.enforce("login", key: context.clientIP)
         let body = try await request.decodeJSON(as: AuthService.LoginRequest.self, context: context)
         let result = try await service.login(body, client: SignInClient(request, context), limit: limit)
-        return JSONResponse.make(result.json, headers: .rateLimit(limit))
+        return cookie.response(result.json, to: request, headers: .rateLimit(limit))
     }
 
     func completeSecondFactor(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: AuthService.SecondFactorRequest.self, context: context)
         let (pair, limit) = try await service.completeSecondFactor(body, client: SignInClient(request, context))
-        return JSONResponse.make(pair.json, headers: .rateLimit(limit))
+        return cookie.response(pair.json, to: request, headers: .rateLimit(limit))
     }
 
     func refresh(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let limit = try dependencies.enforce("refresh", key: context.clientIP)
-        let body = try await request.decodeJSON(as: AuthService.RefreshRequest.self, context: context)
+        // A browser refreshes with its cookie (and the body is not read); others send the token.
+        let body: AuthService.RefreshRequest
+        if BrowserRefreshCookie.isBrowser(request) {
+            do {
+                body = AuthService.RefreshRequest(refreshToken: try cookie.refreshToken(of: request))
+            } catch let problem as Problem {
+                throw problem.withRateLimitHeaders(limit)
+            }
+        } else {
+            body = try await request.decodeJSON(as: AuthService.RefreshRequest.self, context: context)
+        }
         let pair = try await service.refresh(body, clientIP: context.clientIP, limit: limit)
-        return JSONResponse.make(pair.json, headers: .rateLimit(limit))
+        return cookie.response(pair.json, to: request, headers: .rateLimit(limit))
     }
 
     func logout(_ context: SessionRequestContext) async throws -> Response {
         try await service.logout(SessionCaller(context))
-        return Response(status: .noContent)
+        // Whoever logs out, a browser's refresh cookie goes with the session.
+        return Response(status: .noContent, headers: [.setCookie: cookie.removal])
     }
 
     func changePassword(_ request: Request, _ context: SessionRequestContext) async throws -> Response {

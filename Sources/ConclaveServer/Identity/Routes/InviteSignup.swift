@@ -13,6 +13,7 @@ struct InviteSignup {
         let joined = try await InviteSignupService(dependencies: dependencies).signUp(
             body, carriesCredentials: request.headers[.authorization] != nil, client: SignInClient(request, context), tokenHash: tokenHash)
         // The answer carries a token pair: never stored for an idempotent replay.
-        return JSONResponse.make(joined, status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
+        return BrowserRefreshCookie(configuration: dependencies.configuration)
+            .response(joined, to: request, status: .created, headers: [IdempotencyMiddleware.noReplayHeader: "1"])
     }
 }

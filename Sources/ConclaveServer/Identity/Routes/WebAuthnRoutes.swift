@@ -42,7 +42,7 @@ struct WebAuthnRoutes {
         let limit = try dependencies.enforce("login", key: context.clientIP)
         let body = try await request.decodeJSON(as: WebAuthnService.LoginVerifyRequest.self, context: context)
         let result = try await service.verifyLogin(body, client: SignInClient(request, context), limit: limit)
-        return JSONResponse.make(result.json, headers: .rateLimit(limit))
+        return BrowserRefreshCookie(configuration: dependencies.configuration).response(result.json, to: request, headers: .rateLimit(limit))
     }
 
     func list(_ context: SessionRequestContext) async throws -> Response {
