@@ -30,14 +30,21 @@ public enum RealtimeClientFrame: Sendable, Equatable {
     }
 }
 
-/// The fields of a `send` frame, named as on the wire; all optional here.
+/// The fields of a `send` frame; all optional here.
 public struct RealtimeSendFrame: Sendable, Equatable, Decodable {
-    public let channel_id: String?
+    public let channelID: String?
     public let text: String?
-    public let client_msg_id: String?
-    public let thread_id: String?
+    public let clientMsgID: String?
+    public let threadID: String?
     public let metadata: JSONValue?
     public let kind: String?
+
+    enum CodingKeys: String, CodingKey {
+        case text, metadata, kind
+        case channelID = "channel_id"
+        case clientMsgID = "client_msg_id"
+        case threadID = "thread_id"
+    }
 }
 
 /// A JSON object with a string `type` and the other fields of `Fields`, read from the same object.
@@ -64,9 +71,15 @@ public struct RealtimeAuthFrame: Sendable, Equatable, Decodable {
     /// An access JWT or an API key (checked by the caller).
     public let token: String
     /// A stream cursor to resume after (`StreamCursorCodec`).
-    public let resume_from: String?
+    public let resumeFrom: String?
     /// Deliver only events that mention the principal.
-    public let mentions_only: Bool?
+    public let mentionsOnly: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case resumeFrom = "resume_from"
+        case mentionsOnly = "mentions_only"
+    }
 
     /// Why a first frame is not an auth frame (the server closes with 4401 whichever it is).
     public enum ParseError: Error, Sendable, Equatable {

@@ -19,14 +19,14 @@ import Testing
             Issue.record("not a send frame")
             return
         }
-        #expect(send.channel_id == "ch_AAAAAAAAAA" && send.text == "hi" && send.client_msg_id == "m1")
-        #expect(send.thread_id == "msg_AAAAAAAAAA" && send.kind == "note")
+        #expect(send.channelID == "ch_AAAAAAAAAA" && send.text == "hi" && send.clientMsgID == "m1")
+        #expect(send.threadID == "msg_AAAAAAAAAA" && send.kind == "note")
         #expect(send.metadata == ["k": [1, .double(2.5), true, nil]])
         guard case .send(let empty) = try RealtimeClientFrame.parse(#"{"type":"send","text":null}"#) else {
             Issue.record("not a send frame")
             return
         }
-        #expect([empty.channel_id, empty.text, empty.client_msg_id, empty.thread_id, empty.kind].allSatisfy { $0 == nil })
+        #expect([empty.channelID, empty.text, empty.clientMsgID, empty.threadID, empty.kind].allSatisfy { $0 == nil })
         #expect(empty.metadata == nil)
     }
 
@@ -48,9 +48,9 @@ import Testing
 
     @Test func authFrame() throws {
         let minimal = try RealtimeAuthFrame.parse(#"{"type":"auth","token":"t"}"#)
-        #expect(minimal.token == "t" && minimal.resume_from == nil && minimal.mentions_only == nil)
+        #expect(minimal.token == "t" && minimal.resumeFrom == nil && minimal.mentionsOnly == nil)
         let full = try RealtimeAuthFrame.parse(#"{"type":"auth","token":"t","resume_from":"c1.","mentions_only":true,"x":1}"#)
-        #expect(full.token == "t" && full.resume_from == "c1." && full.mentions_only == true)
+        #expect(full.token == "t" && full.resumeFrom == "c1." && full.mentionsOnly == true)
     }
 
     @Test(arguments: [

@@ -25,7 +25,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     if let auth = try? RealtimeAuthFrame.parse(text) {
         precondition(text.utf8.count <= RealtimeAuthFrame.maxBytes, "accepted an oversized auth frame")
-        if let resume = auth.resume_from { checkCursor(resume) }
+        if let resume = auth.resumeFrom { checkCursor(resume) }
     }
     if case .unknown(let type) = try? RealtimeClientFrame.parse(text) {
         precondition(type != "ping" && type != "send", "a known frame type parsed as unknown")

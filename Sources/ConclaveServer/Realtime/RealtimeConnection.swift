@@ -159,11 +159,11 @@ struct RealtimeConnection {
         }
         var resume: StreamCursor?
         var resumeFailed = false
-        if let text = auth.resume_from {
+        if let text = auth.resumeFrom {
             resume = StreamCursor.decode(text)
             resumeFailed = resume == nil
         }
-        let mentionsOnly = auth.mentions_only ?? false
+        let mentionsOnly = auth.mentionsOnly ?? false
         // The writer may be stuck in a write to a client that stopped reading: an overflow starts
         // the close without waiting for it (4408, and the connection is cut after a grace).
         let cutOff: @Sendable () -> Void = {
@@ -302,17 +302,17 @@ struct RealtimeConnection {
     }
 
     func handleSend(_ frame: RealtimeSendFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
-        let clientMsgID: JSONValue = frame.client_msg_id.map(JSONValue.string) ?? .null
+        let clientMsgID: JSONValue = frame.clientMsgID.map(JSONValue.string) ?? .null
         do {
             guard principal.scopes?.contains(.messagesWrite) ?? true else {
                 throw Problem.forbidden("This API key lacks the scope messages:write.")
             }
-            guard let channelID = frame.channel_id, Identifier.isWellFormed(channelID, kind: .channel) else {
+            guard let channelID = frame.channelID, Identifier.isWellFormed(channelID, kind: .channel) else {
                 throw Problem.validation(field: "channel_id", "must be a channel id")
             }
             guard let text = frame.text else { throw Problem.validation(field: "text", "is required") }
             let request = MessageService.SendRequest(
-                text: text, clientMsgID: frame.client_msg_id, threadID: frame.thread_id, metadata: frame.metadata, kind: frame.kind
+                text: text, clientMsgID: frame.clientMsgID, threadID: frame.threadID, metadata: frame.metadata, kind: frame.kind
             )
             let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)
