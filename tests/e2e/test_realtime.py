@@ -137,6 +137,25 @@ def test_ws_from_a_foreign_browser_origin_is_refused(server, team):
     assert 400 <= info.value.response.status_code < 500, info.value.response.status_code
 
 
+def test_ws_from_the_servers_own_origin_is_accepted_with_no_configuration(server, team):
+    """Contract v1.1: the console the server serves opens its socket from the server's own
+    origin, with CONCLAVE_CORS_ORIGINS unset. The same host under another scheme or port is
+    another origin, and refused."""
+    own = server.base_url.rstrip("/")
+    conn = connect(ws_url(server), origin=own, proxy=None, compression=None, legacy=True, open_timeout=10, ping_interval=None)
+    try:
+        conn.send(json.dumps({"type": "auth", "token": token(team, "member")}))
+        assert json.loads(conn.recv(timeout=10))["type"] == "ready"
+    finally:
+        conn.close()
+    host, port = own.rsplit(":", 1)
+    for other in (own.replace("http://", "https://"), f"{host}:{int(port) + 1}", own + "/console"):
+        with pytest.raises(InvalidStatus) as info:
+            connect(ws_url(server), origin=other, proxy=None, compression=None, legacy=True, open_timeout=10,
+                    ping_interval=None).close()
+        assert 400 <= info.value.response.status_code < 500, (other, info.value.response.status_code)
+
+
 # ======================================================================================
 # Events and who receives them
 # ======================================================================================

@@ -19,17 +19,20 @@ struct RealtimeRoutes {
     /// Waiting long polls, per session or agent.
     let polls = ConnectionRegistry(gauge: "conclave_open_long_polls")
 
-    /// The upgrade route, on the WebSocket router. Browsers send Origin: it must be allowed by
-    /// CONCLAVE_CORS_ORIGINS (cross-site WebSocket hijacking); clients without Origin are not browsers.
+    /// The upgrade route, on the WebSocket router. Browsers send Origin: it must be this server's
+    /// own (the console it serves) or allowed by CONCLAVE_CORS_ORIGINS (cross-site WebSocket
+    /// hijacking); clients without Origin are not browsers.
     func registerWebSocket(on router: Router<AppRequestContext>) {
         let allowedOrigins = Set(dependencies.configuration.corsOrigins)
+        let ownOrigin = ServerOrigin(configuration: dependencies.configuration)
         let connection = RealtimeConnection(
             dependencies: dependencies, authenticator: authenticator, hub: dependencies.hub, registry: registry, verifier: verifier
         )
         router.ws(
             "/api/v1/ws",
             shouldUpgrade: { request, _ in
-                if let origin = request.headers[.origin], !allowedOrigins.contains("*"), !allowedOrigins.contains(origin) {
+                if let origin = request.headers[.origin], !allowedOrigins.contains("*"), !allowedOrigins.contains(origin),
+                   !ownOrigin.matches(origin, request: request) {
                     throw Problem.forbidden("This origin may not open a WebSocket.")
                 }
                 return .upgrade([:])

@@ -39,28 +39,13 @@ struct BrowserRefreshCookie {
     /// The refresh token a browser's refresh presents: 403 unless the request comes from this
     /// server's own origin, 401 without the cookie.
     func refreshToken(of request: Request) throws -> String {
-        guard let origin = request.headers[.origin], isSameOrigin(origin, request: request) else {
+        guard let origin = request.headers[.origin], ServerOrigin(configuration: configuration).matches(origin, request: request) else {
             throw Problem.forbidden("A browser refresh must come from this server's own origin.")
         }
         guard let token = Self.cookieValue(named: Self.name, in: request.headers[values: .cookie]), !token.isEmpty else {
             throw Problem.unauthorized("The refresh token is not valid.")
         }
         return token
-    }
-
-    /// Same origin: the public URL's origin, or this listener's scheme with the host and port
-    /// the browser itself addressed (its `Host`), which a page on another site cannot make it send.
-    func isSameOrigin(_ origin: String, request: Request) -> Bool {
-        guard let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host?.lowercased(), components.path.isEmpty
-        else { return false }
-        let authority = components.port.map { "\(host):\($0)" } ?? host
-        if let publicURL = URLComponents(string: configuration.publicURL), let publicHost = publicURL.host?.lowercased() {
-            let publicAuthority = publicURL.port.map { "\(publicHost):\($0)" } ?? publicHost
-            if scheme == publicURL.scheme?.lowercased(), authority == publicAuthority { return true }
-        }
-        guard let requested = request.head.authority?.lowercased() else { return false }
-        return scheme == (configuration.tlsEnabled ? "https" : "http") && authority == requested
     }
 
     private func cookie(value: String, maxAge: Int64) -> String {
