@@ -34,10 +34,9 @@ struct MessageService {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
         _ = try dependencies.enforce("send_workspace", key: channel.workspaceID)
-        let mentions = MessageJSON.mentions(in: request.text)
         let result: SendResult
         do {
-            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, mentions: mentions)
+            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText)
         } catch StoreError.conflict {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
             guard let clientMsgID = request.clientMsgID,
@@ -55,7 +54,7 @@ struct MessageService {
     }
 
     private func insert(
-        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, mentions: [String]
+        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?
     ) async throws -> SendResult {
         try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
@@ -86,9 +85,10 @@ struct MessageService {
                     throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }
             }
+            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
-                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: request.text, metadata: metadataText,
+                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
                 editedAt: nil, deletedAt: nil
             )
@@ -126,11 +126,11 @@ struct MessageService {
         guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
         guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
-        let mentions = MessageJSON.mentions(in: text)
         let updated = try await dependencies.database.write { db -> MessageRecord in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)
             let now = Clock.milliseconds()
-            guard try await MessageRepository().edit(id: message.id, text: text, mentions: mentions, now: now, on: db) else {
+            let (stored, mentions) = try await HandleMentionResolver.resolve(text, in: message.workspaceID, on: db)
+            guard try await MessageRepository().edit(id: message.id, text: stored, mentions: mentions, now: now, on: db) else {
                 throw Problem.conflict("The message was deleted.")
             }
             guard let updated = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
