@@ -8,6 +8,8 @@
 - PATCH member / PATCH agent change it: anyone their own, admins and owners anyone's, an agent's
   whoever manages the agent; 422 naming `handle` when invalid or reserved, 409 when taken, 403
   otherwise (and with an API key); audited without the handle itself.
+- Choices of a handle in one workspace take turns: eight people joining at once with one name get
+  eight distinct handles; two members claiming one handle at once get 200 and 409.
 - `@handle` of a current member at a word boundary is stored as `<@id>` and is a mention (it wakes
   the agent's `mentions_only` socket), on send over REST and WebSocket and on edit; an email
   address, an unknown `@word` or a former member's handle stays text.
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
-from conftest import assert_problem
+from conftest import assert_problem, strong_password
 from helpers_agents import audit_entries, bearer, create_agent_ok
-from helpers_identity import create_invite_ok, create_workspace, field_errors, signup_via_invite
+from helpers_identity import accept_signup, create_invite_ok, create_workspace, field_errors, signup_via_invite, unique_email
 from helpers_messaging import (API, add_member_ok, agent_key, create_channel_ok, is_event, message_events, open_stream, post_ok,
                                summarize, uid, unique)
 # the module's fixtures
@@ -95,6 +98,42 @@ def test_handles_are_derived_from_names_and_unique_per_workspace(client, owner):
     assert r.status_code in (200, 201), f"accept a second workspace: {r.status_code} {r.text}"
     assert handle_of(client, owner["headers"], other, uid(w["zoe2"])) == "zoe-oneil"
     assert handle_of(client, owner["headers"], ws, uid(w["zoe2"])) == "zoe-oneil-2"
+
+
+def test_people_joining_at_once_with_one_name_get_distinct_handles(server, client, owner):
+    """Joins that derive the same handle at the same moment take turns (on PostgreSQL an advisory
+    lock per workspace): every one succeeds, none with a handle another holds."""
+    ws = create_workspace(client, owner["headers"], "Twins " + secrets.token_hex(3))["id"]
+    invite = create_invite_ok(client, owner["headers"], ws, "member", max_uses=8)
+
+    def join(_):
+        with server.client() as c:
+            return accept_signup(c, invite["token"], unique_email("twin"), strong_password(), "Twin Peak")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(join, range(8)))
+    assert [r.status_code for r in answers] == [201] * 8, [(r.status_code, r.text[:200]) for r in answers]
+    twins = {r.json()["user_id"] for r in answers}
+    handles = sorted(m["handle"] for m in listing(client, owner["headers"], ws).values() if m["id"] in twins)
+    assert handles == sorted(["twin-peak"] + [f"twin-peak-{n}" for n in range(2, 9)]), handles
+
+
+def test_two_members_claiming_one_handle_at_once_one_wins(server, client, owner):
+    w = fresh_workspace(client, owner, a=("member", "Ann Racer"), b=("member", "Bea Racer"))
+    ws = w["ws"]
+    for _ in range(5):
+        wanted = new_handle("race")
+
+        def claim(who):
+            with server.client() as c:
+                return patch_member(c, w[who]["headers"], ws, uid(w[who]), {"handle": wanted})
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(claim, ["a", "b"]))
+        assert sorted(r.status_code for r in answers) == [200, 409], [(r.status_code, r.text[:200]) for r in answers]
+        holders = [m["id"] for m in listing(client, owner["headers"], ws).values() if m["handle"] == wanted]
+        winner = [who for who, r in zip(["a", "b"], answers) if r.status_code == 200][0]
+        assert holders == [uid(w[winner])], holders
 
 
 def test_members_list_is_readable_with_channels_read_or_members_read(client, team):
