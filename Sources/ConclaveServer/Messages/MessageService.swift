@@ -68,6 +68,9 @@ struct MessageService {
                 // Past its window the id names a new message; the old one stays, without the id.
                 try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
+            // `@handle` → `<@id>`: a plain read (no lock), before the channel row's lock below, which
+            // every sender of the channel waits for, so that lock stays short.
+            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
             // The channel row first, as a channel's deletion locks it before its messages. The
             // same statement re-checks, inside the transaction, that the sender is still a channel
             // member whose role may write (a demotion or removal committed since the check above).
@@ -85,7 +88,6 @@ struct MessageService {
                     throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }
             }
-            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
                 senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
