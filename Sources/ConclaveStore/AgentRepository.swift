@@ -15,17 +15,22 @@ public struct AgentRepository: Sendable {
         ).run()
     }
 
+    /// The agent's columns and its handle (from its membership).
+    static var selectWithHandle: SQLQueryString {
+        "SELECT a.*, m.handle FROM agents a LEFT JOIN memberships m ON m.workspace_id = a.workspace_id AND m.principal_id = a.id"
+    }
+
     public func find(id: String, on db: DatabaseSession) async throws -> AgentRecord? {
-        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id)").firstRecord(AgentRecord.self)
+        try await db.raw(Self.selectWithHandle + " WHERE a.id = \(bind: id)").firstRecord(AgentRecord.self)
     }
 
     public func find(id: String, workspaceID: String, on db: DatabaseSession) async throws -> AgentRecord? {
-        try await db.raw("SELECT * FROM agents WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)").firstRecord(AgentRecord.self)
+        try await db.raw(Self.selectWithHandle + " WHERE a.id = \(bind: id) AND a.workspace_id = \(bind: workspaceID)").firstRecord(AgentRecord.self)
     }
 
     public func list(workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [AgentRecord] {
         try await db.raw(
-            "SELECT * FROM agents WHERE workspace_id = \(bind: workspaceID) AND id > \(bind: cursor ?? "") ORDER BY id LIMIT \(bind: limit)"
+            Self.selectWithHandle + " WHERE a.workspace_id = \(bind: workspaceID) AND a.id > \(bind: cursor ?? "") ORDER BY a.id LIMIT \(bind: limit)"
         ).allRecords(AgentRecord.self)
     }
 

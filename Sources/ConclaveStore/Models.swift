@@ -127,8 +127,13 @@ public struct AgentRecord: Sendable, Equatable, Decodable {
     public var createdBy: String
     public var createdAt: Int64
     public var lastSeenAt: Int64?
+    /// From the agent's membership row; nil only before the agent has joined its workspace.
+    public var handle: String?
 
-    public init(id: String, workspaceID: String, userID: String?, name: String, description: String, status: AgentStatus, createdBy: String, createdAt: Int64, lastSeenAt: Int64?) {
+    public init(
+        id: String, workspaceID: String, userID: String?, name: String, description: String, status: AgentStatus, createdBy: String, createdAt: Int64,
+        lastSeenAt: Int64?, handle: String? = nil
+    ) {
         self.id = id
         self.workspaceID = workspaceID
         self.userID = userID
@@ -138,6 +143,7 @@ public struct AgentRecord: Sendable, Equatable, Decodable {
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
+        self.handle = handle
     }
 }
 

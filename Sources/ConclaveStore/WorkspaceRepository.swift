@@ -41,13 +41,19 @@ public struct WorkspaceRepository: Sendable {
     }
 
     /// `joinedSeq`: the seq of the membership's `member.joined` event, when one was recorded.
+    /// The member's handle is derived from its name (the user or agent row must exist already),
+    /// numbered when taken; returned for the caller's response.
+    @discardableResult
     public func addMember(
         workspaceID: String, principalID: String, role: Role, joinedSeq: Int64? = nil, now: Int64, on db: DatabaseSession
-    ) async throws {
+    ) async throws -> Handle {
+        let handles = HandleRepository()
+        try await handles.lock(workspaceID: workspaceID, on: db)
+        let handle = try await handles.assign(to: principalID, in: workspaceID, on: db)
         try await db.raw(
             """
-            INSERT INTO memberships (workspace_id, principal_id, role, joined_seq, created_at)
-            VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: joinedSeq), \(bind: now))
+            INSERT INTO memberships (workspace_id, principal_id, role, handle, joined_seq, created_at)
+            VALUES (\(bind: workspaceID), \(bind: principalID), \(bind: role.rawValue), \(bind: handle.value), \(bind: joinedSeq), \(bind: now))
             """
         ).run()
         if let joinedSeq {
@@ -55,6 +61,7 @@ public struct WorkspaceRepository: Sendable {
             let join = JoinNotification(principalID: principalID, workspaceID: workspaceID, seq: joinedSeq)
             try await NotificationChannel.notifyOnCommit(NotificationChannel.events, payload: join.payload, on: db)
         }
+        return handle
     }
 
     /// For each of the principal's workspaces whose membership recorded one, the seq of its
@@ -128,6 +135,7 @@ public struct WorkspaceRepository: Sendable {
         public var principalID: String
         public var kind: Principal.Kind
         public var name: String
+        public var handle: String
         public var email: String?
         public var role: Role
         public var joinedAt: Int64
@@ -136,7 +144,7 @@ public struct WorkspaceRepository: Sendable {
     public func members(of workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [MemberRow] {
         try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            SELECT m.principal_id, m.role, m.handle, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
             FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id > \(bind: cursor ?? "")
             ORDER BY m.principal_id LIMIT \(bind: limit)
@@ -147,7 +155,7 @@ public struct WorkspaceRepository: Sendable {
     public func memberRow(_ principalID: String, in workspaceID: String, on db: DatabaseSession) async throws -> MemberRow? {
         try await db.raw(
             """
-            SELECT m.principal_id, m.role, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
+            SELECT m.principal_id, m.role, m.handle, m.created_at AS joined_at, COALESCE(u.kind, 'agent') AS kind, COALESCE(u.name, a.name, '') AS name, u.email
             FROM memberships m LEFT JOIN users u ON u.id = m.principal_id LEFT JOIN agents a ON a.id = m.principal_id
             WHERE m.workspace_id = \(bind: workspaceID) AND m.principal_id = \(bind: principalID)
             """

@@ -48,4 +48,56 @@ import Testing
             }
         }
     }
+
+    /// Migration 12 gives members who joined before handles existed the handle their name
+    /// suggests, numbered on a clash in the order they joined, each workspace on its own.
+    @Test(arguments: TestDatabase.backends)
+    func handlesAreBackfilledUniquePerWorkspace(backend: String) async throws {
+        try await TestDatabase.with(backend, migrate: false) { database, _ in
+            try await Migrator(database: database, migrations: Migrations.all.filter { $0.version < 12 }).migrate()
+            try await database.write { db in
+                let users = [("usr_backfill0001", "Ann Lee"), ("usr_backfill0002", "ann lee"), ("usr_backfill0003", "张伟")]
+                for (id, name) in users {
+                    try await db.raw("INSERT INTO users (id, kind, name, created_at, updated_at) VALUES (\(bind: id), 'human', \(bind: name), 1, 1)").run()
+                }
+                for ws in ["ws_backfill0001", "ws_backfill0002"] {
+                    try await db.raw("INSERT INTO workspaces (id, name, created_by, created_at, updated_at) VALUES (\(bind: ws), 'w', 'usr_backfill0001', 1, 1)").run()
+                }
+                try await db.raw(
+                    "INSERT INTO agents (id, workspace_id, name, status, created_by, created_at, updated_at) VALUES ('agt_backfill0001', 'ws_backfill0001', 'Ann-Lee', 'active', 'usr_backfill0001', 1, 1)"
+                ).run()
+                let members = [
+                    ("ws_backfill0001", "usr_backfill0002", 1), ("ws_backfill0001", "usr_backfill0001", 2), ("ws_backfill0001", "agt_backfill0001", 3),
+                    ("ws_backfill0001", "usr_backfill0003", 4), ("ws_backfill0002", "usr_backfill0001", 5),
+                ]
+                for (ws, principal, at) in members {
+                    try await db.raw(
+                        "INSERT INTO memberships (workspace_id, principal_id, role, created_at) VALUES (\(bind: ws), \(bind: principal), 'member', \(bind: at))"
+                    ).run()
+                }
+            }
+            #expect(try await Migrator(database: database).migrate() == Migrations.all.map(\.version).filter { $0 >= 12 })
+            let handles = try await database.read { db in
+                var handles: [String: String] = [:]
+                for row in try await db.raw("SELECT workspace_id, principal_id, handle FROM memberships").all() {
+                    let key = try row.decode(column: "workspace_id", as: String.self) + "/" + row.decode(column: "principal_id", as: String.self)
+                    handles[key] = try row.decode(column: "handle", as: String.self)
+                }
+                return handles
+            }
+            #expect(handles == [
+                "ws_backfill0001/usr_backfill0002": "ann-lee",
+                "ws_backfill0001/usr_backfill0001": "ann-lee-2",
+                "ws_backfill0001/agt_backfill0001": "ann-lee-3",
+                "ws_backfill0001/usr_backfill0003": "member",
+                "ws_backfill0002/usr_backfill0001": "ann-lee",
+            ])
+            // The index holds from now on.
+            await #expect(throws: (any Error).self) {
+                try await database.write { db in
+                    try await db.raw("UPDATE memberships SET handle = 'ann-lee' WHERE principal_id = 'agt_backfill0001'").run()
+                }
+            }
+        }
+    }
 }

@@ -82,6 +82,7 @@ import Testing
 
                 let member = try #require(try await WorkspaceRepository().memberRow(user.id, in: workspace.id, on: db))
                 #expect(member.kind == .human && member.role == .owner && member.joinedAt == now && member.email == user.email)
+                #expect(member.handle == "decode")
                 #expect(try await WorkspaceRepository().joinSeqs(of: user.id, on: db) == [workspace.id: 7])
                 let counts = try await AgentRepository().counts(workspaceID: workspace.id, creator: user.id, on: db)
                 #expect(counts.workspace == 1 && counts.creator == 1)

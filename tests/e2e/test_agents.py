@@ -199,11 +199,15 @@ def test_key_is_shown_once_and_authenticates_as_the_agent(server, team, bot, cli
 def test_scope_denial_names_the_missing_scope(server, team, bot, client):
     ws = team["ws"]
     _, narrow = new_key(client, team, bot["id"], ["messages:read", "channels:read"])
-    for path in (f"{API}/workspaces/{ws}/members", f"{API}/workspaces/{ws}/agents",
-                 f"{API}/workspaces/{ws}/agents/{bot['id']}"):
+    for path in (f"{API}/workspaces/{ws}/agents", f"{API}/workspaces/{ws}/agents/{bot['id']}"):
         r = client.get(path, headers=bearer(narrow))
         body = assert_problem(r, 403)
         assert "members:read" in (body.get("detail") or ""), f"GET {path}: 403 does not name members:read: {body}"
+    # The member list (handles, names) also needs only channels:read (contract v1.1), not messages:read.
+    _, unrelated = new_key(client, team, bot["id"], ["messages:read"])
+    body = assert_problem(client.get(f"{API}/workspaces/{ws}/members", headers=bearer(unrelated)), 403)
+    assert "members:read or channels:read" in (body.get("detail") or ""), body
+    assert client.get(f"{API}/workspaces/{ws}/members", headers=bearer(narrow)).status_code == 200
 
     _, wide = new_key(client, team, bot["id"], ["members:read"])
     r = client.get(f"{API}/workspaces/{ws}/members", headers=bearer(wide))

@@ -25,6 +25,7 @@ struct AgentRoutes {
             "id": .string(agent.id),
             "workspace_id": .string(agent.workspaceID),
             "name": .string(agent.name),
+            "handle": agent.handle.map(JSONValue.string) ?? .null,
             "description": .string(agent.description),
             "status": .string(agent.status.rawValue),
             "role": "agent",

@@ -17,15 +17,20 @@ struct AgentService {
         let name: String?
         let description: String?
         let status: String?
+        let handle: String?
     }
 
-    static func validate(name: String?, description: String?) throws {
+    /// Every field error at once; answers the handle, when one is named.
+    @discardableResult
+    static func validate(name: String?, description: String?, handle: String? = nil) throws -> Handle? {
         var errors: [FieldError] = []
         if let name, let message = Validation.displayName(name) { errors.append(FieldError(field: "name", message: message)) }
         if let description, description.count > 1000 {
             errors.append(FieldError(field: "description", message: "must be at most 1000 characters"))
         }
+        let parsed = handle.flatMap { HandleChange.parse($0, into: &errors) }
         if !errors.isEmpty { throw Problem.validation(errors) }
+        return parsed
     }
 
     /// The agent, if the caller may manage it: its creator (still a member who may create agents)
@@ -71,12 +76,12 @@ struct AgentService {
                 throw Problem.conflict("This workspace holds \(limits.perWorkspace) agents, the most it may; delete one first.")
             }
             let now = Clock.milliseconds()
-            let agent = AgentRecord(
+            var agent = AgentRecord(
                 id: Identifier.generate(.agent), workspaceID: workspaceID, userID: nil, name: body.name.trimmingCharacters(in: .whitespaces),
                 description: body.description ?? "", status: .active, createdBy: principal.id, createdAt: now, lastSeenAt: nil
             )
             try await AgentRepository().insert(agent, on: db)
-            try await WorkspaceRepository().addMember(workspaceID: workspaceID, principalID: agent.id, role: .agent, now: now, on: db)
+            agent.handle = try await WorkspaceRepository().addMember(workspaceID: workspaceID, principalID: agent.id, role: .agent, now: now, on: db).value
             try await dependencies.audit(
                 AuditEvent(actor: AuditActor(id: principal.id, kind: .human, ip: clientIP), action: "agent.created", target: agent.id, workspaceID: workspaceID),
                 on: db
@@ -102,11 +107,11 @@ struct AgentService {
         return agent
     }
 
-    /// Renames, redescribes, pauses or resumes the agent; pausing closes its open sockets.
+    /// Renames, redescribes, re-handles, pauses or resumes the agent; pausing closes its open sockets.
     func update(_ principal: Principal, agentID: String, in workspaceID: String, clientIP: String, body: UpdateRequest) async throws -> AgentRecord {
         let permission: Permission = body.status != nil ? .agentsPause : .agentsManage
         let agent = try await managedAgent(principal, agentID: agentID, in: workspaceID, permission: permission)
-        try Self.validate(name: body.name, description: body.description)
+        let handle = try Self.validate(name: body.name, description: body.description, handle: body.handle)
         let requestedStatus = try body.status.map { text in
             guard let status = AgentStatus(rawValue: text) else { throw Problem.validation(field: "status", "must be active or paused") }
             return status
@@ -117,6 +122,11 @@ struct AgentService {
             let status = requestedStatus ?? agent.status
             try await AgentRepository().update(id: agent.id, name: name, description: body.description ?? agent.description, status: status,
                                                now: Clock.milliseconds(), on: db)
+            if let handle {
+                try await HandleChange(dependencies: dependencies).apply(
+                    handle, to: agent.id, in: agent.workspaceID, by: principal, clientIP: clientIP, on: db
+                )
+            }
             let action: String
             if status != agent.status {
                 action = status == .paused ? "agent.paused" : "agent.resumed"

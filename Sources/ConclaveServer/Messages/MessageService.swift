@@ -34,10 +34,9 @@ struct MessageService {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
         _ = try dependencies.enforce("send_workspace", key: channel.workspaceID)
-        let mentions = MessageJSON.mentions(in: request.text)
         let result: SendResult
         do {
-            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, mentions: mentions)
+            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText)
         } catch StoreError.conflict {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
             guard let clientMsgID = request.clientMsgID,
@@ -55,7 +54,7 @@ struct MessageService {
     }
 
     private func insert(
-        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, mentions: [String]
+        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?
     ) async throws -> SendResult {
         try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
@@ -69,6 +68,9 @@ struct MessageService {
                 // Past its window the id names a new message; the old one stays, without the id.
                 try await messages.releaseClientMsgID(messageID: existing.id, on: db)
             }
+            // `@handle` → `<@id>`: a plain read (no lock), before the channel row's lock below, which
+            // every sender of the channel waits for, so that lock stays short.
+            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
             // The channel row first, as a channel's deletion locks it before its messages. The
             // same statement re-checks, inside the transaction, that the sender is still a channel
             // member whose role may write (a demotion or removal committed since the check above).
@@ -88,7 +90,7 @@ struct MessageService {
             }
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
-                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: request.text, metadata: metadataText,
+                senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
                 editedAt: nil, deletedAt: nil
             )
@@ -128,11 +130,11 @@ struct MessageService {
         guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
         guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
-        let mentions = MessageJSON.mentions(in: text)
         let updated = try await dependencies.database.write { db -> MessageRecord in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)
             let now = Clock.milliseconds()
-            guard try await MessageRepository().edit(id: message.id, text: text, mentions: mentions, now: now, on: db) else {
+            let (stored, mentions) = try await HandleMentionResolver.resolve(text, in: message.workspaceID, on: db)
+            guard try await MessageRepository().edit(id: message.id, text: stored, mentions: mentions, now: now, on: db) else {
                 throw Problem.conflict("The message was deleted.")
             }
             guard let updated = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }

@@ -2,7 +2,7 @@ import ConclaveCore
 import ConclaveStore
 import Hummingbird
 
-/// Workspace members over HTTP (`MemberService`): list, change a role, remove (or leave).
+/// Workspace members over HTTP (`MemberService`): list, change a role or handle, remove (or leave).
 struct MemberRoutes {
     let dependencies: ServerDependencies
 
@@ -20,6 +20,7 @@ struct MemberRoutes {
             "id": .string(member.principalID),
             "kind": .string(member.kind.rawValue),
             "name": .string(member.name),
+            "handle": .string(member.handle),
             "role": .string(member.role.rawValue),
             "joined_at": .string(Clock.rfc3339(milliseconds: member.joinedAt)),
         ]
@@ -28,7 +29,8 @@ struct MemberRoutes {
     }
 
     func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
-        let principal = try context.principal(with: .membersRead)
+        // A member's name and handle are what an agent needs to mention it: either scope reads them.
+        let principal = try context.principal(withAnyOf: [.membersRead, .channelsRead])
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let (items, next) = try await service.list(principal, workspaceID: workspaceID, page: try Page(request))
         return JSONResponse.make(Page.response(items.map(Self.json), next: next))
@@ -37,7 +39,7 @@ struct MemberRoutes {
     func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let memberID = try context.pathID("member", kinds: [.user, .agent])
-        let member = try await service.changeRole(
+        let member = try await service.update(
             context.principal, of: memberID, in: workspaceID, clientIP: context.clientIP,
             body: await request.decodeJSON(as: MemberService.UpdateRequest.self, context: context)
         )

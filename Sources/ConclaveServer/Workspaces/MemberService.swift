@@ -7,7 +7,8 @@ struct MemberService {
     let dependencies: ServerDependencies
 
     struct UpdateRequest: Decodable {
-        let role: String
+        let role: String?
+        let handle: String?
     }
 
     /// One page of the workspace's members. `page` is read after the role check (404/403 first).
@@ -22,46 +23,94 @@ struct MemberService {
         return page.finish(rows) { $0.principalID }
     }
 
-    /// Changes `memberID`'s role. `body` is read after the membership check (404 first); the
-    /// role named is checked (422) before the caller's right to change roles (403).
-    func changeRole(
+    /// Changes `memberID`'s role, handle or both in one transaction: when either is refused,
+    /// neither changes. `body` is read after the membership check (404 first); what it names is
+    /// checked (422) before the caller's right to change it (403).
+    func update(
         _ principal: Principal, of memberID: String, in workspaceID: String, clientIP: String,
         body: @autoclosure () async throws -> UpdateRequest
     ) async throws -> WorkspaceRepository.MemberRow {
         let actorRole = try await dependencies.requireRole(principal, in: workspaceID, for: .membersRead)
-        let body = try await body()
-        guard let newRole = Role(rawValue: body.role), newRole != .agent else {
-            throw Problem.validation(field: "role", "must be one of owner, admin, member, viewer")
-        }
-        try Self.requireManage(actorRole)
+        let (newRole, newHandle) = try Self.validate(try await body())
+        if newRole != nil { try Self.requireManage(actorRole) }
+        if newHandle != nil { try Self.requireSession(principal) }
         return try await dependencies.database.write { db in
             let repository = WorkspaceRepository()
             // Every role this decision reads, locked first and read again inside the transaction.
             let locked = try await repository.lockRolesForChange(in: workspaceID, principals: [principal.id, memberID], on: db)
             guard let actorRole = locked.roles[principal.id] else { throw Problem.notFound }
-            try Self.requireManage(actorRole)
             guard let currentRole = locked.roles[memberID] else { throw Problem.notFound }
-            guard RolePolicy.mayChangeRole(actor: actorRole, from: currentRole, to: newRole) else {
-                throw Problem.forbidden("A \(actorRole.rawValue) cannot change a \(currentRole.rawValue) to \(newRole.rawValue).")
+            if let newRole {
+                try Self.requireManage(actorRole)
+                guard RolePolicy.mayChangeRole(actor: actorRole, from: currentRole, to: newRole) else {
+                    throw Problem.forbidden("A \(actorRole.rawValue) cannot change a \(currentRole.rawValue) to \(newRole.rawValue).")
+                }
+                if currentRole == .owner, newRole != .owner, locked.owners <= 1 {
+                    throw Problem.conflict("The last owner cannot be demoted; make someone else owner first.")
+                }
+                if currentRole != newRole {
+                    try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
+                    try await dependencies.audit(
+                        AuditEvent(
+                            actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
+                            action: "member.role_changed",
+                            target: memberID,
+                            workspaceID: workspaceID,
+                            details: ["from": .string(currentRole.rawValue), "to": .string(newRole.rawValue)]
+                        ),
+                        on: db
+                    )
+                }
             }
-            if currentRole == .owner, newRole != .owner, locked.owners <= 1 {
-                throw Problem.conflict("The last owner cannot be demoted; make someone else owner first.")
-            }
-            if currentRole != newRole {
-                try await repository.setRole(newRole, of: memberID, in: workspaceID, on: db)
-                try await dependencies.audit(
-                    AuditEvent(
-                        actor: AuditActor(id: principal.id, kind: .human, ip: clientIP),
-                        action: "member.role_changed",
-                        target: memberID,
-                        workspaceID: workspaceID,
-                        details: ["from": .string(currentRole.rawValue), "to": .string(newRole.rawValue)]
-                    ),
-                    on: db
+            if let newHandle {
+                try await requireMayChangeHandle(principal, actorRole: actorRole, of: memberID, in: workspaceID, on: db)
+                try await HandleChange(dependencies: dependencies).apply(
+                    newHandle, to: memberID, in: workspaceID, by: principal, clientIP: clientIP, on: db
                 )
             }
             guard let updated = try await repository.memberRow(memberID, in: workspaceID, on: db) else { throw Problem.notFound }
             return updated
+        }
+    }
+
+    /// The role and handle a body names, each checked; every field error at once.
+    static func validate(_ body: UpdateRequest) throws -> (role: Role?, handle: Handle?) {
+        var errors: [FieldError] = []
+        var role: Role?
+        var handle: Handle?
+        if let text = body.role {
+            role = Role(rawValue: text).flatMap { $0 == .agent ? nil : $0 }
+            if role == nil { errors.append(FieldError(field: "role", message: "must be one of owner, admin, member, viewer")) }
+        }
+        if let text = body.handle { handle = HandleChange.parse(text, into: &errors) }
+        if body.role == nil, body.handle == nil {
+            errors.append(FieldError(field: "role", message: "give a role, a handle or both"))
+        }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return (role, handle)
+    }
+
+    /// A handle is changed by a signed-in person: no API key (a human's or an agent's) may.
+    /// An agent's handle is changed by whoever manages the agent, as its other settings are.
+    static func requireSession(_ principal: Principal) throws {
+        guard principal.scopes == nil else {
+            throw Problem.forbidden("A handle is changed in a signed-in session, not with an API key.")
+        }
+    }
+
+    /// Anyone their own; an agent's, whoever may manage the agent (its creator, admins, owners);
+    /// another person's, admins and owners.
+    func requireMayChangeHandle(
+        _ principal: Principal, actorRole: Role, of memberID: String, in workspaceID: String, on db: DatabaseSession
+    ) async throws {
+        if memberID == principal.id { return }
+        if Identifier.isWellFormed(memberID, kind: .agent) {
+            guard let agent = try await AgentRepository().find(id: memberID, workspaceID: workspaceID, on: db) else { throw Problem.notFound }
+            try AgentService.requireMayManage(agent, principal: principal, role: actorRole, permission: .agentsManage)
+            return
+        }
+        guard PermissionTable.allows(actorRole, .membersManage) else {
+            throw Problem.forbidden("Your role (\(actorRole.rawValue)) does not allow changing another member's handle.")
         }
     }
 

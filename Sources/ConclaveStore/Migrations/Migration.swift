@@ -1,9 +1,21 @@
 /// One versioned schema change. Statements are plain SQL; where the dialects differ the migration
 /// says so by branching on `kind`, and everything else is written once for both.
+///
+/// A migration whose new column needs values computed in Swift (the same code that computes them
+/// for new rows) fills them in `backfill`, which runs after `statements` and before
+/// `finishingStatements` (say, the unique index the filled values must satisfy), all in the
+/// migration's one transaction.
 public protocol Migration: Sendable {
     var version: Int { get }
     var name: String { get }
     func statements(for kind: DatabaseKind) -> [String]
+    func backfill(on db: DatabaseSession) async throws
+    func finishingStatements(for kind: DatabaseKind) -> [String]
+}
+
+extension Migration {
+    public func backfill(on db: DatabaseSession) async throws {}
+    public func finishingStatements(for kind: DatabaseKind) -> [String] { [] }
 }
 
 /// Every migration, in order. Append only: a released migration never changes.
@@ -20,5 +32,6 @@ public enum Migrations {
         Migration0009MembershipJoinSeq(),
         Migration0010SignInProof(),
         Migration0011ErasureAndScopes(),
+        Migration0012Handles(),
     ]
 }

@@ -34,6 +34,10 @@ public struct Migrator: Sendable {
                 for statement in migration.statements(for: kind) {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
+                try await migration.backfill(on: db)
+                for statement in migration.finishingStatements(for: kind) {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
                 try await db.raw(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Clock.milliseconds()))"
                 ).run()
