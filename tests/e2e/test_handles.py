@@ -190,6 +190,11 @@ def test_patch_handle_rules(client, owner):
         if bad is not None:
             assert "handle" in field_errors(problem), (bad, problem)
     assert handle_of(client, o, ws, vic) == "vic.v"
+    # An explicit null is no handle (the schema's type is string), also beside a valid role.
+    problem = assert_problem(patch_member(client, o, ws, vic, {"handle": None, "role": "member"}), 422)
+    assert field_errors(problem) == ["handle"], problem
+    r = client.get(f"{API}/workspaces/{ws}/members", headers=o)
+    assert [m["role"] for m in r.json()["data"] if m["id"] == vic] == ["viewer"], "a refused body changed the role"
     # Strict body and an empty one.
     problem = assert_problem(patch_member(client, w["vic"]["headers"], ws, vic, {"handle": "vic2", "nick": "v"}), 422)
     assert "nick" in field_errors(problem), problem

@@ -9,6 +9,16 @@ struct MemberService {
     struct UpdateRequest: Decodable {
         let role: String?
         let handle: String?
+
+        enum CodingKeys: String, CodingKey { case role, handle }
+
+        /// Absent means unchanged; an explicit null is refused (422 "must not be null"), as the
+        /// schema says: null is no role and no handle.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            role = container.contains(.role) ? try container.decode(String.self, forKey: .role) : nil
+            handle = container.contains(.handle) ? try container.decode(String.self, forKey: .handle) : nil
+        }
     }
 
     /// One page of the workspace's members. `page` is read after the role check (404/403 first).
