@@ -37,10 +37,14 @@ def test_repeated_websocket_bursts_do_not_grow_the_server(make_server):
         wait_until_closed(server, fds)
         time.sleep(1)
     # The first burst warms the allocator up (its arenas grow once, by up to ~20 MiB on a loaded
-    # machine); a leak grows every burst alike: ~14 MiB per 2,000 sockets before the fix, so
-    # ~42 MiB over the last three.
-    grown = peaks[-1] - peaks[1]
-    assert grown < 12, f"each burst of {BURST} sockets left memory behind: peaks {[round(p) for p in peaks]} MiB"
+    # machine), and a loaded machine can add one more such step at any burst (CI saw 126, 130,
+    # 131, 132, 150 MiB while a fuzzer shared the cores). A leak grows every burst alike: ~14 MiB
+    # per 2,000 sockets before the fix. So of the growth after the first burst, the largest single
+    # step is set aside (the allocator's), and the other two together must stay under 8 MiB
+    # (a leak of even 4 MiB per burst fails).
+    steps = [later - earlier for earlier, later in zip(peaks[1:], peaks[2:])]
+    assert sum(steps) - max(steps) < 8, \
+        f"bursts of {BURST} sockets left memory behind: peaks {[round(p) for p in peaks]} MiB"
 
 
 def test_memory_of_a_burst_of_http_connections_is_returned(make_server):
