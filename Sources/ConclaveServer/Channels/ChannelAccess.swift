@@ -41,10 +41,13 @@ struct ChannelAccess {
     }
 
     static func decide(_ principal: Principal, channel: ChannelRecord, role: Role?, isMember: Bool, need: Need) throws -> Grant {
-        if need == .join, let role, isMember || ChannelPolicy.mayJoin(role: role, isPrivate: channel.isPrivate) {
-            return Grant(channel: channel, role: role, isMember: isMember)
-        }
-        guard let role, ChannelPolicy.mayRead(role: role, isMember: isMember, isPrivate: channel.isPrivate) else { throw Problem.notFound }
+        guard let role else { throw Problem.notFound }
+        // Joining needs only to see the channel exists (every role sees public ones); the rest
+        // need to read it. Either way, one the principal may not see is a 404.
+        let visible = need == .join
+            ? isMember || ChannelPolicy.mayJoin(role: role, isPrivate: channel.isPrivate)
+            : ChannelPolicy.mayRead(role: role, isMember: isMember, isPrivate: channel.isPrivate)
+        guard visible else { throw Problem.notFound }
         switch need {
         case .read:
             guard PermissionTable.allows(role, .messagesRead) else { throw Problem.forbidden("Your role cannot read messages.") }
@@ -54,7 +57,7 @@ struct ChannelAccess {
             }
             guard isMember else { throw Problem.forbidden("Join the channel to post in it.") }
         case .join:
-            break  // a private channel the principal is not in: 404 above, as for any reader
+            break
         case .manage:
             let isCreator = channel.createdBy == principal.id
             guard ChannelPolicy.mayManage(role: role, isCreator: isCreator, isDM: channel.kind == .dm) else {
