@@ -31,8 +31,8 @@ extension Request {
         do {
             value = try JSONDecoder().decode(T.self, from: bytes)
         } catch {
-            // Only a failed decode needs telling malformed JSON (400) from the wrong shape (422);
-            // the happy path parses the body once.
+            // Only a failed decode needs telling malformed JSON (400) from the wrong shape (422).
+            // (The strict-body probe below parses an accepted body a second time.)
             guard (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
                 throw Problem.badRequest("The request body is not valid JSON.")
             }
