@@ -94,6 +94,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            // The console's sources; scripts/gen-console embeds them as Generated/ConsoleFiles.swift.
+            exclude: ["Console/web"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

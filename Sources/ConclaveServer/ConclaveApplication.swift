@@ -50,6 +50,7 @@ public func buildRouters(
     HealthRoutes(database: dependencies.database).register(on: router)
     MetricsRoutes(registry: dependencies.metricsRegistry, token: configuration.metricsToken).register(on: router)
     OpenAPIRoutes().register(on: router)
+    ConsoleRoutes().register(on: router)
     AuthRoutes(dependencies: dependencies).register(on: router)
     SessionRoutes(dependencies: dependencies).register(on: router)
     TOTPRoutes(dependencies: dependencies).register(on: router)

@@ -95,6 +95,9 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
 
     func applyHeaders(to response: inout Response, request: Request, requestID: String) {
         for (name, value) in SecurityHeaders.fields(tlsEnabled: tlsEnabled) {
+            // The console's pages bring their own (equally strict) policy; every other response
+            // gets the API's, which allows nothing at all.
+            if name == .contentSecurityPolicy, response.headers[name] != nil { continue }
             response.headers[name] = value
         }
         response.headers[.xRequestID] = requestID

@@ -1,0 +1,220 @@
+// A scrolling list of messages — a channel's top level or one thread — that loads the newest page
+// first and earlier pages on scroll, and applies live events idempotently (keyed by message id and
+// ordered by seq), so a replayed or repeated event never shows a message twice.
+import { api } from './api.js';
+import { button, formatTime, h, toast } from './dom.js';
+import { cleanName, renderMessageText } from './text.js';
+
+const PAGE = 50;
+const LONG_TEXT = 1500;
+
+export class MessageList {
+  constructor({ channel, threadId = null, context, label, onOpenThread, onChange }) {
+    this.channel = channel;
+    this.threadId = threadId;
+    this.context = context;
+    this.onOpenThread = onOpenThread;
+    this.onChange = onChange;
+    this.messages = new Map();
+    this.nodes = new Map();
+    this.oldestSeq = null;
+    this.exhausted = false;
+    this.list = h('div', { class: 'message-items' });
+    this.older = h('p', { class: 'older hint', hidden: true }, 'Loading earlier messages…');
+    this.element = h('section', {
+      class: 'messages', role: 'log', 'aria-label': label, 'aria-live': 'polite', tabindex: '0',
+      on: { scroll: () => this.scrolled() },
+    }, this.older, this.list);
+  }
+
+  belongs(message) {
+    if (message.channel_id !== this.channel.id) return false;
+    return this.threadId ? message.id === this.threadId || message.thread_id === this.threadId : !message.thread_id;
+  }
+
+  query(extra) {
+    const params = new URLSearchParams({ order: 'desc', limit: String(PAGE), ...extra });
+    if (this.threadId) params.set('thread_id', this.threadId);
+    return `/api/v1/channels/${this.channel.id}/messages?${params}`;
+  }
+
+  async loadLatest() {
+    const page = await api('GET', this.query({}));
+    this.take(page);
+    this.scrollToEnd();
+    // A page made mostly of thread replies may leave the top level short: fill the view.
+    while (!this.exhausted && !this.threadId && this.element.scrollHeight <= this.element.clientHeight + 40) {
+      if (!(await this.loadEarlier())) break;
+    }
+  }
+
+  async loadEarlier() {
+    if (this.exhausted || this.loading || this.oldestSeq === null) return false;
+    this.loading = true;
+    this.older.hidden = false;
+    const before = this.element.scrollHeight - this.element.scrollTop;
+    try {
+      const page = await api('GET', this.query({ before_seq: String(this.oldestSeq) }));
+      this.take(page);
+      this.element.scrollTop = this.element.scrollHeight - before;
+      return page.data.length > 0;
+    } catch (error) {
+      toast(error.message, 'error');
+      return false;
+    } finally {
+      this.loading = false;
+      this.older.hidden = true;
+    }
+  }
+
+  take(page) {
+    for (const message of page.data) {
+      if (this.oldestSeq === null || message.seq < this.oldestSeq) this.oldestSeq = message.seq;
+      if (this.belongs(message)) this.upsert(message, { quiet: true });
+    }
+    if (!page.next_cursor || page.data.length === 0) this.exhausted = true;
+  }
+
+  scrolled() {
+    if (this.element.scrollTop < 120) this.loadEarlier();
+  }
+
+  nearEnd() {
+    return this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 80;
+  }
+
+  scrollToEnd() {
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  latestSeq() {
+    let latest = 0;
+    for (const message of this.messages.values()) latest = Math.max(latest, message.seq);
+    return latest;
+  }
+
+  // Inserts a new message in seq order or re-renders a known one; an older copy never replaces a
+  // newer one (an event replayed after a resume carries the same or an earlier state).
+  upsert(message, { quiet = false } = {}) {
+    if (!this.belongs(message)) return;
+    const known = this.messages.get(message.id);
+    if (known && (known.edited_at || '') > (message.edited_at || '') && !message.deleted) return;
+    if (known?.deleted && !message.deleted) return;
+    const stick = this.nearEnd();
+    this.messages.set(message.id, message);
+    const node = this.render(message);
+    const old = this.nodes.get(message.id);
+    if (old) {
+      old.replaceWith(node);
+    } else {
+      let next = null;
+      for (const candidate of this.list.children) {
+        if (Number(candidate.dataset.seq) > message.seq) {
+          next = candidate;
+          break;
+        }
+      }
+      this.list.insertBefore(node, next);
+    }
+    this.nodes.set(message.id, node);
+    if (!quiet && stick) this.scrollToEnd();
+    this.onChange?.();
+  }
+
+  replyAdded(reply) {
+    const root = this.messages.get(reply.thread_id);
+    if (!root) return;
+    this.seenReplies ??= new Set();
+    if (this.seenReplies.has(reply.id)) return;
+    this.seenReplies.add(reply.id);
+    this.upsert({ ...root, reply_count: (root.reply_count || 0) + 1 }, { quiet: true });
+  }
+
+  senderLabel(sender) {
+    const member = this.context.members.get(sender?.id);
+    if (!member) return { name: sender?.kind === 'agent' ? 'Removed agent' : 'Former member', handle: null };
+    return { name: cleanName(member.name), handle: member.handle };
+  }
+
+  render(message) {
+    const me = this.context.me.id;
+    const own = message.sender?.id === me;
+    const agent = message.sender?.kind === 'agent';
+    const mentionsMe = (message.mentions || []).includes(me);
+    const who = this.senderLabel(message.sender);
+    const header = h('header', { class: 'message-header' },
+      h('span', { class: 'sender' }, who.name),
+      who.handle ? h('span', { class: 'handle' }, `@${who.handle}`) : null,
+      agent ? h('span', { class: 'badge agent-badge', title: 'Sent by an AI agent' }, 'agent') : null,
+      message.kind === 'notice' ? h('span', { class: 'badge notice-badge' }, 'notice') : null,
+      h('time', { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() }, formatTime(message.created_at)),
+      message.edited_at && !message.deleted ? h('span', { class: 'edited' }, '(edited)') : null);
+    let body;
+    if (message.deleted) {
+      body = h('div', { class: 'body deleted-text' }, 'This message was deleted.');
+    } else {
+      body = h('div', { class: 'body', dir: 'auto' }, renderMessageText(message.text, { members: this.context.members, selfId: me }));
+      if ((message.text || '').length > LONG_TEXT) {
+        body.classList.add('clamped');
+        const toggle = button('Show more', () => {
+          const clamped = body.classList.toggle('clamped');
+          toggle.textContent = clamped ? 'Show more' : 'Show less';
+          toggle.setAttribute('aria-expanded', String(!clamped));
+        }, { class: 'link-button', 'aria-expanded': 'false' });
+        body = h('div', {}, body, toggle);
+      }
+    }
+    const actions = h('div', { class: 'actions' });
+    if (!this.threadId && !message.deleted && this.onOpenThread) {
+      const replies = message.reply_count || 0;
+      actions.append(button(replies ? `${replies} ${replies === 1 ? 'reply' : 'replies'}` : 'Reply in thread',
+        () => this.onOpenThread(message), { class: 'link-button thread-button', 'aria-label': replies ? `Open thread, ${replies} replies` : 'Reply in thread' }));
+    }
+    if (own && !message.deleted && this.context.canWrite) {
+      actions.append(button('Edit', () => this.edit(message), { class: 'link-button', 'aria-label': 'Edit message' }));
+    }
+    if ((own || this.context.isPrivileged) && !message.deleted) {
+      actions.append(button('Delete', () => this.remove(message), { class: 'link-button danger', 'aria-label': 'Delete message' }));
+    }
+    return h('article', {
+      class: ['message', agent && 'from-agent', message.kind === 'notice' && 'notice', message.deleted && 'deleted', mentionsMe && 'mentions-me', own && 'own'],
+      dataset: { id: message.id, seq: String(message.seq) },
+      'aria-label': `${who.name}${agent ? ' (agent)' : ''}, ${formatTime(message.created_at)}`,
+    }, header, body, actions);
+  }
+
+  edit(message) {
+    const node = this.nodes.get(message.id);
+    const input = h('textarea', { class: 'edit-input', 'aria-label': 'Edit message', maxlength: 40000, value: message.text });
+    const save = async () => {
+      try {
+        this.upsert(await api('PATCH', `/api/v1/messages/${message.id}`, { text: input.value }));
+      } catch (error) {
+        toast(error.describe?.() || error.message, 'error');
+      }
+    };
+    const form = h('form', { class: 'edit-form', on: { submit: (event) => { event.preventDefault(); save(); } } },
+      input, h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save'),
+        button('Cancel', () => this.upsert(this.messages.get(message.id)), { class: 'secondary' })));
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.upsert(this.messages.get(message.id));
+      if (event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        save();
+      }
+    });
+    node.querySelector('.body')?.replaceWith(form);
+    input.focus();
+  }
+
+  async remove(message) {
+    // A native confirm dialog: keyboard-accessible and impossible for message content to restyle.
+    if (!window.confirm('Delete this message? Its text is erased for everyone.')) return;
+    try {
+      await api('DELETE', `/api/v1/messages/${message.id}`);
+      this.upsert({ ...message, deleted: true, text: '' });
+    } catch (error) {
+      toast(error.describe?.() || error.message, 'error');
+    }
+  }
+}
