@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, WebDriverException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -63,9 +63,12 @@ class BrowserSession:
         self._opened = True
 
     def wait_until(self, condition: Callable, message: str, timeout: float = WAIT_SECONDS):
-        """WebDriverWait on `condition(driver)`; fails with `message` and what the page shows."""
+        """WebDriverWait on `condition(driver)`; fails with `message` and what the page shows. An
+        element the console re-rendered while the condition looked at it (a live event redraws the
+        sidebar or a message) only means "not yet": the condition is tried again."""
         try:
-            return WebDriverWait(self.driver, timeout, ignored_exceptions=(NoSuchElementException,)).until(
+            return WebDriverWait(self.driver, timeout,
+                                 ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
                 condition)
         except WebDriverException as error:
             raise AssertionError(f"{message} (waited {timeout:.0f}s; page text: {self.page_text()[:600]!r})") from error
