@@ -4,7 +4,8 @@ public struct ChannelReadState: Sendable, Equatable {
     public var isMember: Bool
     /// The principal's read marker; nil when it is not a member.
     public var lastReadSeq: Int64?
-    /// Messages after the marker, not deleted and not sent by the principal.
+    /// Messages after the marker, not deleted and not sent by the principal, among the channel's
+    /// newest `ChannelReadStateRepository.window`.
     public var unreadCount: Int64
     /// Those of the unread messages that mention the principal as a stream's `mentioned` does:
     /// `<@id>` of the principal or `<!channel>`, and not a notice.

@@ -6,10 +6,13 @@ what `GET /api/v1/channels/{ch}` gives (`is_member`, `last_read_seq`, `unread_co
 What moves the counts: messages arriving, the read marker moving. What never counts: the
 caller's own messages, deleted ones, a mention of someone else, anything in a channel the caller
 does not belong to. Another workspace's channels never appear. Agents' keys see the same fields.
+The counts look at a channel's newest 1,000 messages only (bounded work for a member far behind).
 Everything goes over real HTTP with httpx.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 from conftest import assert_problem
 from helpers_messaging import (API, add_member_ok, agent_key, channel_name, create_channel_ok, join_ok,
@@ -19,6 +22,7 @@ from helpers_messaging import server, server_survives, team  # noqa: F401
 from helpers_identity import bearer
 
 STATE = ("is_member", "last_read_seq", "unread_count", "mention_count")
+WINDOW = 1000  # the newest messages of a channel the counts look at
 
 
 def h(team, who):
@@ -80,6 +84,30 @@ def test_counts_move_with_messages_and_the_read_marker(server, team, client):
     assert state(client, member, ws, ch) == {"is_member": True, "last_read_seq": 2, "unread_count": 4, "mention_count": 2}
     mark_read(client, member, ch, 8)
     assert state(client, member, ws, ch) == {"is_member": True, "last_read_seq": 8, "unread_count": 0, "mention_count": 0}
+
+
+def test_counts_look_at_the_newest_1000_messages_only(server, team, client):
+    """A member far behind costs what 1,000 unread do: `unread_count` stops at 1,000 ("at least"),
+    and a mention older than the newest 1,000 messages is no longer counted."""
+    ws, owner, member = team["ws"], h(team, "owner"), h(team, "member")
+    ch = create_channel_ok(client, owner, ws, channel_name("busy"))["id"]
+    add_member_ok(client, owner, ch, uid(team["member"]))
+    me = uid(team["member"])
+    post_ok(client, owner, ch, f"<@{me}> an old mention " + unique())                          # seq 1
+
+    def send(i: int) -> int:
+        with server.client() as c:
+            return post_ok(c, owner, ch, f"message {i} " + unique())["seq"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seqs = list(pool.map(send, range(WINDOW)))
+    assert sorted(seqs) == list(range(2, WINDOW + 2))
+    # seq 1 (the mention) is now the 1,001st newest: outside the window.
+    assert state(client, member, ws, ch) == {"is_member": True, "last_read_seq": 0, "unread_count": WINDOW,
+                                             "mention_count": 0}
+    mark_read(client, member, ch, WINDOW - 9)
+    assert state(client, member, ws, ch) == {"is_member": True, "last_read_seq": WINDOW - 9, "unread_count": 10,
+                                             "mention_count": 0}
 
 
 def test_a_non_member_sees_a_public_channel_with_no_read_state(server, team, client):
