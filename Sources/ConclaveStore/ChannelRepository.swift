@@ -35,18 +35,6 @@ public struct ChannelRepository: Sendable {
             .firstRecord(ChannelRecord.self)
     }
 
-    /// Channels a principal may see: public channels of the workspace plus those it belongs to.
-    public func visible(to principalID: String, workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [ChannelRecord] {
-        try await db.raw(
-            """
-            SELECT c.* FROM channels c
-            WHERE c.workspace_id = \(bind: workspaceID) AND c.id > \(bind: cursor ?? "")
-              AND (c.private = 0 OR EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.principal_id = \(bind: principalID)))
-            ORDER BY c.id LIMIT \(bind: limit)
-            """
-        ).allRecords(ChannelRecord.self)
-    }
-
     public func update(id: String, name: String?, topic: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             "UPDATE channels SET name = \(bind: name), topic = \(bind: topic), updated_at = \(bind: now) WHERE id = \(bind: id)"

@@ -18,6 +18,16 @@ enum ChannelJSON {
         ]
     }
 
+    /// The channel with the caller's read state (`GET /channels/{ch}` and each item of the list).
+    static func detail(_ channel: ChannelRecord, _ state: ChannelReadState) -> JSONValue {
+        with(channel, [
+            "is_member": .bool(state.isMember),
+            "last_read_seq": state.lastReadSeq.map(JSONValue.int) ?? .null,
+            "unread_count": .int(state.unreadCount),
+            "mention_count": .int(state.mentionCount),
+        ])
+    }
+
     /// A channel.created event's data: the channel and who belongs to it from the start, so
     /// streams admit the event (and what follows) for its first members.
     static func channelCreated(_ channel: ChannelRecord, members: [String]) -> JSONValue {
