@@ -123,6 +123,20 @@ public struct ChannelRepository: Sendable {
             .all(decodingColumn: "principal_id", as: String.self)
     }
 
+    /// The members of each of `channelIDs` (DMs: at most 16 each), in one statement.
+    public func members(channelIDs: [String], on db: DatabaseSession) async throws -> [String: [String]] {
+        guard !channelIDs.isEmpty else { return [:] }
+        let rows = try await db.raw(
+            "SELECT channel_id, principal_id FROM channel_members WHERE channel_id IN (\(binds: channelIDs)) ORDER BY channel_id, principal_id"
+        ).all()
+        var members: [String: [String]] = [:]
+        for row in rows {
+            let channelID = try row.decode(column: "channel_id", as: String.self)
+            members[channelID, default: []].append(try row.decode(column: "principal_id", as: String.self))
+        }
+        return members
+    }
+
     /// Records where in the workspace's event log a membership began (the seq of the event that
     /// made it: `member.joined`, or `channel.created` for its first members); nil `principalID`
     /// means every member of the channel.

@@ -151,3 +151,21 @@ def test_channels_of_another_workspace_never_appear(server, team, client):
     assert here in seen and there not in seen and hidden not in seen
     assert_problem(client.get(f"{API}/workspaces/{other_ws}/channels", headers=h(team, "member")), 404)
     assert_problem(client.get(f"{API}/workspaces/{ws}/channels", headers=h(team, "outsider")), 404)
+
+
+def test_a_dm_names_its_members_in_the_list_and_alone(server, team, client):
+    """A DM has no name: the list and GET /channels/{ch} give its `member_ids` (the console names
+    it by who is in it); a channel carries no such field, and another member never sees the DM."""
+    ws = team["ws"]
+    me, other = h(team, "member"), uid(team["member2"])
+    r = client.post(f"{API}/workspaces/{ws}/dms", json={"member_ids": [other]}, headers=me)
+    assert r.status_code in (200, 201), r.text
+    dm = r.json()["id"]
+    expected = sorted([uid(team["member"]), other])
+    item = listed(client, me, ws, dm)
+    assert item["kind"] == "dm" and sorted(item["member_ids"]) == expected, item
+    r = client.get(f"{API}/channels/{dm}", headers=me)
+    assert r.status_code == 200 and sorted(r.json()["member_ids"]) == expected, r.text
+    channel = create_channel_ok(client, me, ws, channel_name("named"))
+    assert "member_ids" not in listed(client, me, ws, channel["id"])
+    assert all(c["id"] != dm for c in list_channels(client, h(team, "admin"), ws))

@@ -34,6 +34,8 @@ struct ChannelService {
     struct View: Sendable {
         let channel: ChannelRecord
         let state: ChannelReadState
+        /// A DM's members (a DM has no name: clients name it by who is in it); nil for channels.
+        var memberIDs: [String]? = nil
     }
 
     func create(_ principal: Principal, workspaceID: String, body: () async throws -> CreateRequest) async throws -> ChannelRecord {
@@ -78,9 +80,15 @@ struct ChannelService {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsRead)
         let page = try readPage()
         let rows = try await dependencies.database.read { db in
-            try await ChannelReadStateRepository().visible(
+            let views = try await ChannelReadStateRepository().visible(
                 to: principal.id, workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db
             ).map { View(channel: $0.channel, state: $0.state) }
+            let dms = try await ChannelRepository().members(channelIDs: views.filter { $0.channel.kind == .dm }.map(\.channel.id), on: db)
+            return views.map { view in
+                var view = view
+                view.memberIDs = dms[view.channel.id]
+                return view
+            }
         }
         let (channels, next) = page.finish(rows) { $0.channel.id }
         return (channels, next)
@@ -88,10 +96,12 @@ struct ChannelService {
 
     func show(_ principal: Principal, channelID: String) async throws -> View {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        let state = try await dependencies.database.read { db in
-            try await ChannelReadStateRepository().state(channelID: channelID, principalID: principal.id, on: db)
+        let (state, members) = try await dependencies.database.read { db in
+            let state = try await ChannelReadStateRepository().state(channelID: channelID, principalID: principal.id, on: db)
+            let members = grant.channel.kind == .dm ? try await ChannelRepository().members(channelID: channelID, on: db) : nil
+            return (state, members)
         }
-        return View(channel: grant.channel, state: state ?? .notMember)
+        return View(channel: grant.channel, state: state ?? .notMember, memberIDs: members)
     }
 
     /// Renames a channel and/or changes its topic.

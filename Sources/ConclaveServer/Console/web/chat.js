@@ -77,7 +77,8 @@ export class ChatView {
         dataset: { channelId: channel.id }, on: { click: () => this.select(channel.id) },
       }, h('span', { class: 'channel-name' }, name, channel.private && channel.kind !== 'dm' ? ' 🔒' : ''),
       mentions ? h('span', { class: 'badge mention-badge', 'aria-hidden': 'true' }, `@${mentions}`) : null,
-      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, String(unread)) : null));
+      // The server counts up to 1,000 unread messages; past that it is "a lot", not a number.
+      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, unread >= 1000 ? '999+' : String(unread)) : null));
     };
     const joined = all.filter((c) => c.is_member && c.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
     const dms = all.filter((c) => c.kind === 'dm');
