@@ -9,7 +9,7 @@ function askPassword() {
     const input = h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password', required: true, id: 'reauth-password' });
     formDialog('Confirm it is you', [
       h('p', {}, 'You signed in more than 10 minutes ago. Enter your password to make this change.'),
-      field('Current password', input),
+      field("Your password", input),
     ], () => {
       const password = input.value;
       input.value = '';

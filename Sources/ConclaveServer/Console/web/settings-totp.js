@@ -8,7 +8,7 @@ import { describeError, errorBox, secretDialog } from './dialogs.js';
 import { withReauth } from './reauth.js';
 
 function codeInput(id) {
-  return h('input', { name: 'code', id, autocomplete: 'one-time-code', inputmode: 'numeric', required: true, maxlength: 32, spellcheck: 'false' });
+  return h('input', { name: 'code', id, autocomplete: 'off', inputmode: 'numeric', required: true, maxlength: 32, spellcheck: 'false' });
 }
 
 function enrolment(box, errors) {
