@@ -27,7 +27,9 @@ function isPrivileged(workspace) {
 
 async function loadMembers() {
   const members = await listAll(`/api/v1/workspaces/${session.workspace.id}/members`);
-  session.members = new Map(members.map((member) => [member.id, member]));
+  // Updated in place: views hold this map, and a member who joins must show up in them.
+  session.members.clear();
+  for (const member of members) session.members.set(member.id, member);
 }
 
 async function signedIn() {

@@ -17,7 +17,7 @@ function card(title, ...children) {
 }
 
 export function renderSignIn(root, { onSignedIn, notice } = {}) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username webauthn', required: true, id: 'login-email' });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, id: 'login-email' });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, id: 'login-password' });
   const errors = errorBox();
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
@@ -116,8 +116,12 @@ export async function renderInvite(root, token, { onJoined }) {
   field('Password', password, 'At least 8 characters; not a common password.'),
   errors, h('button', { type: 'submit', class: 'primary' }, 'Create account and join'));
   replace(root, card('Join Conclave', h('p', {}, 'You have been invited to a workspace. Create your account to join.'), form,
-    h('p', { class: 'hint' }, 'Already have an account? Sign in with it here: the invite is accepted with your password.')));
-  (name).focus();
+    h('p', { class: 'hint' }, 'Already have an account? Enter its email and password above, or sign in first (needed when it uses two-step verification):'),
+    button('Sign in, then join', () => renderSignIn(root, {
+      notice: 'Sign in to accept the invite.',
+      onSignedIn: () => renderInvite(root, token, { onJoined }),
+    }), { class: 'secondary', id: 'invite-sign-in' })));
+  name.focus();
 }
 
 function inviteProblem(error) {

@@ -13,7 +13,7 @@ export class Composer {
     this.listId = uid('mentions');
     this.input = h('textarea', {
       rows: 1, class: 'composer-input', placeholder, 'aria-label': label, maxlength: 40000,
-      role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': this.listId,
+      'aria-autocomplete': 'list', 'aria-controls': this.listId,
       disabled: !!disabledReason,
       on: { keydown: (event) => this.keydown(event), input: () => this.suggest(), blur: () => setTimeout(() => this.close(), 150) },
     });
@@ -96,7 +96,6 @@ export class Composer {
     }, h('span', { class: 'handle' }, `@${member.handle}`), ' ', h('span', { class: 'name' }, cleanName(member.name)),
     member.kind === 'agent' ? h('span', { class: 'badge agent-badge' }, 'agent') : null)));
     this.list.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
     this.highlight(0);
   }
 
@@ -119,7 +118,6 @@ export class Composer {
     this.list.hidden = true;
     this.matches = [];
     this.active = -1;
-    this.input.setAttribute('aria-expanded', 'false');
     this.input.removeAttribute('aria-activedescendant');
   }
 }

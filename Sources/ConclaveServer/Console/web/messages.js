@@ -153,15 +153,21 @@ export class MessageList {
     if (message.deleted) {
       body = h('div', { class: 'body deleted-text' }, 'This message was deleted.');
     } else {
-      body = h('div', { class: 'body', dir: 'auto' }, renderMessageText(message.text, { members: this.context.members, selfId: me }));
-      if ((message.text || '').length > LONG_TEXT) {
-        body.classList.add('clamped');
+      const text = message.text || '';
+      const long = text.length > LONG_TEXT;
+      // A very long message shows its start until asked: laying out 40,000 characters for every
+      // list update would stall the page, and a wall of text must not push the room out of view.
+      const renderBody = (full) => renderMessageText(full || !long ? text : `${text.slice(0, LONG_TEXT)}…`, { members: this.context.members, selfId: me });
+      body = h('div', { class: 'body', dir: 'auto' }, renderBody(false));
+      if (long) {
+        const inner = body;
         const toggle = button('Show more', () => {
-          const clamped = body.classList.toggle('clamped');
-          toggle.textContent = clamped ? 'Show more' : 'Show less';
-          toggle.setAttribute('aria-expanded', String(!clamped));
+          const expand = toggle.getAttribute('aria-expanded') !== 'true';
+          inner.replaceChildren(...renderBody(expand));
+          toggle.textContent = expand ? 'Show less' : 'Show more';
+          toggle.setAttribute('aria-expanded', String(expand));
         }, { class: 'link-button', 'aria-expanded': 'false' });
-        body = h('div', {}, body, toggle);
+        body = h('div', {}, inner, toggle);
       }
     }
     const actions = h('div', { class: 'actions' });

@@ -14,7 +14,6 @@ export class Realtime {
     this.socket = null;
     this.attempt = 0;
     this.stopped = true;
-    this.pending = new Map();
   }
 
   start() {
@@ -86,15 +85,6 @@ export class Realtime {
         this.cursor = frame.cursor;
         this.onEvent?.(frame);
         break;
-      case 'ack':
-      case 'error': {
-        const waiter = this.pending.get(frame.client_msg_id);
-        if (waiter) {
-          this.pending.delete(frame.client_msg_id);
-          waiter(frame);
-        }
-        break;
-      }
       default:
         break;
     }
@@ -104,8 +94,6 @@ export class Realtime {
     if (socket !== this.socket) return;
     clearInterval(this.pingTimer);
     this.socket = null;
-    for (const waiter of this.pending.values()) waiter({ type: 'error', status: 0, title: 'Connection lost' });
-    this.pending.clear();
     if (this.stopped) return;
     if (code === 4401) {
       // The access token expired or the session changed: a refresh decides which.
