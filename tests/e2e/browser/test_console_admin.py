@@ -18,6 +18,7 @@ from selenium.webdriver.support.ui import Select
 from conftest import create_owner, strong_password
 
 from .accessibility import assert_accessible
+from .screenshots import save_screenshots
 from .console_pages import (confirm, dialog_button, dialog_text, element_with_text, grant_clipboard, open_dialog, open_section, open_tab, page_holds,
                             read_clipboard, read_secret, sign_in)
 
@@ -88,6 +89,7 @@ def test_agent_key_shown_once_works_pause_resume_and_revoke(server, browser):
                        "the key did not show as revoked")
     assert me_with(server, key).status_code == 401, "a revoked key still works"
     assert_accessible(browser, "the agents tab with a key list")
+    save_screenshots(browser, "admin-agents")
 
 
 def test_invite_link_copied_joins_and_revoked_invite_stops(server, browser):
@@ -202,3 +204,4 @@ def test_channel_created_renamed_deleted_and_audit_log(server, browser):
     browser.wait_until(lambda d: all("channel.deleted" in r.text for r in d.find_elements(By.CSS_SELECTOR, ".audit-table tbody tr")),
                        "the action filter was not applied")
     assert_accessible(browser, "the audit log tab")
+    save_screenshots(browser, "admin-audit")

@@ -20,6 +20,7 @@ from conftest import create_owner, strong_password
 from helpers_identity import age_sign_in
 
 from .accessibility import assert_accessible
+from .screenshots import save_screenshots
 from .console_pages import (confirm, element_with_text, open_dialog, open_section, page_holds, read_secret,
                             settled_labelled, sign_in)
 from .passkeys import add_passkey_authenticator, stored_passkeys
@@ -96,6 +97,7 @@ def test_passkey_added_in_settings_then_signs_in(server, browser):
     assert "this session" in row.text, row.text
     assert len(stored_passkeys(browser)) == 1
     assert_accessible(browser, "the settings page with a passkey")
+    save_screenshots(browser, "settings")
 
     sign_out(browser)
     browser.driver.find_element(By.ID, "passkey-sign-in").click()
