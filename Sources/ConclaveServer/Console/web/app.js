@@ -140,6 +140,10 @@ function renderShell() {
 }
 
 async function signOut() {
+  // The stream stops first: the server closes it at logout, and that close must not count as
+  // the session having been ended elsewhere.
+  session.realtime?.stop();
+  session.realtime = null;
   try {
     await logout();
   } catch {
