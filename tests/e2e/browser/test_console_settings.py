@@ -75,9 +75,9 @@ def test_totp_enrolled_in_browser_then_sign_in_with_password_and_code(server, br
     assert not any(page_holds(browser, code) for code in codes), "a backup code stayed in the page"
     assert not page_holds(browser, secret), "the TOTP secret stayed in the page after enrolment"
 
-    # Enrolling again is explained (TOTP is on), not an error page.
-    browser.driver.find_element(By.ID, "totp-enroll").click()
-    browser.wait_until(lambda d: "already on" in d.find_element(By.ID, "totp-box").text, "no 'already on' message")
+    # The page knows TOTP is on (GET /me totp_enabled): it offers turning it off, not setting it up.
+    browser.wait_until(lambda d: "is on" in d.find_element(By.ID, "totp-state").text, "the page does not say TOTP is on")
+    assert not browser.driver.find_elements(By.ID, "totp-enroll") and browser.driver.find_elements(By.ID, "totp-disable")
 
     sign_out(browser)
     settled_labelled(browser, "Email").send_keys(person["email"])

@@ -1,7 +1,7 @@
 // Two-step verification (TOTP): enrol (secret and otpauth URI shown as text; no QR library is
 // embedded), confirm with a first code (the ten backup codes are shown once), turn off with a code.
-// The API does not say whether TOTP is on, so both paths are offered and the server's answer
-// (409 already on, 404 not on) is explained.
+// GET /me says whether TOTP is on, so only the path that applies is offered; a change made
+// elsewhere meanwhile still gets the server's answer (409 already on, 404 not on) explained.
 import { api } from './api.js';
 import { button, field, h, replace, toast } from './dom.js';
 import { describeError, errorBox, secretDialog } from './dialogs.js';
@@ -75,13 +75,23 @@ function disableForm(box, errors) {
   field('Code or backup code', code), h('button', { type: 'submit', class: 'danger', id: 'totp-disable' }, 'Turn off'));
 }
 
-function renderTotp(box) {
+async function renderTotp(box) {
   const errors = errorBox();
+  let enabled = null;
+  try {
+    enabled = (await api('GET', '/api/v1/me')).totp_enabled ?? null;
+  } catch {
+    // Unknown: both paths are offered below and the server explains which one applies.
+  }
   replace(box,
-    h('p', { class: 'hint' }, 'A code from an authenticator app is asked for after your password at sign-in.'),
-    h('div', { class: 'row' }, enrolment(box, errors)),
-    h('h3', {}, 'Turn off'),
-    disableForm(box, errors),
+    h('p', { class: 'hint', id: 'totp-state' }, enabled === true
+      ? 'Two-step verification is on: a code from your authenticator app is asked for after your password at sign-in.'
+      : enabled === false
+        ? 'Two-step verification is off. Turn it on to be asked for a code from an authenticator app after your password.'
+        : 'A code from an authenticator app is asked for after your password at sign-in.'),
+    enabled === true ? null : h('div', { class: 'row' }, enrolment(box, errors)),
+    enabled === false ? null : h('h3', {}, 'Turn off'),
+    enabled === false ? null : disableForm(box, errors),
     errors);
 }
 
