@@ -72,6 +72,7 @@ public func buildRouters(
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
 
     let webSocketRouter = Router(context: AppRequestContext.self)
+    webSocketRouter.add(middleware: DeclinedUpgradeMiddleware())
     webSocketRouter.add(middleware: envelope)
     webSocketRouter.add(middleware: CanonicalPathMiddleware())
     realtime.registerWebSocket(on: webSocketRouter)

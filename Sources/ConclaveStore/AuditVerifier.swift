@@ -11,6 +11,13 @@ public struct AuditVerifier: Sendable {
         /// entry before it was removed or changed.
         case brokenLink(chain: String, seq: Int64, id: String, expectedSeq: Int64)
 
+        /// The seq of the first entry that does not follow.
+        public var seq: Int64 {
+            switch self {
+            case .alteredEntry(_, let seq, _), .brokenLink(_, let seq, _, _): seq
+            }
+        }
+
         public var description: String {
             switch self {
             case .alteredEntry(let chain, let seq, let id):

@@ -35,18 +35,6 @@ public struct ChannelRepository: Sendable {
             .firstRecord(ChannelRecord.self)
     }
 
-    /// Channels a principal may see: public channels of the workspace plus those it belongs to.
-    public func visible(to principalID: String, workspaceID: String, after cursor: String?, limit: Int, on db: DatabaseSession) async throws -> [ChannelRecord] {
-        try await db.raw(
-            """
-            SELECT c.* FROM channels c
-            WHERE c.workspace_id = \(bind: workspaceID) AND c.id > \(bind: cursor ?? "")
-              AND (c.private = 0 OR EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.principal_id = \(bind: principalID)))
-            ORDER BY c.id LIMIT \(bind: limit)
-            """
-        ).allRecords(ChannelRecord.self)
-    }
-
     public func update(id: String, name: String?, topic: String, now: Int64, on db: DatabaseSession) async throws {
         try await db.raw(
             "UPDATE channels SET name = \(bind: name), topic = \(bind: topic), updated_at = \(bind: now) WHERE id = \(bind: id)"
@@ -133,6 +121,20 @@ public struct ChannelRepository: Sendable {
     public func members(channelID: String, on db: DatabaseSession) async throws -> [String] {
         try await db.raw("SELECT principal_id FROM channel_members WHERE channel_id = \(bind: channelID) ORDER BY principal_id LIMIT 10000")
             .all(decodingColumn: "principal_id", as: String.self)
+    }
+
+    /// The members of each of `channelIDs` (DMs: at most 16 each), in one statement.
+    public func members(channelIDs: [String], on db: DatabaseSession) async throws -> [String: [String]] {
+        guard !channelIDs.isEmpty else { return [:] }
+        let rows = try await db.raw(
+            "SELECT channel_id, principal_id FROM channel_members WHERE channel_id IN (\(binds: channelIDs)) ORDER BY channel_id, principal_id"
+        ).all()
+        var members: [String: [String]] = [:]
+        for row in rows {
+            let channelID = try row.decode(column: "channel_id", as: String.self)
+            members[channelID, default: []].append(try row.decode(column: "principal_id", as: String.self))
+        }
+        return members
     }
 
     /// Records where in the workspace's event log a membership began (the seq of the event that

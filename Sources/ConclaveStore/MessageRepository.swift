@@ -91,16 +91,6 @@ public struct MessageRepository: Sendable {
         return true
     }
 
-    /// Messages after `seq` not sent by the principal: the unread count.
-    public func unreadCount(channelID: String, afterSeq: Int64, excluding principalID: String, on db: DatabaseSession) async throws -> Int64 {
-        try await db.raw(
-            """
-            SELECT COUNT(*) AS unread FROM messages
-            WHERE channel_id = \(bind: channelID) AND seq > \(bind: afterSeq) AND sender_id <> \(bind: principalID) AND deleted_at IS NULL
-            """
-        ).first(decodingColumn: "unread", as: Int64.self) ?? 0
-    }
-
     struct ErasedMessage: Decodable {
         var threadID: String?
     }

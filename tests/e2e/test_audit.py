@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import BACKEND, Server, create_owner, strong_password
+from conftest import BACKEND, Server, assert_problem, create_owner, strong_password
+from helpers_agents import create_agent_ok, create_key_ok
+from helpers_identity import bearer, create_invite_ok, create_workspace, signup_via_invite
 
 
 def make_some_history(srv: Server) -> dict:
@@ -172,3 +174,42 @@ def test_audit_log_never_contains_secrets(make_server):
     assert dump, "empty audit log"
     for what in ("password", "access_token", "refresh_token"):
         assert owner[what] not in dump, f"the {what} is in the audit log"
+
+
+def test_audit_verify_over_http_finds_the_changed_entry(make_server):
+    """GET /api/v1/workspaces/{ws}/audit/verify walks the workspace's chain as `conclave audit
+    verify` does: valid with the entry count on an untouched chain; after one row of it is changed
+    in the database, invalid naming that row's seq. Admins and owners only (a member → 403, an
+    agent's key as for GET audit), and another workspace's chain is 404."""
+    srv = make_server()
+    owner = make_some_history(srv)
+    ws = owner["workspace_id"]
+    verify_path = f"/api/v1/workspaces/{ws}/audit/verify"
+    with srv.client() as c:
+        member = signup_via_invite(c, create_invite_ok(c, owner["headers"], ws, "member")["token"], "member")
+        elsewhere = create_workspace(c, owner["headers"], "Elsewhere")["id"]
+        agent = create_agent_ok(c, owner["headers"], ws, "Auditor Bot")
+        key = bearer(create_key_ok(c, owner["headers"], ws, agent["id"], ["channels:read"])["key"])
+
+        r = c.get(verify_path, headers=owner["headers"])
+        assert r.status_code == 200, r.text
+        entries = len(chains(audit_rows(srv))[ws])
+        assert r.json() == {"valid": True, "entries": entries, "first_invalid_seq": None}, (r.json(), entries)
+
+        assert_problem(c.get(verify_path, headers=member["headers"]), 403)
+        assert_problem(c.get(f"/api/v1/workspaces/{elsewhere}/audit/verify", headers=member["headers"]), 404)
+        listed = c.get(f"/api/v1/workspaces/{ws}/audit", headers=key)
+        assert c.get(verify_path, headers=key).status_code == listed.status_code != 200, listed.text
+    assert srv.stop() == 0  # SQLite: no writer while we tamper with the file
+
+    target = middle_row(chains(audit_rows(srv))[ws])
+    drop_triggers(srv)
+    srv.sql(f"UPDATE audit_log SET details = '{{\"tampered\": true}}' WHERE id = '{target['id']}'")
+    srv.start()
+    with srv.client() as c:
+        r = c.get(verify_path, headers=owner["headers"])
+        assert r.status_code == 200, r.text
+        assert r.json() == {"valid": False, "entries": target["seq"], "first_invalid_seq": target["seq"]}, (r.json(), target)
+        # The other workspace's chain is untouched.
+        r = c.get(f"/api/v1/workspaces/{elsewhere}/audit/verify", headers=owner["headers"])
+        assert r.status_code == 200 and r.json()["valid"] is True, r.text

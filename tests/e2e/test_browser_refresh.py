@@ -115,4 +115,6 @@ def test_logout_clears_the_cookie_and_invite_sign_up_sets_it(server):
         assert r.status_code == 204, r.text
         cleared = set_cookie(r)["conclave_refresh"]
         assert cleared.value == "" and cleared["max-age"] == "0" and cleared["path"] == "/api/v1/auth", r.headers["set-cookie"]
+        # ASVS V14.3.1: the browser drops what it cached or stored while signed in.
+        assert r.headers.get("clear-site-data") == '"cache", "storage"', r.headers
         assert_problem(browser_refresh(c, origin, token), 401)

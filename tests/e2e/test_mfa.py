@@ -424,10 +424,12 @@ def test_disable_totp(server, new_person, client):
     body = assert_problem(r, 403)
     assert "code" in field_errors(body), body
     begin_login(c, person)  # still on
+    assert c.get(f"{API}/me", headers=person["headers"]).json()["totp_enabled"] is True
 
     r = c.request("DELETE", f"{API}/auth/totp", json={"code": auth.fresh()}, headers=person["headers"])
     assert r.status_code == 204, f"DELETE /auth/totp with a fresh valid code: {r.status_code} {r.text}"
     assert_totp_off(c, person, "after DELETE /auth/totp")
+    assert c.get(f"{API}/me", headers=person["headers"]).json()["totp_enabled"] is False
 
     # Enrolling again is possible and yields a new secret.
     again = enroll(c, person["headers"])

@@ -18,6 +18,20 @@ enum ChannelJSON {
         ]
     }
 
+    /// The channel with the caller's read state (`GET /channels/{ch}` and each item of the list).
+    /// A DM also names its members (`member_ids`).
+    static func detail(_ view: ChannelService.View) -> JSONValue {
+        let state = view.state
+        var fields: [String: JSONValue] = [
+            "is_member": .bool(state.isMember),
+            "last_read_seq": state.lastReadSeq.map(JSONValue.int) ?? .null,
+            "unread_count": .int(state.unreadCount),
+            "mention_count": .int(state.mentionCount),
+        ]
+        if let members = view.memberIDs { fields["member_ids"] = .array(members.map(JSONValue.string)) }
+        return with(view.channel, fields)
+    }
+
     /// A channel.created event's data: the channel and who belongs to it from the start, so
     /// streams admit the event (and what follows) for its first members.
     static func channelCreated(_ channel: ChannelRecord, members: [String]) -> JSONValue {

@@ -33,18 +33,14 @@ struct ChannelRoutes {
         let principal = try context.principal(with: .channelsRead)
         let workspaceID = try context.pathID("ws", kind: .workspace)
         let (channels, next) = try await service.list(principal, workspaceID: workspaceID) { try Page(request) }
-        return JSONResponse.make(Page.response(channels.map(ChannelJSON.channel), next: next))
+        return JSONResponse.make(Page.response(channels.map { ChannelJSON.detail($0) }, next: next))
     }
 
     func show(_ context: AuthenticatedRequestContext) async throws -> Response {
         let principal = try context.principal(with: .channelsRead)
         let channelID = try context.pathID("ch", kind: .channel)
         let view = try await service.show(principal, channelID: channelID)
-        return JSONResponse.make(ChannelJSON.with(view.channel, [
-            "is_member": .bool(view.isMember),
-            "last_read_seq": view.lastReadSeq.map(JSONValue.int) ?? .null,
-            "unread_count": .int(view.unreadCount),
-        ]))
+        return JSONResponse.make(ChannelJSON.detail(view))
     }
 
     func update(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {

@@ -2,8 +2,8 @@ import ConclaveCore
 import ConclaveStore
 import Foundation
 
-/// Channels: create, list the visible ones, read one (with the caller's read marker and unread
-/// count), rename / change topic, delete; and read markers. Each method checks access before it
+/// Channels: create, list the visible ones and read one (each with the caller's read state),
+/// rename / change topic, delete; and read markers. Each method checks access before it
 /// reads the request body (a caller without access gets 404/403, never a body error), checks it
 /// again inside the write transaction, and commits the change, its event and any audit entry
 /// together.
@@ -30,12 +30,12 @@ struct ChannelService {
         let seq: Int64
     }
 
-    /// A channel as one member sees it.
+    /// A channel as one principal sees it.
     struct View: Sendable {
         let channel: ChannelRecord
-        let isMember: Bool
-        let lastReadSeq: Int64?
-        let unreadCount: Int64
+        let state: ChannelReadState
+        /// A DM's members (a DM has no name: clients name it by who is in it); nil for channels.
+        var memberIDs: [String]? = nil
     }
 
     func create(_ principal: Principal, workspaceID: String, body: () async throws -> CreateRequest) async throws -> ChannelRecord {
@@ -72,28 +72,36 @@ struct ChannelService {
         return channel
     }
 
-    /// One page of the channels `principal` can see in the workspace, and where the next begins.
+    /// One page of the channels `principal` can see in the workspace, each with the caller's read
+    /// state (one statement for the page), and where the next begins.
     func list(_ principal: Principal, workspaceID: String, page readPage: () throws -> Page) async throws
-        -> (channels: [ChannelRecord], next: JSONValue)
+        -> (channels: [View], next: JSONValue)
     {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .channelsRead)
         let page = try readPage()
         let rows = try await dependencies.database.read { db in
-            try await ChannelRepository().visible(to: principal.id, workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db)
+            let views = try await ChannelReadStateRepository().visible(
+                to: principal.id, workspaceID: workspaceID, after: page.after, limit: page.limit + 1, on: db
+            ).map { View(channel: $0.channel, state: $0.state) }
+            let dms = try await ChannelRepository().members(channelIDs: views.filter { $0.channel.kind == .dm }.map(\.channel.id), on: db)
+            return views.map { view in
+                var view = view
+                view.memberIDs = dms[view.channel.id]
+                return view
+            }
         }
-        let (channels, next) = page.finish(rows) { $0.id }
+        let (channels, next) = page.finish(rows) { $0.channel.id }
         return (channels, next)
     }
 
     func show(_ principal: Principal, channelID: String) async throws -> View {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
-        let (lastRead, unread) = try await dependencies.database.read { db -> (Int64?, Int64) in
-            guard let marker = try await ChannelRepository().readMarker(channelID: channelID, principalID: principal.id, on: db) else {
-                return (nil, 0)
-            }
-            return (marker, try await MessageRepository().unreadCount(channelID: channelID, afterSeq: marker, excluding: principal.id, on: db))
+        let (state, members) = try await dependencies.database.read { db in
+            let state = try await ChannelReadStateRepository().state(channelID: channelID, principalID: principal.id, on: db)
+            let members = grant.channel.kind == .dm ? try await ChannelRepository().members(channelID: channelID, on: db) : nil
+            return (state, members)
         }
-        return View(channel: grant.channel, isMember: grant.isMember, lastReadSeq: lastRead, unreadCount: unread)
+        return View(channel: grant.channel, state: state ?? .notMember, memberIDs: members)
     }
 
     /// Renames a channel and/or changes its topic.

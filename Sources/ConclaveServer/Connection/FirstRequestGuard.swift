@@ -46,13 +46,16 @@ struct FirstRequestGuard<Base: ServerChildChannel>: ServerChildChannel {
 /// malformed later request (no body, no headers: recognisable because every response of ours
 /// carries a Content-Type) into the same problem document, in its place in the response order;
 /// and the first response that passes (an HTTP answer, or a WebSocket upgrade's 101) ends the
-/// first-request watch.
+/// first-request watch. The WebSocket layer answers an upgrade the router declined with the
+/// same bare 400: then the router's own answer (`DeclinedUpgradeMiddleware`) goes out instead.
 final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     private var context: ChannelHandlerContext?
     weak var watcher: FirstRequestWatcher?
     let tlsEnabled: Bool
+    /// The WebSocket router's answer to the upgrade it declined on this connection, if any.
+    var declinedUpgrade: ByteBuffer?
     private static let bareBadRequest = Array("HTTP/1.1 400 ".utf8)
 
     init(tlsEnabled: Bool) {
@@ -65,7 +68,9 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let buffer = unwrapOutboundIn(data)
         if Self.isBareBadRequest(buffer) {
-            context.write(wrapOutboundOut(badRequest(allocator: context.channel.allocator)), promise: promise)
+            let answer = declinedUpgrade ?? badRequest()
+            declinedUpgrade = nil
+            context.write(wrapOutboundOut(answer), promise: promise)
         } else {
             context.write(data, promise: promise)
         }
@@ -80,22 +85,20 @@ final class RawResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
         return !text.lowercased().contains("content-type:")
     }
 
-    func badRequest(allocator: ByteBufferAllocator) -> ByteBuffer {
+    func badRequest() -> ByteBuffer {
         let body = #"{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is not valid HTTP/1.1."}"#
-        var head = "HTTP/1.1 400 Bad Request\r\n"
-            + "Content-Type: application/problem+json\r\n"
-            + "Content-Length: \(body.utf8.count)\r\n"
-            + "Connection: close\r\n"
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
         for (name, value) in SecurityHeaders.fields(tlsEnabled: tlsEnabled) {
-            head += "\(name.rawName): \(value)\r\n"
+            headers[name] = value
         }
-        head += "X-Request-Id: \(Identifier.generate(.request))\r\n" + "Cache-Control: no-store\r\n\r\n"
-        return allocator.buffer(string: head + body)
+        headers[.xRequestID] = Identifier.generate(.request)
+        headers[.cacheControl] = "no-store"
+        return RawResponse.bytes(status: .badRequest, headers: headers, body: ByteBuffer(string: body))
     }
 
     func badRequestAndClose() {
         guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(badRequest(allocator: context.channel.allocator))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(badRequest())).whenComplete { _ in
             context.close(promise: nil)
         }
     }

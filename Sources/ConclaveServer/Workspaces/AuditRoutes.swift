@@ -2,13 +2,15 @@ import ConclaveCore
 import ConclaveStore
 import Hummingbird
 
-/// `GET /api/v1/workspaces/{ws}/audit` (`AuditService`): the workspace's chain, oldest first.
+/// `GET /api/v1/workspaces/{ws}/audit` (`AuditService`): the workspace's chain, oldest first;
+/// `GET …/audit/verify`: whether every entry of it still follows from its predecessor.
 struct AuditRoutes {
     let dependencies: ServerDependencies
 
     func register(on router: Router<AppRequestContext>) {
         let router = router.group(context: AuthenticatedRequestContext.self)
         router.get("/api/v1/workspaces/{ws}/audit") { request, context in try await list(request, context) }
+        router.get("/api/v1/workspaces/{ws}/audit/verify") { _, context in try await verify(context) }
     }
 
     func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
@@ -17,6 +19,16 @@ struct AuditRoutes {
             context.principal, workspaceID: workspaceID, query: try Self.query(request)
         )
         return JSONResponse.make(Page.response(items.map(\.json), next: next))
+    }
+
+    func verify(_ context: AuthenticatedRequestContext) async throws -> Response {
+        let workspaceID = try context.pathID("ws", kind: .workspace)
+        let report = try await AuditService(dependencies: dependencies).verify(context.principal, workspaceID: workspaceID)
+        return JSONResponse.make([
+            "valid": .bool(report.finding == nil),
+            "entries": .int(Int64(report.entriesChecked)),
+            "first_invalid_seq": report.finding.map { .int($0.seq) } ?? .null,
+        ])
     }
 
     /// The page, its cursor (a chain seq) and the `action` / `actor` filters.

@@ -1,7 +1,7 @@
 import ConclaveCore
 import ConclaveStore
 
-/// Reading a workspace's audit chain, oldest first, for admins and owners.
+/// Reading a workspace's audit chain, oldest first, and verifying it, for admins and owners.
 struct AuditService {
     let dependencies: ServerDependencies
 
@@ -25,5 +25,12 @@ struct AuditService {
             )
         }
         return query.page.finish(rows) { String($0.seq) }
+    }
+
+    /// Recomputes the workspace's chain with the verifier `conclave audit verify` uses, which
+    /// reads it a page at a time. The same access as reading the chain.
+    func verify(_ principal: Principal, workspaceID: String) async throws -> AuditVerifier.Report {
+        _ = try await dependencies.requireRole(principal, in: workspaceID, for: .auditRead)
+        return try await AuditVerifier(database: dependencies.database).verify(chain: workspaceID)
     }
 }

@@ -91,6 +91,8 @@ def test_channels_membership_and_read_markers(client, server, ws):
     with Conclave(key, base_url=server.base_url) as bot:
         detail = bot.channels.get(channel.id)
         assert isinstance(detail, ChannelDetail) and detail.is_member and detail.unread_count == 3
+        listed = next(c for c in bot.channels.list(ws) if c.id == channel.id)
+        assert isinstance(listed, ChannelDetail) and (listed.unread_count, listed.mention_count) == (3, 0), listed
         assert bot.channels.mark_read(channel.id, 2).last_read_seq == 2
         assert bot.channels.get(channel.id).unread_count == 1
         bot.channels.leave(channel.id)

@@ -43,6 +43,13 @@ async function signedIn() {
       onResync: () => session.chat?.resync(),
     });
     session.realtime.start();
+    // Load the views once the stream is live, so nothing posted in between is missed; if the
+    // socket is slow to come up, show the views now and refetch them when it is.
+    const late = await Promise.race([
+      session.realtime.firstReady.then(() => false),
+      new Promise((resolve) => { setTimeout(() => resolve(true), 3000); }),
+    ]);
+    if (late) session.realtime.firstReady.then(() => session.chat?.resync());
   }
   await show(session.view);
 }
@@ -140,6 +147,10 @@ function renderShell() {
 }
 
 async function signOut() {
+  // The stream stops first: the server closes it at logout, and that close must not count as
+  // the session having been ended elsewhere.
+  session.realtime?.stop();
+  session.realtime = null;
   try {
     await logout();
   } catch {

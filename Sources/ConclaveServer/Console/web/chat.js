@@ -5,6 +5,7 @@ import { button, field, h, replace, toast } from './dom.js';
 import { cleanName } from './text.js';
 import { Composer } from './composer.js';
 import { MessageList } from './messages.js';
+import { formDialog } from './dialogs.js';
 
 export class ChatView {
   constructor(main, context) {
@@ -77,7 +78,8 @@ export class ChatView {
         dataset: { channelId: channel.id }, on: { click: () => this.select(channel.id) },
       }, h('span', { class: 'channel-name' }, name, channel.private && channel.kind !== 'dm' ? ' 🔒' : ''),
       mentions ? h('span', { class: 'badge mention-badge', 'aria-hidden': 'true' }, `@${mentions}`) : null,
-      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, String(unread)) : null));
+      // The server counts up to 1,000 unread messages; past that it is "a lot", not a number.
+      unread ? h('span', { class: 'badge unread-badge', 'aria-hidden': 'true' }, unread >= 1000 ? '999+' : String(unread)) : null));
     };
     const joined = all.filter((c) => c.is_member && c.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
     const dms = all.filter((c) => c.kind === 'dm');
@@ -257,49 +259,28 @@ export class ChatView {
   createChannel() {
     const name = h('input', { name: 'name', required: true, maxlength: 80, autocomplete: 'off' });
     const priv = h('input', { type: 'checkbox', name: 'private' });
-    const dialog = this.dialog('New channel', [field('Name', name), h('label', { class: 'check' }, priv, ' Private (invite only)')], async () => {
-      const channel = await api('POST', `/api/v1/workspaces/${this.workspaceId}/channels`, { name: name.value.trim(), private: priv.checked });
-      await this.loadChannels();
-      await this.select(channel.id);
-    }, 'Create');
-    name.focus();
-    return dialog;
+    // The channel opens after the dialog has closed, so focus lands in its composer.
+    formDialog('New channel', [field('Name', name), h('label', { class: 'check' }, priv, ' Private (invite only)')],
+      () => api('POST', `/api/v1/workspaces/${this.workspaceId}/channels`, { name: name.value.trim(), private: priv.checked }),
+      { submitLabel: 'Create', then: (channel) => this.openCreated(channel) });
   }
 
   createDM() {
     const options = [...this.context.members.values()].filter((m) => m.id !== this.context.me.id);
     const select = h('select', { multiple: true, size: Math.min(8, Math.max(3, options.length)) },
       options.map((m) => h('option', { value: m.id }, `${cleanName(m.name)} (@${m.handle})${m.kind === 'agent' ? ' — agent' : ''}`)));
-    this.dialog('New direct message', [field('People and agents', select, 'Choose one or more (Ctrl or Shift to select several).')], async () => {
-      const ids = [...select.selectedOptions].map((o) => o.value);
-      const channel = await api('POST', `/api/v1/workspaces/${this.workspaceId}/dms`, { member_ids: ids });
+    formDialog('New direct message', [field('People and agents', select, 'Choose one or more (Ctrl or Shift to select several).')],
+      () => api('POST', `/api/v1/workspaces/${this.workspaceId}/dms`, { member_ids: [...select.selectedOptions].map((o) => o.value) }),
+      { submitLabel: 'Open', then: (channel) => this.openCreated(channel) });
+  }
+
+  async openCreated(channel) {
+    try {
       await this.loadChannels();
       if (!this.channels.has(channel.id)) this.channels.set(channel.id, { ...channel, is_member: true });
       await this.select(channel.id);
-    }, 'Open');
-    select.focus();
-  }
-
-  // A modal <dialog>: the browser traps focus and Escape closes it.
-  dialog(title, fields, onSubmit, submitLabel) {
-    const errors = h('p', { class: 'form-error', role: 'alert' });
-    const dialog = h('dialog', { class: 'modal', 'aria-label': title });
-    const form = h('form', { class: 'stack', on: { submit: async (event) => {
-      event.preventDefault();
-      try {
-        await onSubmit();
-        dialog.close();
-        dialog.remove();
-      } catch (error) {
-        errors.textContent = error.describe?.() || error.message;
-      }
-    } } }, h('h2', {}, title), fields, errors,
-    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, submitLabel),
-      button('Cancel', () => { dialog.close(); dialog.remove(); }, { class: 'secondary' })));
-    dialog.append(form);
-    dialog.addEventListener('close', () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
-    return dialog;
+    } catch (error) {
+      toast(error.describe?.() || error.message, 'error');
+    }
   }
 }

@@ -39,12 +39,17 @@ export class MessageList {
   }
 
   async loadLatest() {
-    const page = await api('GET', this.query({}));
-    this.take(page);
-    this.scrollToEnd();
-    // A page made mostly of thread replies may leave the top level short: fill the view.
-    while (!this.exhausted && !this.threadId && this.element.scrollHeight <= this.element.clientHeight + 40) {
-      if (!(await this.loadEarlier())) break;
+    this.element.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api('GET', this.query({}));
+      this.take(page);
+      this.scrollToEnd();
+      // A page made mostly of thread replies may leave the top level short: fill the view.
+      while (!this.exhausted && !this.threadId && this.element.scrollHeight <= this.element.clientHeight + 40) {
+        if (!(await this.loadEarlier())) break;
+      }
+    } finally {
+      this.element.setAttribute('aria-busy', 'false');
     }
   }
 
@@ -100,7 +105,8 @@ export class MessageList {
     const known = this.messages.get(message.id);
     if (known && (known.edited_at || '') > (message.edited_at || '') && !message.deleted) return;
     if (known?.deleted && !message.deleted) return;
-    const stick = this.nearEnd();
+    // Reading the scroll position forces a layout: only live messages need it, not a page load.
+    const stick = !quiet && this.nearEnd();
     this.messages.set(message.id, message);
     const node = this.render(message);
     const old = this.nodes.get(message.id);
@@ -117,7 +123,7 @@ export class MessageList {
       this.list.insertBefore(node, next);
     }
     this.nodes.set(message.id, node);
-    if (!quiet && stick) this.scrollToEnd();
+    if (stick) this.scrollToEnd();
     this.onChange?.();
   }
 

@@ -14,6 +14,11 @@ export class Realtime {
     this.socket = null;
     this.attempt = 0;
     this.stopped = true;
+    // Settles at the first `ready`: from then on every event reaches this client, so what the
+    // views load by REST afterwards cannot miss one.
+    this.firstReady = new Promise((resolve) => {
+      this.resolveFirstReady = resolve;
+    });
   }
 
   start() {
@@ -72,6 +77,8 @@ export class Realtime {
       case 'ready':
         this.attempt = 0;
         if (!this.cursor) this.cursor = frame.cursor;
+        this.resolveFirstReady?.();
+        this.resolveFirstReady = null;
         this.status('live');
         clearInterval(this.pingTimer);
         this.pingTimer = setInterval(() => this.sendFrame({ type: 'ping' }), PING_INTERVAL_MS);

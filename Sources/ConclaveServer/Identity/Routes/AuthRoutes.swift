@@ -50,8 +50,9 @@ struct AuthRoutes {
 
     func logout(_ context: SessionRequestContext) async throws -> Response {
         try await service.logout(SessionCaller(context))
-        // Whoever logs out, a browser's refresh cookie goes with the session.
-        return Response(status: .noContent, headers: [.setCookie: cookie.removal])
+        // Whoever logs out, a browser's refresh cookie goes with the session, and the browser is
+        // asked to drop whatever it cached or stored for this origin while signed in.
+        return Response(status: .noContent, headers: [.setCookie: cookie.removal, .clearSiteData: #""cache", "storage""#])
     }
 
     func changePassword(_ request: Request, _ context: SessionRequestContext) async throws -> Response {
@@ -59,4 +60,8 @@ struct AuthRoutes {
         let revoked = try await service.changePassword(body, caller: SessionCaller(context))
         return JSONResponse.make(["sessions_revoked": .int(Int64(revoked))])
     }
+}
+
+extension HTTPField.Name {
+    static let clearSiteData = HTTPField.Name("Clear-Site-Data")!
 }

@@ -21,6 +21,7 @@ struct MeRoutes {
             "workspaces": .array(profile.memberships.map { ["id": .string($0.workspace.id), "role": .string($0.role.rawValue)] }),
         ]
         if let email = profile.email { body["email"] = .string(email) }
+        if let totp = profile.totpEnabled { body["totp_enabled"] = .bool(totp) }
         if let scopes = principal.scopes { body["scopes"] = .array(scopes.map(\.rawValue).sorted().map(JSONValue.string)) }
         return JSONResponse.make(.object(body))
     }

@@ -31,11 +31,13 @@ class Channel(Model):
 
 @dataclass(kw_only=True)
 class ChannelDetail(Channel):
-    """A channel with the caller's membership and read state (`channels.get`)."""
+    """A channel with the caller's membership and read state (`channels.get`, and each item of
+    `channels.list`). `mention_count`: the unread messages that mention the caller."""
 
     is_member: bool
     last_read_seq: int | None
     unread_count: int
+    mention_count: int
 
 
 @dataclass(kw_only=True)

@@ -14,8 +14,9 @@ class ChannelsResource(Resource):
         return self._request("POST", path("workspaces", workspace_id, "channels"),
                              json=body(name=name, private=private, topic=topic), cast=Channel)
 
-    def list(self, workspace_id: str, *, limit: int | None = None) -> Paginator[Channel]:
-        return self._paginate(path("workspaces", workspace_id, "channels"), Channel, limit=limit)
+    def list(self, workspace_id: str, *, limit: int | None = None) -> Paginator[ChannelDetail]:
+        """The channels the caller can see, each with its read state."""
+        return self._paginate(path("workspaces", workspace_id, "channels"), ChannelDetail, limit=limit)
 
     def get(self, channel_id: str) -> ChannelDetail:
         return self._request("GET", path("channels", channel_id), cast=ChannelDetail)
