@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 import httpx
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
 from conftest import Server
 from helpers_identity import create_invite_ok, login_ok, signup_via_invite
 from helpers_messaging import add_member_ok, create_channel_ok
 
+from .console_pages import sign_in
 from .session import BrowserSession
 
 API = "/api/v1"
@@ -113,9 +113,7 @@ def connection_state(browser: BrowserSession) -> str | None:
 
 def sign_in_to_chat(browser: BrowserSession, email: str, password: str) -> None:
     """Password sign-in (an account without a second factor), up to the live chat view."""
-    browser.open("/")
-    browser.wait_for_labelled("Email").send_keys(email)
-    browser.labelled("Password").send_keys(password, Keys.ENTER)
+    sign_in(browser, email, password)
     wait_live(browser)
 
 

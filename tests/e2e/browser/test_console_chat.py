@@ -255,27 +255,46 @@ def test_a_direct_message_appears_for_the_other_with_an_unread_badge(server, own
 
 # 8 -------------------------------------------------------------------------------------------
 
-def test_unread_and_mention_badges_clear_when_the_channel_is_read(server, owner, open_browser):
-    a, b, bea, channel = two_in_a_channel(server, owner, open_browser)
-    other = channel_with(server, owner, bea["user_id"])
-    open_channel(b, other["id"])
-    headers = owner_headers(server, owner)
+def test_unread_and_mention_badges_clear_when_the_channel_is_read(server, owner, browser):
+    bea = invited_person(server, owner, f"Bea {tag()}")
+    first, second = channel_with(server, owner, bea["user_id"]), channel_with(server, owner, bea["user_id"])
+    # The console opens the first channel of the list: B views that one (Y) and not the other (X).
     with server.client() as c:
-        post_ok(c, headers, channel["id"], "news without a mention")
-        post_ok(c, headers, channel["id"], f"news for @{bea['handle']}")
+        listed = c.get(f"{API}/workspaces/{owner['workspace_id']}/channels", headers=bea["headers"],
+                       params={"limit": 200}).json()["data"]
+    order = [ch["id"] for ch in listed if ch["id"] in (first["id"], second["id"])]
+    x = first if order[1] == first["id"] else second
+    headers = owner_headers(server, owner)
 
-    item = b.wait_until(lambda d: (i := sidebar(b).get(channel["id"])) and "2 unread" in i["label"] and i,
-                        "B's sidebar does not count 2 unread")
-    assert "1 mentions" in item["label"], item
-    assert {"2", "@1"} <= set(item["badges"]), item
+    def post_two(n: int) -> None:
+        with server.client() as c:
+            post_ok(c, headers, x["id"], f"news {n} without a mention")
+            post_ok(c, headers, x["id"], f"news {n} for @{bea['handle']}")
 
-    open_channel(b, channel["id"])
-    wait_for_messages(b, showing(f"news for @{bea['handle']}"), "the channel's new messages did not show")
-    b.wait_until(lambda d: "unread" not in sidebar(b)[channel["id"]]["label"], "opening the channel left it unread")
-    assert "mentions" not in sidebar(b)[channel["id"]]["label"]
+    def badges_say(unread: int, mentions: int, what: str) -> dict:
+        item = browser.wait_until(lambda _: (i := sidebar(browser).get(x["id"])) and f"{unread} unread" in i["label"] and i,
+                                  f"B's sidebar does not count {unread} unread {what}")
+        assert f"{mentions} mentions" in item["label"] and {str(unread), f"@{mentions}"} <= set(item["badges"]), item
+        assert not item["current"], item
+        return item
+
+    # Posted before B signs in: the counts come from the server's read state.
+    post_two(1)
+    sign_in_to_chat(browser, bea["email"], bea["password"])
+    badges_say(2, 1, "from the server when the page loads")
+    mark_page(browser)
+    # Posted while B looks at the other channel: counted live.
+    post_two(2)
+    badges_say(4, 2, "live")
+
+    open_channel(browser, x["id"])
+    wait_for_messages(browser, showing(f"news 2 for @{bea['handle']}"), "the channel's new messages did not show")
+    browser.wait_until(lambda _: "unread" not in sidebar(browser)[x["id"]]["label"], "opening the channel left it unread")
+    assert "mentions" not in sidebar(browser)[x["id"]]["label"]
 
     def read_on_server(_):
         with server.client() as c:
-            return c.get(f"{API}/channels/{channel['id']}", headers=bea["headers"]).json().get("unread_count") == 0
-    b.wait_until(read_on_server, "the read marker did not move on the server")
-    assert_not_reloaded(b)
+            state = c.get(f"{API}/channels/{x['id']}", headers=bea["headers"]).json()
+        return state.get("unread_count") == 0 and state.get("mention_count") == 0
+    browser.wait_until(read_on_server, "the read marker did not move on the server")
+    assert_not_reloaded(browser)
