@@ -29,6 +29,8 @@ def save_screenshots(browser: BrowserSession, name: str) -> list[Path]:
         return []
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     driver = browser.driver
+    # Notices of what the test just did would cover the screen being documented.
+    driver.execute_script("document.getElementById('toasts')?.replaceChildren()")
     saved = []
     try:
         for layout, (width, height) in (("desktop", DESKTOP), ("narrow", NARROW)):
