@@ -8,6 +8,7 @@ import { renderInvite, renderSignIn } from './auth.js';
 import { ChatView } from './chat.js';
 import { renderAdmin } from './admin.js';
 import { renderSettings } from './settings.js';
+import { describeError } from './dialogs.js';
 
 const root = document.getElementById('app');
 
@@ -122,7 +123,7 @@ function createWorkspaceForm() {
       session.workspace = session.workspaces.find((w) => w.id === workspace.id) || session.workspaces[0];
       await show('chat');
     } catch (error) {
-      toast(error.describe?.() || error.message, 'error');
+      toast(describeError(error), 'error');
     }
   } } },
   h('label', { for: 'new-workspace-name' }, 'New workspace name'), input, h('button', { type: 'submit' }, 'Create workspace'));

@@ -1,13 +1,10 @@
 // Sign-in (password, then TOTP or a backup code; or a passkey) and invite sign-up.
 import { acceptInvite, adoptTokens, login, passkeyLogin, refresh, secondFactor } from './api.js';
 import { button, field, h, replace } from './dom.js';
-
-function errorBox() {
-  return h('p', { class: 'form-error', role: 'alert', 'aria-live': 'assertive' });
-}
+import { describeError, errorBox } from './dialogs.js';
 
 function showError(box, error) {
-  box.textContent = error?.describe ? error.describe() : String(error?.message || error);
+  box.textContent = describeError(error);
 }
 
 function card(title, ...children) {

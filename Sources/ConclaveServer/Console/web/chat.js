@@ -5,7 +5,7 @@ import { button, field, h, replace, toast } from './dom.js';
 import { cleanName } from './text.js';
 import { Composer } from './composer.js';
 import { MessageList } from './messages.js';
-import { formDialog } from './dialogs.js';
+import { describeError, formDialog } from './dialogs.js';
 
 export class ChatView {
   constructor(main, context) {
@@ -113,7 +113,7 @@ export class ChatView {
             await this.loadChannels();
             await this.select(channel.id);
           } catch (error) {
-            toast(error.describe?.() || error.message, 'error');
+            toast(describeError(error), 'error');
           }
         }, { class: 'primary', id: 'join-channel' })));
       return;
@@ -148,7 +148,7 @@ export class ChatView {
       if (threadId) this.list?.replyAdded(message);
       return true;
     } catch (error) {
-      toast(`Not sent: ${error.describe?.() || error.message}`, 'error');
+      toast(`Not sent: ${describeError(error)}`, 'error');
       return false;
     }
   }
@@ -212,16 +212,18 @@ export class ChatView {
           this.apply(data);
           if (data.thread_id) this.list?.replyAdded(data);
         }
-        if (channel && data.sender?.id !== this.context.me.id && !(this.current?.id === data.channel_id && document.hasFocus())) {
-          channel.seen ??= new Set();
-          if (!channel.seen.has(data.id)) {
-            channel.seen.add(data.id);
-            channel.unread_count = (channel.unread_count || 0) + 1;
-            if (frame.mentioned) channel.mention_count = (channel.mention_count || 0) + 1;
-            this.renderSidebar();
-          }
+        if (!channel) {
+          this.loadChannels().catch(() => {});
+          break;
         }
-        if (!channel) this.loadChannels().catch(() => {});
+        // Seq only grows within a channel: an event at or below the newest one seen is a replay.
+        if (data.seq <= (channel.last_seq || 0)) break;
+        channel.last_seq = data.seq;
+        if (data.sender?.id !== this.context.me.id && !(this.current?.id === data.channel_id && document.hasFocus())) {
+          channel.unread_count = (channel.unread_count || 0) + 1;
+          if (frame.mentioned) channel.mention_count = (channel.mention_count || 0) + 1;
+          this.renderSidebar();
+        }
         break;
       }
       case 'message.updated':
@@ -280,7 +282,7 @@ export class ChatView {
       if (!this.channels.has(channel.id)) this.channels.set(channel.id, { ...channel, is_member: true });
       await this.select(channel.id);
     } catch (error) {
-      toast(error.describe?.() || error.message, 'error');
+      toast(describeError(error), 'error');
     }
   }
 }

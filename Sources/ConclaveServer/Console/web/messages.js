@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { button, formatTime, h, toast } from './dom.js';
 import { cleanName, renderMessageText } from './text.js';
+import { describeError } from './dialogs.js';
 
 const PAGE = 50;
 const LONG_TEXT = 1500;
@@ -202,7 +203,7 @@ export class MessageList {
       try {
         this.upsert(await api('PATCH', `/api/v1/messages/${message.id}`, { text: input.value }));
       } catch (error) {
-        toast(error.describe?.() || error.message, 'error');
+        toast(describeError(error), 'error');
       }
     };
     const form = h('form', { class: 'edit-form', on: { submit: (event) => { event.preventDefault(); save(); } } },
@@ -226,7 +227,7 @@ export class MessageList {
       await api('DELETE', `/api/v1/messages/${message.id}`);
       this.upsert({ ...message, deleted: true, text: '' });
     } catch (error) {
-      toast(error.describe?.() || error.message, 'error');
+      toast(describeError(error), 'error');
     }
   }
 }
