@@ -36,6 +36,7 @@ public struct ReactionEmoji: Sendable, Hashable, CustomStringConvertible {
     static func isSingleEmoji(_ text: String) -> Bool {
         guard text.count == 1 else { return false }
         var presented = false
+        var hasBase = false
         for scalar in text.unicodeScalars {
             let properties = scalar.properties
             if scalar == zeroWidthJoiner || tags.contains(scalar.value) { continue }
@@ -44,8 +45,10 @@ public struct ReactionEmoji: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             guard properties.isEmoji else { return false }
+            hasBase = true
             if properties.isEmojiPresentation { presented = true }
         }
-        return presented
+        // A selector or joiner on its own presents nothing.
+        return hasBase && presented
     }
 }

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "a", "ok", "1", "#", "©", "👍👍", "👍 ", " 👍", "\u{200D}", "\u{FE0F}", "::", ":bad name:", ":Upper:", ":a", "a:",
+        "", "a", "ok", "1", "#", "©", "👍👍", "👍 ", " 👍", "\u{200D}", "\u{FE0F}", "\u{20E3}", "::", ":bad name:", ":Upper:", ":a", "a:",
         ":" + String(repeating: "a", count: 63) + ":", "<script>", ":a:b:", "👍a",
     ])
     func refuses(_ text: String) {
