@@ -11,10 +11,13 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case memberLeft = "member.left"
     case agentPaused = "agent.paused"
     case readUpdated = "read.updated"
+    /// A principal reacted to a message (data: message_id, channel_id, emoji, principal_id, count).
+    case reactionAdded = "reaction.added"
+    case reactionRemoved = "reaction.removed"
 
     /// What an event is about: the part of its name before the dot.
     public enum Subject: Sendable {
-        case message, channel, member, agent, read
+        case message, channel, member, agent, read, reaction
     }
 
     public var subject: Subject {
@@ -24,6 +27,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
         case .memberJoined, .memberLeft: .member
         case .agentPaused: .agent
         case .readUpdated: .read
+        case .reactionAdded, .reactionRemoved: .reaction
         }
     }
 }

@@ -115,9 +115,27 @@ public struct EventLog: Sendable {
             .decode(column: "first", as: Int64?.self) ?? 0
     }
 
-    /// Replaces the data of every event about a message (used when its text is erased).
+    /// Replaces the data of every `message.*` event about a message (used when its text is
+    /// edited or erased). Its reactions' events keep their own shape (`scrubReactions`).
     public func scrub(messageID: String, data: JSONValue, on db: DatabaseSession) async throws {
-        try await db.raw("UPDATE events SET data = \(bind: data.canonicalString) WHERE message_id = \(bind: messageID)").run()
+        try await db.raw(
+            """
+            UPDATE events SET data = \(bind: data.canonicalString)
+            WHERE message_id = \(bind: messageID) AND type IN ('message.created', 'message.updated', 'message.deleted')
+            """
+        ).run()
+    }
+
+    /// Erases who reacted with what from the events of a deleted message's reactions: they keep
+    /// only the message and channel ids and `"deleted": true`.
+    public func scrubReactions(messageID: String, channelID: String, on db: DatabaseSession) async throws {
+        let data = JSONValue.object(["message_id": .string(messageID), "channel_id": .string(channelID), "deleted": true])
+        try await db.raw(
+            """
+            UPDATE events SET data = \(bind: data.canonicalString)
+            WHERE message_id = \(bind: messageID) AND type IN ('reaction.added', 'reaction.removed')
+            """
+        ).run()
     }
 
     /// Erases message content from every event of a deleted channel (its messages go by cascade).

@@ -4,7 +4,9 @@ import Foundation
 
 /// The API shape of messages, and the mentions in their text.
 enum MessageJSON {
-    static func message(_ message: MessageRecord) -> JSONValue {
+    /// `reactions` as one reader sees them (`me` from its point of view); `forEvent` leaves `me`
+    /// out, as an event's data goes to every reader alike.
+    static func message(_ message: MessageRecord, reactions: [ReactionCount] = [], forEvent: Bool = false) -> JSONValue {
         var body: [String: JSONValue] = [
             "id": .string(message.id),
             "channel_id": .string(message.channelID),
@@ -19,6 +21,7 @@ enum MessageJSON {
             "created_at": .string(Clock.rfc3339(milliseconds: message.createdAt)),
             "edited_at": message.editedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
             "deleted": .bool(message.deletedAt != nil),
+            "reactions": .array(reactions.map { Self.reaction($0, forEvent: forEvent) }),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value
@@ -26,6 +29,13 @@ enum MessageJSON {
             body["metadata"] = .null
         }
         if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
+        return .object(body)
+    }
+
+    /// `{"emoji","count","me"}`; without `me` in events.
+    static func reaction(_ reaction: ReactionCount, forEvent: Bool = false) -> JSONValue {
+        var body: [String: JSONValue] = ["emoji": .string(reaction.emoji), "count": .int(reaction.count)]
+        if !forEvent { body["me"] = .bool(reaction.me) }
         return .object(body)
     }
 

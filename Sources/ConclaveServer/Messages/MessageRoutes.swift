@@ -16,6 +16,7 @@ struct MessageRoutes {
         router.get("/api/v1/channels/{ch}/messages") { request, context in try await list(request, context) }
         router.patch("/api/v1/messages/{msg}") { request, context in try await edit(request, context) }
         router.delete("/api/v1/messages/{msg}") { _, context in try await delete(context) }
+        ReactionRoutes(dependencies: dependencies).register(on: router)
     }
 
     func post(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
@@ -32,16 +33,17 @@ struct MessageRoutes {
     func list(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
         let principal = try context.principal(with: .messagesRead)
         let channelID = try context.pathID("ch", kind: .channel)
-        let (messages, next) = try await service.list(principal, channelID: channelID) { try MessageListQuery(request) }
-        return JSONResponse.make(["data": .array(messages.map(MessageJSON.message)), "next_cursor": next.map(JSONValue.string) ?? .null])
+        let (messages, reactions, next) = try await service.list(principal, channelID: channelID) { try MessageListQuery(request) }
+        let data = messages.map { MessageJSON.message($0, reactions: reactions[$0.id] ?? []) }
+        return JSONResponse.make(["data": .array(data), "next_cursor": next.map(JSONValue.string) ?? .null])
     }
 
     func edit(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {
         let principal = try context.principal(with: .messagesWrite)
         let messageID = try context.pathID("msg", kind: .message)
         let body = try await request.decodeJSON(as: MessageService.EditRequest.self, context: context)
-        let message = try await service.edit(principal, messageID: messageID, text: body.text)
-        return JSONResponse.make(MessageJSON.message(message))
+        let (message, reactions) = try await service.edit(principal, messageID: messageID, text: body.text)
+        return JSONResponse.make(MessageJSON.message(message, reactions: reactions))
     }
 
     func delete(_ context: AuthenticatedRequestContext) async throws -> Response {

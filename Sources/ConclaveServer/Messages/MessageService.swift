@@ -106,23 +106,25 @@ struct MessageService {
     /// One page of a channel's messages in seq order, and the cursor of the next (nil at the end).
     /// The query is read only once the caller may read the channel.
     func list(_ principal: Principal, channelID: String, query readQuery: () throws -> MessageListQuery) async throws
-        -> (messages: [MessageRecord], nextCursor: String?)
+        -> (messages: [MessageRecord], reactions: [String: [ReactionCount]], nextCursor: String?)
     {
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .read)
         let query = try readQuery()
-        let rows = try await dependencies.database.read { db in
-            try await MessageRepository().list(channelID: channelID, afterSeq: query.afterSeq, beforeSeq: query.beforeSeq,
-                                               threadID: query.threadID, descending: query.descending,
-                                               limit: query.limit + 1, on: db)
+        let (rows, reactions) = try await dependencies.database.read { db in
+            let rows = try await MessageRepository().list(channelID: channelID, afterSeq: query.afterSeq, beforeSeq: query.beforeSeq,
+                                                          threadID: query.threadID, descending: query.descending,
+                                                          limit: query.limit + 1, on: db)
+            return (rows, try await ReactionRepository().counts(messageIDs: rows.map(\.id), readerID: principal.id, on: db))
         }
         // Rows come in reading order; one more than the page says whether another page follows,
         // and the page's last row read is where it continues.
         let page = Array(rows.prefix(query.limit))
         let next = rows.count > query.limit ? page.last.map { String($0.seq) } : nil
-        return (query.descending && !query.newestFirst ? page.reversed() : page, next)
+        return (query.descending && !query.newestFirst ? page.reversed() : page, reactions, next)
     }
 
-    func edit(_ principal: Principal, messageID: String, text: String) async throws -> MessageRecord {
+    /// The edited message, with its reactions as the editor sees them.
+    func edit(_ principal: Principal, messageID: String, text: String) async throws -> (message: MessageRecord, reactions: [ReactionCount]) {
         guard (1...dependencies.configuration.maxMessageLength).contains(text.count) else {
             throw Problem.validation(field: "text", "must be 1 to \(dependencies.configuration.maxMessageLength) characters")
         }
@@ -130,7 +132,7 @@ struct MessageService {
         guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
         guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
-        let updated = try await dependencies.database.write { db -> MessageRecord in
+        let (updated, reactions) = try await dependencies.database.write { db -> (MessageRecord, [ReactionCount]) in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)
             let now = Clock.milliseconds()
             let (stored, mentions) = try await HandleMentionResolver.resolve(text, in: message.workspaceID, on: db)
@@ -138,22 +140,24 @@ struct MessageService {
                 throw Problem.conflict("The message was deleted.")
             }
             guard let updated = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
+            let reactions = try await ReactionRepository().counts(messageIDs: [updated.id], readerID: principal.id, on: db)[updated.id] ?? []
+            let shown = MessageJSON.message(updated, reactions: reactions, forEvent: true)
             // The text before the edit must not stay readable in the log (a stream resumed from
             // an early cursor would show it): every earlier event of the message shows it as now.
-            try await EventLog().scrub(messageID: updated.id, data: MessageJSON.message(updated), on: db)
+            try await EventLog().scrub(messageID: updated.id, data: shown, on: db)
             // Whom the edit mentions anew: they are woken (a mentions_only stream passes the
             // event); those mentioned before were woken by the message already.
-            guard case .object(var data) = MessageJSON.message(updated) else { throw Problem.notFound }
+            guard case .object(var data) = shown else { throw Problem.notFound }
             data["mentions_added"] = .array(updated.mentions.filter { !message.mentions.contains($0) }.map(JSONValue.string))
             try await EventLog().append(
                 workspaceID: updated.workspaceID, type: .messageUpdated, channelID: updated.channelID, messageID: updated.id,
                 visibility: .channel, data: .object(data), now: now, on: db
             )
-            return updated
+            return (updated, reactions)
         }
         dependencies.events.published(workspaceID: updated.workspaceID)
         await dependencies.database.flushErasures()
-        return updated
+        return (updated, reactions)
     }
 
     /// Erases the text everywhere it is stored: the message row and every event about it.
@@ -178,6 +182,9 @@ struct MessageService {
             guard let erased = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
             let tombstone = MessageJSON.message(erased)
             try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)
+            // Its reactions go with it: the rows, and who reacted with what in the log.
+            try await ReactionRepository().removeAll(messageID: message.id, on: db)
+            try await EventLog().scrubReactions(messageID: message.id, channelID: message.channelID, on: db)
             try await EventLog().append(
                 workspaceID: message.workspaceID, type: .messageDeleted, channelID: message.channelID, messageID: message.id,
                 visibility: .channel, data: tombstone, now: now, on: db

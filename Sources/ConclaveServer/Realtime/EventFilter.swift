@@ -45,6 +45,9 @@ struct EventFilter: Sendable {
         }
         defer { forget(event) }
         guard visible, scopeAllows(event.type) else { return false }
+        // A reaction never wakes anyone, in DMs neither: an agent reacting to an agent must not
+        // become a loop, and a mentions_only stream is what wakes agents.
+        if mentionsOnly, event.type.subject == .reaction { return false }
         if mentionsOnly, [.message, .channel, .member].contains(event.type.subject) {
             // A notice must not wake an agent, even in its DMs: the guard against agent-to-agent loops.
             if event.type.subject == .message, isNotice(event) { return false }
@@ -89,7 +92,7 @@ struct EventFilter: Sendable {
     func scopeAllows(_ type: EventType) -> Bool {
         guard let scopes = principal.scopes else { return true }
         switch type.subject {
-        case .message, .read: return scopes.contains(.messagesRead)
+        case .message, .read, .reaction: return scopes.contains(.messagesRead)
         case .channel, .member: return scopes.contains(.channelsRead)
         case .agent: return true
         }

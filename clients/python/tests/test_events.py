@@ -10,7 +10,7 @@ import pytest
 
 from conclave import Conclave, ResumeFailedError
 from conclave._stream_core import StreamCore, StreamOptions
-from conclave.events import ChannelEvent, MemberEvent, MessageEvent
+from conclave.events import ChannelEvent, MemberEvent, MessageEvent, ReactionEvent
 from conftest import SERVER_ENV, harness, make_agent, make_channel, tcp_proxy
 from freezable_proxy import FreezableProxy
 from http_proxy import HttpProxy
@@ -64,6 +64,21 @@ def test_listen_receives_typed_live_events(client, server, ws, agent):
                 assert (event.data.channel_id, event.data.member_id) == (other.id, bot.id)
                 break
         assert ChannelEvent in kinds or MemberEvent in kinds
+
+
+def test_reactions_arrive_typed(client, server, agent):
+    bot, key, channel = agent
+    message = client.messages.send(channel.id, "react here")
+    with Conclave(key, base_url=server.base_url) as as_bot, as_bot.events.listen() as stream:
+        client.messages.react(message.id, "🎉")
+        client.messages.unreact(message.id, "🎉")
+        got = []
+        for event in stream:
+            if isinstance(event, ReactionEvent):
+                got.append((event.event, event.data.message_id, event.data.emoji, event.data.count))
+                if len(got) == 2:
+                    break
+        assert got == [("reaction.added", message.id, "🎉", 1), ("reaction.removed", message.id, "🎉", 0)]
 
 
 def test_mentions_only(client, server, agent):

@@ -8,7 +8,7 @@ import pytest
 
 from conclave import Conclave, NotFoundError
 from conclave.models import (Agent, APIKey, APIKeyCreated, AuditEntry, Channel, ChannelDetail, InviteCreated,
-                             InviteSignedUp, Me, Member, Message, Session, TokenPair, Workspace)
+                             InviteSignedUp, Me, Member, Message, Reaction, Session, TokenPair, Workspace)
 from conftest import make_agent, make_channel, unique
 
 
@@ -125,6 +125,15 @@ def test_messages_send_thread_edit_delete(client, server, ws):
     notice = client.messages.send(channel.id, "automated", kind="notice", thread_id=root.id)
     assert reply.thread_id == root.id and notice.kind == "notice"
     assert [m.id for m in client.messages.list(channel.id, thread_id=root.id)] == [root.id, reply.id, notice.id]
+
+    added = client.messages.react(root.id, "👍")
+    assert isinstance(added, Reaction) and (added.emoji, added.count, added.me) == ("👍", 1, True)
+    assert client.messages.react(root.id, "👍") == added  # idempotent
+    assert client.messages.react(root.id, ":+1:").count == 1
+    listed = next(m for m in client.messages.list(channel.id) if m.id == root.id)
+    assert [(r.emoji, r.count, r.me) for r in listed.reactions] == [("👍", 1, True), (":+1:", 1, True)]
+    removed = client.messages.unreact(root.id, "👍")
+    assert (removed.count, removed.me) == (0, False) and client.messages.unreact(root.id, "👍") == removed
 
     edited = client.messages.edit(reply.id, "edited text")
     assert edited.text == "edited text" and isinstance(edited.edited_at, dt.datetime)

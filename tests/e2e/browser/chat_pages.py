@@ -183,3 +183,28 @@ def assert_not_reloaded(browser: BrowserSession) -> None:
 
 def web_storage(browser: BrowserSession) -> list:
     return browser.driver.execute_script("return [localStorage.length, sessionStorage.length, document.cookie];")
+
+
+# One message's reaction chips as shown: text, aria-label and aria-pressed of each.
+READ_REACTIONS = """
+const article = document.querySelector(`${arguments[0]} article[data-id='${arguments[1]}']`);
+if (!article) return null;
+return [...article.querySelectorAll('.reactions button.reaction')].map((b) => ({
+  text: b.textContent.trim(), label: b.getAttribute('aria-label') || '', pressed: b.getAttribute('aria-pressed'),
+}));
+"""
+
+
+def reaction_chips(browser: BrowserSession, message_id: str, where: str = MAIN_LIST) -> list[dict] | None:
+    return browser.driver.execute_script(READ_REACTIONS, where, message_id)
+
+
+def wait_for_chips(browser: BrowserSession, message_id: str, expected: list[dict], what: str, where: str = MAIN_LIST) -> None:
+    """Waits until the message's reaction chips are exactly `expected` (label and pressed state)."""
+    def holds(_):
+        shown = reaction_chips(browser, message_id, where) or []
+        return [{"label": c["label"], "pressed": c["pressed"]} for c in shown] == expected
+    try:
+        browser.wait_until(holds, what, LIVE_WAIT)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nchips shown: {reaction_chips(browser, message_id, where)}") from None

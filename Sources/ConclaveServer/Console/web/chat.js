@@ -230,6 +230,13 @@ export class ChatView {
       case 'message.deleted':
         if (this.current?.id === data.channel_id) this.apply(data);
         break;
+      case 'reaction.added':
+      case 'reaction.removed':
+        if (this.current?.id === data.channel_id) {
+          this.list?.reactionChanged(frame.event, data);
+          this.thread?.reactionChanged(frame.event, data);
+        }
+        break;
       case 'read.updated': {
         const channel = this.channels.get(data.channel_id);
         if (channel && data.last_read_seq >= (channel.last_seq || 0)) {

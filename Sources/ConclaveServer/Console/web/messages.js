@@ -8,6 +8,8 @@ import { describeError } from './dialogs.js';
 
 const PAGE = 50;
 const LONG_TEXT = 1500;
+// The reactions offered on every message; others shown as they arrive.
+const QUICK_REACTIONS = ['👍', '❤️', '😄', '🎉', '👀'];
 
 export class MessageList {
   constructor({ channel, threadId = null, context, label, onOpenThread, onChange }) {
@@ -106,6 +108,11 @@ export class MessageList {
     const known = this.messages.get(message.id);
     if (known && (known.edited_at || '') > (message.edited_at || '') && !message.deleted) return;
     if (known?.deleted && !message.deleted) return;
+    // Event data carries no `me` (it goes to every reader): keep what this reader knew.
+    if (known && (message.reactions || []).some((r) => r.me === undefined)) {
+      const mine = new Set((known.reactions || []).filter((r) => r.me).map((r) => r.emoji));
+      message = { ...message, reactions: message.reactions.map((r) => ({ ...r, me: r.me ?? mine.has(r.emoji) })) };
+    }
     // Reading the scroll position forces a layout: only live messages need it, not a page load.
     const stick = !quiet && this.nearEnd();
     this.messages.set(message.id, message);
@@ -126,6 +133,66 @@ export class MessageList {
     this.nodes.set(message.id, node);
     if (stick) this.scrollToEnd();
     this.onChange?.();
+  }
+
+  // A reaction.added / reaction.removed event: the count is the server's after the change, so
+  // applying one twice (a replay) leaves the same state.
+  reactionChanged(event, data) {
+    const message = this.messages.get(data.message_id);
+    if (!message || message.deleted || typeof data.emoji !== 'string') return;
+    const reactions = (message.reactions || []).map((r) => ({ ...r }));
+    let entry = reactions.find((r) => r.emoji === data.emoji);
+    if (!entry) {
+      entry = { emoji: data.emoji, count: 0, me: false };
+      reactions.push(entry);
+    }
+    entry.count = data.count;
+    if (data.principal_id === this.context.me.id) entry.me = event === 'reaction.added';
+    this.upsert({ ...message, reactions: reactions.filter((r) => r.count > 0) }, { quiet: true });
+  }
+
+  async toggleReaction(message, emoji) {
+    const current = this.messages.get(message.id) || message;
+    const mine = (current.reactions || []).some((r) => r.emoji === emoji && r.me);
+    try {
+      const result = await api(mine ? 'DELETE' : 'PUT', `/api/v1/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`);
+      const latest = this.messages.get(message.id) || current;
+      const others = (latest.reactions || []).filter((r) => r.emoji !== emoji);
+      const reactions = (latest.reactions || []).some((r) => r.emoji === emoji)
+        ? (latest.reactions || []).map((r) => (r.emoji === emoji ? result : r))
+        : [...others, result];
+      this.upsert({ ...latest, reactions: reactions.filter((r) => r.count > 0) }, { quiet: true });
+      this.nodes.get(message.id)?.querySelector(`.reaction[data-emoji="${CSS.escape(emoji)}"]`)?.focus();
+    } catch (error) {
+      toast(error.describe?.() || error.message, 'error');
+    }
+  }
+
+  renderReactions(message) {
+    if (message.deleted) return null;
+    const chips = (message.reactions || []).map((r) => button(`${r.emoji} ${r.count}`, () => this.toggleReaction(message, r.emoji), {
+      class: ['reaction', r.me && 'mine'], dataset: { emoji: r.emoji },
+      'aria-pressed': String(Boolean(r.me)),
+      'aria-label': `${r.emoji} ${r.count}${r.me ? ', you reacted' : ''}`,
+      disabled: !this.context.canWrite,
+    }));
+    return chips.length ? h('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' }, chips) : null;
+  }
+
+  // "React" in a message's actions opens a row of quick reactions (one tab stop until asked).
+  reactionPicker(message) {
+    const shown = new Set((message.reactions || []).map((r) => r.emoji));
+    const picks = h('div', { class: 'reaction-picker', role: 'group', 'aria-label': 'Add a reaction', hidden: true },
+      QUICK_REACTIONS.filter((e) => !shown.has(e)).map((emoji) => button(emoji, () => this.toggleReaction(message, emoji), {
+        class: 'reaction add-reaction', dataset: { emoji }, 'aria-label': `React with ${emoji}`,
+      })));
+    const toggle = button('React', () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      picks.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+      if (open) picks.querySelector('button')?.focus();
+    }, { class: 'link-button react-button', 'aria-expanded': 'false', 'aria-label': 'Add a reaction' });
+    return [toggle, picks];
   }
 
   replyAdded(reply) {
@@ -183,6 +250,7 @@ export class MessageList {
       actions.append(button(replies ? `${replies} ${replies === 1 ? 'reply' : 'replies'}` : 'Reply in thread',
         () => this.onOpenThread(message), { class: 'link-button thread-button', 'aria-label': replies ? `Open thread, ${replies} replies` : 'Reply in thread' }));
     }
+    if (!message.deleted && this.context.canWrite) actions.append(...this.reactionPicker(message));
     if (own && !message.deleted && this.context.canWrite) {
       actions.append(button('Edit', () => this.edit(message), { class: 'link-button', 'aria-label': 'Edit message' }));
     }
@@ -193,7 +261,7 @@ export class MessageList {
       class: ['message', agent && 'from-agent', message.kind === 'notice' && 'notice', message.deleted && 'deleted', mentionsMe && 'mentions-me', own && 'own'],
       dataset: { id: message.id, seq: String(message.seq) },
       'aria-label': `${who.name}${agent ? ' (agent)' : ''}, ${formatTime(message.created_at)}`,
-    }, header, body, actions);
+    }, header, body, this.renderReactions(message), actions);
   }
 
   edit(message) {

@@ -100,6 +100,26 @@ class MessageDeltaEvent(Event):
 
 
 @dataclass(kw_only=True)
+class ReactionChange(Model):
+    """Who reacted (or took it back) with what, and the emoji's count after it. Once the
+    message is deleted, only `message_id` and `channel_id` remain (`deleted=True`)."""
+
+    message_id: str
+    channel_id: str
+    emoji: str | None = None
+    principal_id: str | None = None
+    count: int | None = None
+    deleted: bool | None = None
+
+
+@dataclass(kw_only=True)
+class ReactionEvent(Event):
+    """Contract v1.1 `reaction.added`, `reaction.removed`; never on `mentions_only` streams."""
+
+    data: ReactionChange
+
+
+@dataclass(kw_only=True)
 class UnknownEvent(Event):
     """An event this SDK version does not know; `data` is left as JSON."""
 
@@ -118,6 +138,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "read.updated": ReadEvent,
     "agent.paused": AgentPausedEvent,
     "message.delta": MessageDeltaEvent,
+    "reaction.added": ReactionEvent,
+    "reaction.removed": ReactionEvent,
 }
 
 

@@ -29,11 +29,12 @@ class FileRef(Model):
 
 @dataclass(kw_only=True)
 class Reaction(Model):
-    """Contract v1.1."""
+    """Contract v1.1: one emoji's reactions on a message."""
 
     emoji: str
     count: int
-    me: bool
+    #: whether the reader reacted with it; None in event data, which goes to every reader alike
+    me: bool | None = None
 
 
 @dataclass(kw_only=True)

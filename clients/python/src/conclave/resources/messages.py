@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Literal
 
 from .._pagination import Paginator
-from ..models.messages import Message
+from ..models.messages import Message, Reaction
 from ._base import Resource, body, path
 
 
@@ -41,3 +41,12 @@ class MessagesResource(Resource):
 
     def delete(self, message_id: str) -> None:
         return self._request("DELETE", path("messages", message_id))
+
+    def react(self, message_id: str, emoji: str) -> Reaction:
+        """Adds the caller's reaction (one emoji, or a `:short_name:`); adding it again changes
+        nothing. Returns the emoji's reactions afterwards (`count`, and `me`)."""
+        return self._request("PUT", path("messages", message_id, "reactions", emoji), cast=Reaction)
+
+    def unreact(self, message_id: str, emoji: str) -> Reaction:
+        """Removes the caller's reaction, if it has one. Returns the emoji's reactions afterwards."""
+        return self._request("DELETE", path("messages", message_id, "reactions", emoji), cast=Reaction)
