@@ -19,6 +19,7 @@ enum MessageJSON {
             "created_at": .string(Clock.rfc3339(milliseconds: message.createdAt)),
             "edited_at": message.editedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
             "deleted": .bool(message.deletedAt != nil),
+            "provenance": provenance(message.provenance),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value
@@ -26,6 +27,16 @@ enum MessageJSON {
             body["metadata"] = .null
         }
         if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
+        return .object(body)
+    }
+
+    /// `{"kind", "key_id"?, "hops", "trigger_id"}`: `key_id` only for a message sent with an API key.
+    static func provenance(_ provenance: MessageProvenance) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "kind": .string(provenance.kind.rawValue), "hops": .int(provenance.hops),
+            "trigger_id": provenance.triggerID.map(JSONValue.string) ?? .null,
+        ]
+        if let keyID = provenance.keyID { body["key_id"] = .string(keyID) }
         return .object(body)
     }
 

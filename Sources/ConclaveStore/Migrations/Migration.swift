@@ -33,5 +33,6 @@ public enum Migrations {
         Migration0010SignInProof(),
         Migration0011ErasureAndScopes(),
         Migration0012Handles(),
+        Migration0014LoopBudget(),
     ]
 }
