@@ -86,7 +86,7 @@ def test_two_agents_answering_each_other_stop_at_the_budget_and_a_human_resets_i
         socks = {}
         for agent in agents:
             stream, _, _ = open_stream(server, agent["key"])
-            streams.append(stream)
+            streams(stream)
             socks[agent["id"]] = stream
         start = post_ok(c, loop["owner"], loop["ch"], "Alpha and Beta, discuss among yourselves")
         human_provenance(start)
@@ -202,9 +202,9 @@ def test_provenance_on_rest_listings_events_and_acks(server, loop, streams):
     with server.client() as c:
         set_budget_ok(c, loop["owner"], loop["ws"], 20)
         watcher, _, _ = open_stream(server, loop["owner"]["Authorization"].split()[1])
-        streams.append(watcher)
+        streams(watcher)
         bot_stream, _, _ = open_stream(server, alpha["key"])
-        streams.append(bot_stream)
+        streams(bot_stream)
 
         human = post_ok(c, loop["owner"], loop["ch"], "hello")
         human_provenance(human)
