@@ -111,6 +111,11 @@ def test_two_agents_answering_each_other_stop_at_the_budget_and_a_human_resets_i
         for hops, message in enumerate(sent, start=1):
             agent_provenance(message, agents[(hops - 1) % 2], hops, start["id"])
 
+        # The refusal over the socket is audited (once), naming the agent and its address.
+        audited = refusals(c, loop)
+        assert len(audited) == 1, audited
+        assert audited[0]["actor"]["id"] == agents[speaker]["id"] and audited[0]["actor"]["ip"], audited[0]
+
         # Over REST too, and whichever agent tries; nothing is stored.
         for agent in agents:
             assert_exhausted(post(c, agent["headers"], loop["ch"], "one more"))

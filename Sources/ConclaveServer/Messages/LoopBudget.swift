@@ -45,7 +45,7 @@ enum LoopBudget {
 
     /// The refusal's audit entry, written only for the first refusal of the run (bounded: one per
     /// run, however often the agents retry). Ids only: no message text.
-    static func auditFirst(_ refusal: Refusal, of principal: Principal, in channel: ChannelRecord, clientIP: String?, dependencies: ServerDependencies)
+    static func auditFirst(_ refusal: Refusal, of principal: Principal, in channel: ChannelRecord, clientIP: String, dependencies: ServerDependencies)
         async throws
     {
         try await dependencies.database.write { db in

@@ -28,7 +28,7 @@ struct MessageService {
         var event: WorkspaceEvent? = nil
     }
 
-    func send(_ principal: Principal, channelID: String, request: SendRequest, clientIP: String? = nil) async throws -> SendResult {
+    func send(_ principal: Principal, channelID: String, request: SendRequest, clientIP: String) async throws -> SendResult {
         _ = try dependencies.enforce("send", key: principal.id)
         let metadataText = try validate(request)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
