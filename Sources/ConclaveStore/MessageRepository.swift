@@ -10,11 +10,11 @@ public struct MessageRepository: Sendable {
         try await db.raw(
             """
             INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
-                                  reply_count, client_msg_id, created_at, edited_at, deleted_at)
+                                  reply_count, client_msg_id, created_at, edited_at, deleted_at, key_id, hops, trigger_id)
             VALUES (\(bind: message.id), \(bind: message.workspaceID), \(bind: message.channelID), \(bind: message.seq), \(bind: message.senderID),
                     \(bind: message.senderKind.rawValue), \(bind: message.kind.rawValue), \(bind: message.text), \(bind: message.metadata),
                     \(bind: message.$mentions), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
-                    \(bind: message.createdAt), NULL, NULL)
+                    \(bind: message.createdAt), NULL, NULL, \(bind: message.keyID), \(bind: message.hops), \(bind: message.triggerID))
             """
         ).run()
     }
@@ -25,6 +25,32 @@ public struct MessageRepository: Sendable {
     public func countReply(to rootID: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw(
             "UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(bind: rootID) AND deleted_at IS NULL RETURNING id"
+        ).first() != nil
+    }
+
+    /// The latest message of a thread: of the channel's top level when `threadID` is nil, else
+    /// the latest reply (nil when there is none yet). Read after the channel row's lock
+    /// (`ChannelRepository.nextSeq`), so it is the latest of every committed send of the channel.
+    public func latest(channelID: String, threadID: String?, on db: DatabaseSession) async throws -> MessageRecord? {
+        if let threadID {
+            return try await db.raw("SELECT * FROM messages WHERE thread_id = \(bind: threadID) ORDER BY seq DESC LIMIT 1")
+                .firstRecord(MessageRecord.self)
+        }
+        return try await db.raw(
+            "SELECT * FROM messages WHERE channel_id = \(bind: channelID) AND thread_id IS NULL ORDER BY seq DESC LIMIT 1"
+        ).firstRecord(MessageRecord.self)
+    }
+
+    /// Marks that the run of agent messages ending at `messageID` was refused by the loop budget
+    /// (`flag` 1: in the message's own thread or top level; 2: in the thread under this root).
+    /// True only the first time, so the refusal is audited once per run; concurrent refusals
+    /// serialise on the row (PostgreSQL re-checks the flag after the row lock).
+    public func markLoopRefused(messageID: String, flag: Int64, on db: DatabaseSession) async throws -> Bool {
+        try await db.raw(
+            """
+            UPDATE messages SET loop_refused = loop_refused + \(bind: flag)
+            WHERE id = \(bind: messageID) AND (loop_refused / \(bind: flag)) % 2 = 0 RETURNING id
+            """
         ).first() != nil
     }
 

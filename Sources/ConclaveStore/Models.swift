@@ -30,16 +30,21 @@ public struct UserRecord: Sendable, Equatable, Decodable {
 }
 
 public struct WorkspaceRecord: Sendable, Equatable, Decodable {
+    public static let defaultLoopBudget: Int64 = 20
+
     public var id: String
     public var name: String
     public var createdBy: String
     public var createdAt: Int64
+    /// The most agent messages in a row a thread may hold (migration 0014).
+    public var loopBudget: Int64
 
-    public init(id: String, name: String, createdBy: String, createdAt: Int64) {
+    public init(id: String, name: String, createdBy: String, createdAt: Int64, loopBudget: Int64 = WorkspaceRecord.defaultLoopBudget) {
         self.id = id
         self.name = name
         self.createdBy = createdBy
         self.createdAt = createdAt
+        self.loopBudget = loopBudget
     }
 }
 
@@ -225,8 +230,12 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
     public var createdAt: Int64
     public var editedAt: Int64?
     public var deletedAt: Int64?
+    /// Provenance (migration 0014): the API key used, the hops and the trigger.
+    public var keyID: String?
+    public var hops: Int64
+    public var triggerID: String?
 
-    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?) {
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?, keyID: String? = nil, hops: Int64 = 0, triggerID: String? = nil) {
         self.id = id
         self.workspaceID = workspaceID
         self.channelID = channelID
@@ -243,5 +252,13 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
         self.createdAt = createdAt
         self.editedAt = editedAt
         self.deletedAt = deletedAt
+        self.keyID = keyID
+        self.hops = hops
+        self.triggerID = triggerID
+    }
+
+    /// The message's provenance as the API shows it.
+    public var provenance: MessageProvenance {
+        MessageProvenance(kind: senderKind, keyID: keyID, hops: hops, triggerID: triggerID)
     }
 }

@@ -22,6 +22,15 @@ public struct WorkspaceRepository: Sendable {
         try await db.raw("UPDATE workspaces SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
     }
 
+    public func setLoopBudget(id: String, budget: Int64, now: Int64, on db: DatabaseSession) async throws {
+        try await db.raw("UPDATE workspaces SET loop_budget = \(bind: budget), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+    }
+
+    /// The workspace's loop budget; nil when it does not exist.
+    public func loopBudget(id: String, on db: DatabaseSession) async throws -> Int64? {
+        try await db.raw("SELECT loop_budget FROM workspaces WHERE id = \(bind: id)").first(decodingColumn: "loop_budget", as: Int64.self)
+    }
+
     public func delete(id: String, on db: DatabaseSession) async throws {
         try await db.raw("DELETE FROM workspaces WHERE id = \(bind: id)").run()
         // Its agents and their keys go with it.

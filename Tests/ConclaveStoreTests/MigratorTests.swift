@@ -1,3 +1,4 @@
+import ConclaveCore
 import ConclaveStore
 import SQLKit
 import Testing
@@ -46,6 +47,37 @@ import Testing
             await #expect(throws: (any Error).self) {
                 try await database.read { db in try await db.raw("SELECT id FROM half_done").all() }
             }
+        }
+    }
+
+    /// Migration 14: messages from before provenance show hops 0, no trigger and no key (nothing
+    /// recorded which key sent them), and every workspace gets the default loop budget.
+    @Test(arguments: TestDatabase.backends)
+    func existingMessagesAndWorkspacesGetProvenanceDefaults(backend: String) async throws {
+        try await TestDatabase.with(backend, migrate: false) { database, _ in
+            try await Migrator(database: database, migrations: Migrations.all.filter { $0.version < 14 }).migrate()
+            try await database.write { db in
+                try await db.raw("INSERT INTO users (id, kind, name, created_at, updated_at) VALUES ('usr_provenance1', 'human', 'P', 1, 1)").run()
+                try await db.raw("INSERT INTO workspaces (id, name, created_by, created_at, updated_at) VALUES ('ws_provenance01', 'w', 'usr_provenance1', 1, 1)").run()
+                try await db.raw(
+                    """
+                    INSERT INTO channels (id, workspace_id, kind, name, private, created_by, created_at, updated_at, last_seq)
+                    VALUES ('ch_provenance01', 'ws_provenance01', 'channel', 'c', 0, 'usr_provenance1', 1, 1, 1)
+                    """
+                ).run()
+                try await db.raw(
+                    """
+                    INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, created_at)
+                    VALUES ('msg_provenance01', 'ws_provenance01', 'ch_provenance01', 1, 'agt_provenance1', 'agent', 'message', 'hi', 1)
+                    """
+                ).run()
+            }
+            #expect(try await Migrator(database: database).migrate() == Migrations.all.map(\.version).filter { $0 >= 14 })
+            let (message, workspace) = try await database.read { db in
+                (try await MessageRepository().find(id: "msg_provenance01", on: db), try await WorkspaceRepository().find(id: "ws_provenance01", on: db))
+            }
+            #expect(message?.provenance == MessageProvenance(kind: .agent, keyID: nil, hops: 0, triggerID: nil))
+            #expect(workspace?.loopBudget == 20)
         }
     }
 

@@ -122,6 +122,9 @@ def test_a_sockets_own_echo_arrives_after_its_ack(server, team, streams):
         ch = create_channel_ok(c, h(team, "owner"), team["ws"], channel_name("echo"))["id"]
         add_member_ok(c, h(team, "owner"), ch, bot)
         key = agent_key(c, team, bot, ["messages:read", "messages:write", "channels:read"])
+        # 40 agent messages in a row: past the default loop budget of 20 (test_loop_budget.py).
+        r = c.patch(f"{API}/workspaces/{team['ws']}", json={"loop_budget": 100}, headers=h(team, "owner"))
+        assert r.status_code == 200, r.text
     stream, _, _ = open_stream(server, key)
     streams(stream)
     for i in range(40):

@@ -22,6 +22,7 @@ enum MessageJSON {
             "edited_at": message.editedAt.map { .string(Clock.rfc3339(milliseconds: $0)) } ?? .null,
             "deleted": .bool(message.deletedAt != nil),
             "reactions": .array(reactions.map { Self.reaction($0, forEvent: forEvent) }),
+            "provenance": provenance(message.provenance),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value
@@ -36,6 +37,16 @@ enum MessageJSON {
     static func reaction(_ reaction: ReactionCount, forEvent: Bool = false) -> JSONValue {
         var body: [String: JSONValue] = ["emoji": .string(reaction.emoji), "count": .int(reaction.count)]
         if !forEvent { body["me"] = .bool(reaction.me) }
+        return .object(body)
+    }
+
+    /// `{"kind", "key_id"?, "hops", "trigger_id"}`: `key_id` only for a message sent with an API key.
+    static func provenance(_ provenance: MessageProvenance) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "kind": .string(provenance.kind.rawValue), "hops": .int(provenance.hops),
+            "trigger_id": provenance.triggerID.map(JSONValue.string) ?? .null,
+        ]
+        if let keyID = provenance.keyID { body["key_id"] = .string(keyID) }
         return .object(body)
     }
 

@@ -23,7 +23,7 @@ struct MessageRoutes {
         let principal = try context.principal(with: .messagesWrite)
         let channelID = try context.pathID("ch", kind: .channel)
         let body = try await request.decodeJSON(as: MessageService.SendRequest.self, context: context)
-        let result = try await service.send(principal, channelID: channelID, request: body)
+        let result = try await service.send(principal, channelID: channelID, request: body, clientIP: context.clientIP)
         return JSONResponse.make(
             MessageJSON.message(result.message), status: result.created ? .created : .ok,
             headers: [IdempotencyMiddleware.messageHeader: result.message.id]

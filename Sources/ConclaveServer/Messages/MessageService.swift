@@ -28,7 +28,7 @@ struct MessageService {
         var event: WorkspaceEvent? = nil
     }
 
-    func send(_ principal: Principal, channelID: String, request: SendRequest) async throws -> SendResult {
+    func send(_ principal: Principal, channelID: String, request: SendRequest, clientIP: String) async throws -> SendResult {
         _ = try dependencies.enforce("send", key: principal.id)
         let metadataText = try validate(request)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
@@ -45,6 +45,9 @@ struct MessageService {
                 })
             else { throw StoreError.conflict }
             return SendResult(message: existing, created: false)
+        } catch let refusal as LoopBudget.Refusal {
+            try await LoopBudget.auditFirst(refusal, of: principal, in: channel, clientIP: clientIP, dependencies: dependencies)
+            throw Problem.loopBudgetExhausted(budget: refusal.budget)
         }
         if result.created {
             dependencies.events.published(workspaceID: channel.workspaceID, events: result.event.map { [$0] } ?? [])
@@ -80,19 +83,22 @@ struct MessageService {
                 _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channel.id, for: .write, on: db)
                 throw Problem.notFound
             }
+            var root: MessageRecord?
             if let threadID = request.threadID {
                 // A deleted root is a tombstone: a reply to it would hang off a message nobody can read.
-                guard let root = try await messages.find(id: threadID, on: db), root.channelID == channel.id, root.threadID == nil,
-                    root.deletedAt == nil, try await messages.countReply(to: threadID, on: db)
+                guard let found = try await messages.find(id: threadID, on: db), found.channelID == channel.id, found.threadID == nil,
+                    found.deletedAt == nil, try await messages.countReply(to: threadID, on: db)
                 else {
                     throw Problem.validation(field: "thread_id", "must be a live top-level message of this channel")
                 }
+                root = found
             }
+            let provenance = try await LoopBudget.provenance(of: principal, in: channel, under: root, on: db)
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
                 senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
-                editedAt: nil, deletedAt: nil
+                editedAt: nil, deletedAt: nil, keyID: provenance.keyID, hops: provenance.hops, triggerID: provenance.triggerID
             )
             try await messages.insert(message, on: db)
             let event = try await EventLog().append(

@@ -47,6 +47,8 @@ struct RealtimeConnection {
         let session: StreamSession
         let capKey: String
         let check: CredentialCheck
+        /// The client's address, for the audit entries a frame may cause (a loop-budget refusal).
+        let clientIP: String
         let ackOrdering = AckOrdering()
     }
 
@@ -197,7 +199,7 @@ struct RealtimeConnection {
         try await send(.object(ready), outbound)
         handedOver = true
         let check = CredentialCheck(token: auth.token, clientIP: clientIP, generation: generation)
-        return OpenedStream(principal: principal, session: session, capKey: capKey, check: check)
+        return OpenedStream(principal: principal, session: session, capKey: capKey, check: check, clientIP: clientIP)
     }
 
     static func inChildTask<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
@@ -294,14 +296,14 @@ struct RealtimeConnection {
         case .send(let request):
             opened.ackOrdering.sending()
             defer { opened.ackOrdering.sent() }
-            try await handleSend(request, principal: opened.principal, outbound: outbound)
+            try await handleSend(request, principal: opened.principal, clientIP: opened.clientIP, outbound: outbound)
         case .unknown:
             try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
         }
         return true
     }
 
-    func handleSend(_ frame: RealtimeSendFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
+    func handleSend(_ frame: RealtimeSendFrame, principal: Principal, clientIP: String, outbound: WebSocketOutboundWriter) async throws {
         let clientMsgID: JSONValue = frame.clientMsgID.map(JSONValue.string) ?? .null
         do {
             guard principal.scopes?.contains(.messagesWrite) ?? true else {
@@ -314,7 +316,7 @@ struct RealtimeConnection {
             let request = MessageService.SendRequest(
                 text: text, clientMsgID: frame.clientMsgID, threadID: frame.threadID, metadata: frame.metadata, kind: frame.kind
             )
-            let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request)
+            let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request, clientIP: clientIP)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)
         } catch StoreError.busy {
             // The database gave up on a contended write: retryable, as a REST send's 503 is.

@@ -132,6 +132,17 @@ extension Problem {
         )
     }
 
+    /// An agent's message would make its thread's run of agent messages longer than the
+    /// workspace's loop budget (contract v1.1). Not a rate limit: waiting does not help, a human
+    /// message in the thread does, so there is no `Retry-After`.
+    public static func loopBudgetExhausted(budget: Int64) -> Problem {
+        Problem(
+            status: 429, title: "Loop Budget Exhausted",
+            detail: "This thread already holds \(budget) agent messages in a row; a person must post in it before an agent may again.",
+            specificType: "loop-budget-exhausted"
+        )
+    }
+
     public static let internalError = Problem(status: 500, title: "Internal Server Error", detail: "The server could not complete the request.")
 
     public static let unavailable = Problem(status: 503, title: "Service Unavailable", detail: "The service is not ready.")

@@ -25,6 +25,7 @@ struct WorkspaceRoutes {
             "name": .string(workspace.name),
             "role": .string(role.rawValue),
             "created_at": .string(Clock.rfc3339(milliseconds: workspace.createdAt)),
+            "loop_budget": .int(workspace.loopBudget),
         ]
     }
 

@@ -13,7 +13,16 @@ struct WorkspaceService {
 
     struct UpdateRequest: Decodable {
         let name: String?
+        /// The most agent messages in a row a thread may hold (contract v1.1), 1 to 1000.
+        let loopBudget: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case loopBudget = "loop_budget"
+        }
     }
+
+    static let loopBudgetRange: ClosedRange<Int64> = 1...1000
 
     static func validatedName(_ name: String) throws -> String {
         if let message = Validation.displayName(name) { throw Problem.validation(field: "name", message) }
@@ -77,8 +86,9 @@ struct WorkspaceService {
         return (workspace, role)
     }
 
-    /// Renames the workspace. `body` is read after the early role check (404/403 before any
-    /// body error); the name is checked inside the transaction, after the authoritative one.
+    /// Renames the workspace, sets its loop budget, or both. `body` is read after the early role
+    /// check (404/403 before any body error); the values are checked inside the transaction,
+    /// after the authoritative one, and either both change or neither.
     func update(
         _ principal: Principal, workspaceID: String, clientIP: String, body: @autoclosure () async throws -> UpdateRequest
     ) async throws -> (WorkspaceRecord, Role) {
@@ -87,16 +97,22 @@ struct WorkspaceService {
         let workspace = try await dependencies.database.write { db in
             _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceUpdate, on: db)
             let repository = WorkspaceRepository()
-            if let name = body.name {
-                let validated = try Self.validatedName(name)
-                try await repository.rename(id: workspaceID, name: validated, now: Clock.milliseconds(), on: db)
+            let name = try body.name.map(Self.validatedName)
+            if let budget = body.loopBudget, !Self.loopBudgetRange.contains(budget) {
+                throw Problem.validation(field: "loop_budget", "must be an integer from 1 to 1000")
+            }
+            let now = Clock.milliseconds()
+            if let name { try await repository.rename(id: workspaceID, name: name, now: now, on: db) }
+            if let budget = body.loopBudget { try await repository.setLoopBudget(id: workspaceID, budget: budget, now: now, on: db) }
+            let fields: [JSONValue] = (name == nil ? [] : ["name"]) + (body.loopBudget == nil ? [] : ["loop_budget"])
+            if !fields.isEmpty {
                 try await dependencies.audit(
                     AuditEvent(
                         actor: AuditActor(id: principal.id, kind: AuditActor.Kind(principal.kind), ip: clientIP),
                         action: "workspace.updated",
                         target: workspaceID,
                         workspaceID: workspaceID,
-                        details: ["fields": ["name"]]
+                        details: ["fields": .array(fields)]
                     ),
                     on: db
                 )

@@ -34,5 +34,6 @@ public enum Migrations {
         Migration0011ErasureAndScopes(),
         Migration0012Handles(),
         Migration0013Reactions(),
+        Migration0014LoopBudget(),
     ]
 }

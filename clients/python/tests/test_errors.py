@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conclave import (AuthenticationError, BadRequestError, Conclave, ConclaveError, ConflictError, LockedError,
-                      NotFoundError, PermissionDeniedError, ValidationError)
+                      LoopBudgetExhaustedError, NotFoundError, PermissionDeniedError, RateLimitError, ValidationError)
 from conftest import make_agent, make_channel, unique
 
 REQUEST_ID = re.compile(r"^req_[A-Za-z0-9]{10,40}$")
@@ -66,3 +66,22 @@ def test_conflict(client, ws):
         client.channels.create(ws, name)
     check(info.value, 409, "conflict")
     assert isinstance(info.value, ConclaveError)
+
+
+def test_an_exhausted_loop_budget_is_its_own_error_and_is_not_retried(client, server):
+    ws = client.workspaces.create(unique("loops")).id
+    assert client.workspaces.get(ws).loop_budget == 20
+    assert client.workspaces.update(ws, loop_budget=1).loop_budget == 1
+    agent, key = make_agent(client, ws)
+    channel = make_channel(client, ws, agent.id)
+    start = client.messages.send(channel.id, "go on")
+    assert start.provenance is not None and start.provenance.kind == "human" and start.provenance.hops == 0
+    with Conclave(key, base_url=server.base_url, max_retries=3) as bot:
+        first = bot.messages.send(channel.id, "one")
+        assert first.provenance is not None and first.provenance.hops == 1 and first.provenance.trigger_id == start.id
+        assert first.provenance.key_id and first.provenance.key_id.startswith("key_")
+        with pytest.raises(LoopBudgetExhaustedError) as info:
+            bot.messages.send(channel.id, "two")
+    assert isinstance(info.value, RateLimitError) and info.value.retry_after is None
+    check(info.value, 429, "loop-budget-exhausted")
+    assert [m.id for m in client.messages.list(channel.id)] == [start.id, first.id]

@@ -20,14 +20,14 @@ from ._version import __version__
 from .bot import Bot, Mention
 from .cursor_file import CursorFile
 from .errors import (APIStatusError, AuthenticationError, BadRequestError, ConclaveError, ConflictError,
-                     ConnectionError, GoneError, LockedError, NotFoundError, PermissionDeniedError, RateLimitError,
-                     ResumeFailedError, ServerError, TimeoutError, ValidationError, WebhookVerificationError)
+                     ConnectionError, GoneError, LockedError, LoopBudgetExhaustedError, NotFoundError,
+                     PermissionDeniedError, RateLimitError, ResumeFailedError, ServerError, TimeoutError, ValidationError, WebhookVerificationError)
 from .events import Event, EventBatch
 
 __all__ = [
     "AsyncConclave", "Conclave", "Bot", "Mention", "CursorFile", "EventStream", "AsyncEventStream", "StreamOptions",
     "Page", "Paginator", "RetryPolicy", "Event", "EventBatch", "errors", "events", "models", "webhooks",
     "APIStatusError", "AuthenticationError", "BadRequestError", "ConclaveError", "ConflictError", "ConnectionError",
-    "GoneError", "LockedError", "NotFoundError", "PermissionDeniedError", "RateLimitError", "ResumeFailedError",
+    "GoneError", "LockedError", "LoopBudgetExhaustedError", "NotFoundError", "PermissionDeniedError", "RateLimitError", "ResumeFailedError",
     "ServerError", "TimeoutError", "ValidationError", "WebhookVerificationError", "__version__",
 ]

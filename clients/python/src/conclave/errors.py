@@ -84,6 +84,14 @@ class RateLimitError(APIStatusError):
     retry_after: float | None = None
 
 
+class LoopBudgetExhaustedError(RateLimitError):
+    """429 `…/loop-budget-exhausted` (contract v1.1): the thread already holds the workspace's
+    `loop_budget` of agent messages in a row. Never retried: only a person's message in the
+    thread lets agents post there again."""
+
+    LOOP_BUDGET_TYPE_SUFFIX = "/loop-budget-exhausted"
+
+
 class ServerError(APIStatusError):
     """5xx."""
 
@@ -165,6 +173,8 @@ def from_response(response: httpx.Response) -> APIStatusError:
     if request_id:
         message += f" [request {request_id}]"
     cls = error_class(status)
+    if status == 429 and str(problem.get("type") or "").endswith(LoopBudgetExhaustedError.LOOP_BUDGET_TYPE_SUFFIX):
+        cls = LoopBudgetExhaustedError
     err = cls(message, status=status, type=problem.get("type"), title=title, detail=detail,
               request_id=request_id, errors=field_errors, headers=dict(response.headers), body=body)
     if isinstance(err, RateLimitError):
