@@ -67,6 +67,7 @@ public func buildRouters(
     ChannelMemberRoutes(dependencies: dependencies).register(on: router)
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
+    ChannelStatusRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
