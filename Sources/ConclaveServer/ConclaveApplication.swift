@@ -68,6 +68,7 @@ public func buildRouters(
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
+    MCPRoutes(dependencies: dependencies, realtime: realtime).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
 
