@@ -102,7 +102,7 @@ enum MCPToolCatalog {
                 + "with next_cursor: pass it as `since` next time so nothing is missed or repeated. Returns at once when some are pending. "
                 + untrustedNotice,
             inputSchema: MCPSchema.object([
-                "since": MCPSchema.string("next_cursor of the previous call; leave out to start from now.", maxLength: 256),
+                "since": MCPSchema.string("next_cursor of the previous call; leave out to start from now.", maxLength: 8192),
                 "timeout_s": MCPSchema.integer("Seconds to wait for the first event (default 30).", minimum: 0, maximum: RealtimeRoutes.maxWaitSeconds),
             ]),
             annotations: .init(title: "Wait for mentions", readOnlyHint: true, openWorldHint: false)
