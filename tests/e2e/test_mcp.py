@@ -26,7 +26,8 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import assert_problem
+from conftest import assert_problem, create_owner
+from helpers_agents import create_agent_ok, create_key_ok
 from helpers_identity import bearer
 from helpers_messaging import API, agent_key, create_channel_ok, list_messages, post, post_ok, uid, unique
 # the module's fixtures
@@ -239,6 +240,24 @@ def test_http_endpoint_checks_credentials_origin_and_host(server, keys):
         too_big = c.post("/mcp", content=b"[" + b"0," * 600_000 + b"0]",
                          headers={**accept, **bearer(keys["full"]), "Content-Type": "application/json"})
         assert_problem(too_big, 413)
+
+
+def test_mcp_and_rest_share_the_api_rate_limit(make_server, conclave_bin):
+    srv = make_server({"CONCLAVE_RATE_LIMITS": "api=3/1m"})
+    owner = create_owner(srv)
+    with srv.client() as c:
+        agent = create_agent_ok(c, owner["headers"], owner["workspace_id"], "Limited Bot")
+        key = create_key_ok(c, owner["headers"], owner["workspace_id"], agent["id"], ["messages:read"])["key"]
+        for _ in range(3):
+            assert c.get(f"{API}/me", headers=bearer(key)).status_code == 200
+        call_whoami = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}}
+        refused = c.post("/mcp", json=call_whoami, headers={**bearer(key), "Accept": "application/json, text/event-stream"})
+        assert_problem(refused, 429)
+        assert int(refused.headers["Retry-After"]) > 0
+    relayed = subprocess.run([conclave_bin, "mcp"], input=json.dumps(call_whoami) + "\n", capture_output=True, text=True, timeout=30,
+                             env={"PATH": os.environ.get("PATH", ""), "CONCLAVE_URL": srv.base_url, "CONCLAVE_API_KEY": key})
+    answer = json.loads(relayed.stdout.strip().splitlines()[0])
+    assert answer["id"] == 3 and "429" in answer["error"]["message"], answer
 
 
 def test_stdio_relay_keeps_the_key_out_of_its_output(server, conclave_bin):

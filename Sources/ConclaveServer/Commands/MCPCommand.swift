@@ -1,10 +1,13 @@
 import Foundation
+import Logging
 
 extension ConclaveCommands {
     /// `conclave mcp`: the stdio MCP server for one agent (`MCPStdioRelay`), configured by
     /// CONCLAVE_URL (default http://localhost:8750) and CONCLAVE_API_KEY. Stdout carries only
     /// protocol messages; problems go to stderr, never with the key.
     public static func mcp() async throws(CommandExit) {
+        // Stdout is the protocol channel: anything logged goes to stderr.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let environment = ProcessInfo.processInfo.environment
         guard let key = environment["CONCLAVE_API_KEY"], !key.isEmpty else {
             Console.error("conclave mcp: set CONCLAVE_API_KEY to the agent's API key")
