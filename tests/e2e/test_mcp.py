@@ -175,6 +175,36 @@ def test_key_without_messages_write_is_refused_like_rest(server, conclave_bin, t
     assert ok(call(server, conclave_bin, transport, keys["read"], "whoami"))["id"] == team["bot"]["id"]
 
 
+def test_edit_react_mark_read_and_thread_act_like_rest(server, conclave_bin, team, general, keys, client):
+    root = post_ok(client, team["member"]["headers"], general["id"], "root " + unique())
+    others = post_ok(client, team["member"]["headers"], general["id"], "not the bot's " + unique())
+
+    async def fn(session):
+        reply = ok(await session.call_tool("send_message", {"channel_id": general["id"], "text": "first draft", "thread_id": root["id"]}))
+        edited = ok(await session.call_tool("edit_message", {"message_id": reply["id"], "text": "final text"}))
+        foreign = await session.call_tool("edit_message", {"message_id": others["id"], "text": "hijacked"})
+        reaction = ok(await session.call_tool("add_reaction", {"message_id": root["id"], "emoji": "👍"}))
+        again = ok(await session.call_tool("add_reaction", {"message_id": root["id"], "emoji": "👍"}))
+        marker = ok(await session.call_tool("mark_read", {"channel_id": general["id"], "seq": reply["seq"]}))
+        thread = ok(await session.call_tool("read_thread", {"thread_id": root["id"]}))
+        return reply, edited, foreign, reaction, again, marker, thread
+    reply, edited, foreign, reaction, again, marker, thread = run_session(server, conclave_bin, "http", keys["full"], fn)
+    assert edited["text"] == "final text" and edited["edited_at"], edited
+    rest_edit = assert_problem(client.patch(f"{API}/messages/{others['id']}", json={"text": "hijacked"}, headers=bearer(keys["full"])), 403)
+    assert refusal(foreign, 403)["detail"] == rest_edit["detail"]
+    assert reaction == again == {"emoji": "👍", "count": 1, "me": True}, (reaction, again)
+    assert marker == {"channel_id": general["id"], "last_read_seq": reply["seq"]}
+    assert thread["root"]["id"] == root["id"] and [m["id"] for m in thread["data"]] == [root["id"], reply["id"]], thread
+    stored = {m["id"]: m for m in list_messages(client, team["owner"]["headers"], general["id"])}
+    assert stored[reply["id"]]["text"] == "final text" and stored[others["id"]]["text"] == others["text"]
+    assert stored[root["id"]]["reactions"] == [{"emoji": "👍", "count": 1, "me": False}]
+
+
+def test_a_persons_access_token_works_too(server, conclave_bin, team):
+    me = ok(call(server, conclave_bin, "http", team["member"]["access_token"], "whoami"))
+    assert me["id"] == uid(team["member"]) and me["kind"] == "human" and "scopes" not in me, me
+
+
 def test_other_workspace_is_not_visible(server, conclave_bin, team, keys, client):
     hidden = create_channel_ok(client, team["owner"]["headers"], team["other_ws"])
     post_ok(client, team["owner"]["headers"], hidden["id"], "secret " + unique())

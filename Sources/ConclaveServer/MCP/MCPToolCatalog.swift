@@ -49,7 +49,8 @@ enum MCPToolCatalog {
         ),
         Tool(
             name: "read_thread",
-            description: "A thread: its root message and one page of replies in seq order. Needs messages:read. " + untrustedNotice,
+            description: "A thread: its root message (root) and one page of its messages in seq order, as the channel lists them (root first, then replies). "
+                + "Needs messages:read. " + untrustedNotice,
             inputSchema: MCPSchema.object([
                 "thread_id": MCPSchema.id("The root message's id (msg_…)."),
                 "after_seq": MCPSchema.integer("Only replies after this seq.", minimum: 0),
