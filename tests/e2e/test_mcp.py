@@ -234,16 +234,30 @@ def test_message_text_is_marked_untrusted(server, conclave_bin, team, general, k
     assert thread["root"]["text"] == hostile and thread["untrusted_content"] is True
 
 
-def test_bad_arguments_are_tool_errors_naming_the_argument(server, conclave_bin, general, keys):
+def test_bad_arguments_are_tool_errors_naming_the_argument(server, conclave_bin, team, general, keys, client):
+    target = post_ok(client, team["member"]["headers"], general["id"], "react here " + unique())
+
     async def fn(session):
         return (await session.call_tool("read_messages", {"channel_id": general["id"], "colour": "red"}),
                 await session.call_tool("wait_for_mentions", {"timeout_s": 61}),
                 await session.call_tool("send_message", {"channel_id": "not an id", "text": "x"}),
-                await session.call_tool("add_reaction", {"message_id": "msg_x", "emoji": "not an emoji"}))
-    unknown, too_long, bad_id, _ = run_session(server, conclave_bin, "http", keys["full"], fn)
+                await session.call_tool("add_reaction", {"message_id": target["id"], "emoji": "not an emoji"}))
+    unknown, too_long, bad_id, bad_emoji = run_session(server, conclave_bin, "http", keys["full"], fn)
     assert [e["field"] for e in refusal(unknown, 422)["errors"]] == ["colour"]
     assert [e["field"] for e in refusal(too_long, 422)["errors"]] == ["timeout_s"]
     assert [e["field"] for e in refusal(bad_id, 422)["errors"]] == ["channel_id"]
+    assert [e["field"] for e in refusal(bad_emoji, 422)["errors"]] == ["emoji"]
+    # below the client library: a missing argument, an unknown tool, and bytes that are not JSON-RPC
+    headers = {**bearer(keys["full"]), "Accept": "application/json, text/event-stream"}
+    with httpx.Client(base_url=server.base_url, timeout=10) as c:
+        missing = c.post("/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "send_message", "arguments": {"channel_id": general["id"]}}}).json()["result"]
+        assert missing["isError"] is True and [e["field"] for e in missing["structuredContent"]["error"]["errors"]] == ["text"], missing
+        nameless = c.post("/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "drop_database", "arguments": {}}}).json()
+        assert nameless["id"] == 2 and nameless["error"]["code"] == -32602, nameless
+        garbage = c.post("/mcp", headers={**headers, "Content-Type": "application/json"}, content=b"{not json")
+        assert garbage.status_code == 400 and garbage.json()["error"]["code"] == -32700, garbage.text
 
 
 def test_http_endpoint_checks_credentials_origin_and_host(server, keys):
