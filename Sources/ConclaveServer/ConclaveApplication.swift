@@ -69,6 +69,7 @@ public func buildRouters(
     MessageRoutes(dependencies: dependencies).register(on: router)
     ChannelStatusRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
+    MCPRoutes(dependencies: dependencies, realtime: realtime).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
 
