@@ -34,7 +34,7 @@ from helpers_messaging import API, agent_key, create_channel_ok, list_messages, 
 from helpers_messaging import general, server, server_survives, team  # noqa: F401
 
 TOOLS = {"whoami", "list_channels", "read_messages", "read_thread", "send_message", "edit_message", "add_reaction",
-         "mark_read", "wait_for_mentions"}
+         "mark_read", "wait_for_mentions", "set_status", "request_approval"}
 READ_ONLY = {"whoami", "list_channels", "read_messages", "read_thread", "wait_for_mentions"}
 TRANSPORTS = ["http", "stdio"]
 
@@ -164,6 +164,46 @@ def test_wait_for_mentions_returns_a_mention_posted_while_waiting(server, concla
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+def test_an_agent_asks_for_approval_and_waits_for_the_answer(server, conclave_bin, team, general, keys, transport):
+    """request_approval posts the request; no tool answers one (agents never do); the person's
+    answer over REST comes back to the waiting agent as approval.resolved."""
+    approver = uid(team["member"])
+
+    def answer_later(message_id):
+        time.sleep(1.0)
+        with server.client() as c:
+            r = c.post(f"{API}/messages/{message_id}/approval", headers=team["member"]["headers"], json={"choice": "approve"})
+            assert r.status_code == 200, r.text
+
+    async def fn(session):
+        start = ok(await session.call_tool("wait_for_mentions", {"timeout_s": 0}))
+        asked = ok(await session.call_tool("request_approval", {
+            "channel_id": general["id"], "text": "Drop the staging database? " + unique(), "approvers": [approver],
+            "expires_in": 600}))
+        refused = await session.call_tool("request_approval", {
+            "channel_id": general["id"], "text": "x", "approvers": [team["bot"]["id"]]})
+        status = ok(await session.call_tool("set_status", {"channel_id": general["id"], "state": "working", "text": "Waiting"}))
+        answerer = threading.Thread(target=answer_later, args=(asked["id"],))
+        answerer.start()
+        cursor, resolved = start["next_cursor"], None
+        for _ in range(5):
+            got = ok(await session.call_tool("wait_for_mentions", {"since": cursor, "timeout_s": 20}))
+            cursor = got["next_cursor"]
+            resolved = next((e for e in got["events"] if e["event"] == "approval.resolved"), None)
+            if resolved:
+                break
+        answerer.join()
+        return asked, refused, status, resolved
+    asked, refused, status, resolved = run_session(server, conclave_bin, transport, keys["full"], fn)
+    assert asked["kind"] == "approval_request" and asked["approval"]["status"] == "pending", asked
+    assert asked["approval"]["approvers"] == [approver]
+    assert refusal(refused, 422)["errors"][0]["field"].endswith("approvers")
+    assert status["state"] == "working" and status["principal_id"] == team["bot"]["id"], status
+    assert resolved is not None, "the answer never reached wait_for_mentions"
+    assert resolved["data"]["message_id"] == asked["id"] and resolved["data"]["approval"]["status"] == "approved", resolved
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_key_without_messages_write_is_refused_like_rest(server, conclave_bin, team, general, keys, transport, client):
     text = "must not land " + unique()
     result = call(server, conclave_bin, transport, keys["read"], "send_message", {"channel_id": general["id"], "text": text})
@@ -171,6 +211,9 @@ def test_key_without_messages_write_is_refused_like_rest(server, conclave_bin, t
     rest = assert_problem(post(client, bearer(keys["read"]), general["id"], text), 403)
     assert error["detail"] == rest["detail"] and error["type"] == rest["type"], (error, rest)
     assert all(m["text"] != text for m in list_messages(client, team["owner"]["headers"], general["id"]))
+    for name, arguments in (("set_status", {"channel_id": general["id"], "state": "typing"}),
+                            ("request_approval", {"channel_id": general["id"], "text": text, "approvers": [uid(team["member"])]})):
+        assert refusal(call(server, conclave_bin, transport, keys["read"], name, arguments), 403)["detail"] == rest["detail"]
     # read tools still work with the same key
     assert ok(call(server, conclave_bin, transport, keys["read"], "whoami"))["id"] == team["bot"]["id"]
 

@@ -20,6 +20,11 @@ enum MCPSchema {
         return .object(schema)
     }
 
+    static func array(_ description: String, of items: Value, minItems: Int, maxItems: Int) -> Value {
+        ["type": "array", "description": .string(description), "items": items, "minItems": .int(minItems), "maxItems": .int(maxItems),
+         "uniqueItems": true]
+    }
+
     static func enumeration(_ description: String, _ values: [String]) -> Value {
         ["type": "string", "description": .string(description), "enum": .array(values.map(Value.string))]
     }

@@ -76,6 +76,37 @@ enum MCPToolArguments {
         }
     }
 
+    struct SetStatus: Decodable {
+        let channelID: String
+        let state: String
+        let text: String?
+        let ttlSeconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case state, text
+            case channelID = "channel_id"
+            case ttlSeconds = "ttl_s"
+        }
+    }
+
+    struct RequestApproval: Decodable {
+        let channelID: String
+        let text: String
+        let approvers: [String]
+        let options: [String]?
+        let expiresIn: Int?
+        let threadID: String?
+        let idempotencyKey: String?
+
+        enum CodingKeys: String, CodingKey {
+            case text, approvers, options
+            case channelID = "channel_id"
+            case expiresIn = "expires_in"
+            case threadID = "thread_id"
+            case idempotencyKey = "idempotency_key"
+        }
+    }
+
     struct MarkRead: Decodable {
         let channelID: String
         let seq: Int64

@@ -47,4 +47,29 @@ extension MCPToolDispatcher {
         }
         return MCPToolResult.data(["channel_id": .string(channelID), "last_read_seq": .int(marker)])
     }
+
+    func setStatus(_ arguments: Data) async throws -> CallTool.Result {
+        let principal = try principal.requiring(anyOf: [.messagesWrite])
+        let input = try decode(MCPToolArguments.SetStatus.self, arguments)
+        let channelID = try Self.id(input.channelID, field: "channel_id", kind: .channel)
+        let data = try await ChannelStatusService(dependencies: dependencies).set(principal, channelID: channelID) {
+            ChannelStatusService.SetRequest(state: input.state, text: input.text, ttlSeconds: input.ttlSeconds)
+        }
+        return MCPToolResult.data(data)
+    }
+
+    func requestApproval(_ arguments: Data) async throws -> CallTool.Result {
+        let principal = try principal.requiring(anyOf: [.messagesWrite])
+        let input = try decode(MCPToolArguments.RequestApproval.self, arguments)
+        let channelID = try Self.id(input.channelID, field: "channel_id", kind: .channel)
+        var approval: [String: JSONValue] = ["approvers": .array(input.approvers.map(JSONValue.string))]
+        if let options = input.options { approval["options"] = .array(options.map(JSONValue.string)) }
+        if let expiresIn = input.expiresIn { approval["expires_in"] = .int(Int64(expiresIn)) }
+        let request = MessageService.SendRequest(
+            text: input.text, clientMsgID: input.idempotencyKey, threadID: input.threadID, metadata: nil,
+            kind: MessageKind.approvalRequest.rawValue, approval: try MessageService.ApprovalBody(json: .object(approval))
+        )
+        let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request, clientIP: clientIP)
+        return MCPToolResult.data(MessageJSON.message(result.message))
+    }
 }

@@ -44,6 +44,8 @@ struct MCPToolDispatcher {
         case "edit_message": try await editMessage(arguments)
         case "add_reaction": try await addReaction(arguments)
         case "mark_read": try await markRead(arguments)
+        case "set_status": try await setStatus(arguments)
+        case "request_approval": try await requestApproval(arguments)
         case "wait_for_mentions": try await waitForMentions(arguments)
         default: throw MCPError.invalidParams("Unknown tool: \(name)")
         }
