@@ -18,6 +18,9 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     /// out to live sockets only, never written to the log (data: principal_id, state, text,
     /// expires_at, reason).
     case statusUpdated = "status.updated"
+    /// Ephemeral: text appended to a streamed reply (data: message_id, offset, append); never
+    /// written to the log (the message row holds the text so far).
+    case messageDelta = "message.delta"
     /// An approval request was answered or expired (data: message_id, channel_id, requester_id,
     /// approval); reaches the requester even on `mentions_only` streams.
     case approvalResolved = "approval.resolved"
@@ -29,7 +32,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
 
     public var subject: Subject {
         switch self {
-        case .messageCreated, .messageUpdated, .messageDeleted: .message
+        case .messageCreated, .messageUpdated, .messageDeleted, .messageDelta: .message
         case .channelCreated, .channelUpdated: .channel
         case .memberJoined, .memberLeft: .member
         case .agentPaused: .agent

@@ -172,6 +172,7 @@ public func buildApplication(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )
     app.addServices(ApprovalExpiryService(dependencies: dependencies))
+    app.addServices(StreamFinalizerService(dependencies: dependencies))
     let database = dependencies.database
     app.beforeServerStarts {
         // A shutdown while the database is still out of reach ends the wait instead of hanging.

@@ -23,6 +23,7 @@ enum MessageJSON {
             "deleted": .bool(message.deletedAt != nil),
             "reactions": .array(reactions.map { Self.reaction($0, forEvent: forEvent) }),
             "provenance": provenance(message.provenance),
+            "streaming": .bool(message.streamingUntil != nil),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value

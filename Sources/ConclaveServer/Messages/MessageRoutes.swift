@@ -18,6 +18,7 @@ struct MessageRoutes {
         router.delete("/api/v1/messages/{msg}") { _, context in try await delete(context) }
         ReactionRoutes(dependencies: dependencies).register(on: router)
         ApprovalRoutes(dependencies: dependencies).register(on: router)
+        StreamedReplyRoutes(dependencies: dependencies).register(on: router)
     }
 
     func post(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {

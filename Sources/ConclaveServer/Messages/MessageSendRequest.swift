@@ -11,9 +11,11 @@ extension MessageService {
         let metadata: JSONValue?
         let kind: String?
         let approval: ApprovalBody?
+        /// A reply streamed by appends (`POST /messages/{msg}/stream`) until its final.
+        var stream: Bool? = nil
 
         enum CodingKeys: String, CodingKey {
-            case text, metadata, kind, approval
+            case text, metadata, kind, approval, stream
             case clientMsgID = "client_msg_id"
             case threadID = "thread_id"
         }
@@ -44,8 +46,13 @@ extension MessageService {
     func validated(_ request: SendRequest) throws -> (metadata: String?, approval: Approval?) {
         var errors: [FieldError] = []
         let length = request.text.count
-        if length < 1 || length > dependencies.configuration.maxMessageLength {
-            errors.append(FieldError(field: "text", message: "must be 1 to \(dependencies.configuration.maxMessageLength) characters"))
+        // A streamed reply may start empty: its text arrives by appends.
+        let minimum = request.stream == true ? 0 : 1
+        if length < minimum || length > dependencies.configuration.maxMessageLength {
+            errors.append(FieldError(field: "text", message: "must be \(minimum) to \(dependencies.configuration.maxMessageLength) characters"))
+        }
+        if request.stream == true, request.kind == MessageKind.approvalRequest.rawValue {
+            errors.append(FieldError(field: "stream", message: "an approval request is not streamed"))
         }
         if let clientMsgID = request.clientMsgID, clientMsgID.isEmpty || clientMsgID.utf8.count > 128 {
             errors.append(FieldError(field: "client_msg_id", message: "must be 1 to 128 characters"))
@@ -89,5 +96,24 @@ extension MessageService {
         }
         if !errors.isEmpty { throw Problem.validation(errors) }
         return (metadataText, approval)
+    }
+}
+
+extension MessageService.SendRequest {
+    /// `text` may be left out of a streamed reply (it starts empty); otherwise it is required.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
+        if stream == true {
+            text = try container.decodeIfPresent(String.self, forKey: .text) ?? ""
+        } else {
+            text = try container.decode(String.self, forKey: .text)
+        }
+        self.stream = stream
+        clientMsgID = try container.decodeIfPresent(String.self, forKey: .clientMsgID)
+        threadID = try container.decodeIfPresent(String.self, forKey: .threadID)
+        metadata = try container.decodeIfPresent(JSONValue.self, forKey: .metadata)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind)
+        approval = try container.decodeIfPresent(MessageService.ApprovalBody.self, forKey: .approval)
     }
 }

@@ -73,7 +73,10 @@ struct MessageService {
             }
             // `@handle` → `<@id>`: a plain read (no lock), before the channel row's lock below, which
             // every sender of the channel waits for, so that lock stays short.
-            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
+            let (text, resolvedMentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
+            // A streamed reply mentions (and wakes) no one until its final, which reads its whole text.
+            let streaming = request.stream == true
+            let mentions = streaming ? [] : resolvedMentions
             // The channel row first, as a channel's deletion locks it before its messages. The
             // same statement re-checks, inside the transaction, that the sender is still a channel
             // member whose role may write (a demotion or removal committed since the check above).
@@ -100,7 +103,8 @@ struct MessageService {
                 senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
                 editedAt: nil, deletedAt: nil, keyID: provenance.keyID, hops: provenance.hops, triggerID: provenance.triggerID,
-                approval: approval.map(ApprovalJSON.stored)
+                approval: approval.map(ApprovalJSON.stored),
+                streamingUntil: streaming ? now + Int64(dependencies.configuration.streamTimeoutSeconds) * 1000 : nil
             )
             try await messages.insert(message, on: db)
             if let expiresAt = approval?.expiresAt {
@@ -142,6 +146,7 @@ struct MessageService {
         let message = try await visibleMessage(principal, messageID: messageID)
         guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
         guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
+        guard message.streamingUntil == nil else { throw Problem.conflict("The reply is still being streamed: finish it with its final.") }
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
         let (updated, reactions) = try await dependencies.database.write { db -> (MessageRecord, [ReactionCount]) in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)

@@ -40,6 +40,18 @@ struct EventNotifier: Sendable {
         }
     }
 
+    /// An ephemeral event other than a status (`message.delta`): to this server's sockets at
+    /// once, to the others' through a notification (best effort: a lost delta is text a client
+    /// sees at the final, or on reading the message).
+    func ephemeral(_ event: EphemeralEvent) {
+        hub.deliverEphemeral(event)
+        if let notifications = database.notifications,
+            let payload = EphemeralNotification(origin: hub.origin, ttlSeconds: 1, event: event).payload
+        {
+            Task { await notifications.notify(channel: Self.channel, payload: payload) }
+        }
+    }
+
     /// `principalID` joined `event.workspaceID` (whose `member.joined` is `event`): besides the
     /// usual wake-up, the principal's open streams here start following that workspace from the
     /// join (other servers heard of it from the join's own transaction).
@@ -67,8 +79,12 @@ struct EventNotificationListener: Service {
         try await cancelWhenGracefulShutdown {
             await notifications.listen(channel: EventNotifier.channel, onListening: { hub.catchUpOnJoins() }, onLost: {}) { payload in
                 if let remote = EphemeralNotification(payload: payload) {
-                    guard remote.origin != hub.origin, let principalID = remote.event.data["principal_id"]?.stringValue else { return }
-                    hub.statusChanged(remote.event, principalID: principalID, ttlSeconds: remote.ttlSeconds)
+                    guard remote.origin != hub.origin else { return }
+                    if remote.event.type == .statusUpdated, let principalID = remote.event.data["principal_id"]?.stringValue {
+                        hub.statusChanged(remote.event, principalID: principalID, ttlSeconds: remote.ttlSeconds)
+                    } else if remote.event.type == .messageDelta {
+                        hub.deliverEphemeral(remote.event)
+                    }
                 } else if let join = JoinNotification(payload: payload) {
                     hub.principalJoined(join.principalID, workspaceID: join.workspaceID, seq: join.seq)
                 } else {

@@ -36,5 +36,6 @@ public enum Migrations {
         Migration0013Reactions(),
         Migration0014LoopBudget(),
         Migration0017Approvals(),
+        Migration0018StreamedReplies(),
     ]
 }

@@ -11,7 +11,7 @@ import pytest
 from conclave import Conclave, ResumeFailedError
 from conclave._stream_core import StreamCore, StreamOptions
 from conclave import PermissionDeniedError
-from conclave.events import ApprovalEvent, ChannelEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
+from conclave.events import ApprovalEvent, ChannelEvent, MessageDeltaEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
 from conftest import SERVER_ENV, harness, make_agent, make_channel, tcp_proxy
 from freezable_proxy import FreezableProxy
 from http_proxy import HttpProxy
@@ -112,6 +112,28 @@ def test_an_agent_asks_a_person_and_hears_the_answer(client, server, agent):
         event = next(e for e in stream if isinstance(e, ApprovalEvent))
         assert event.data.message_id == asked.id and event.data.requester_id == bot.id
         assert event.data.approval.status == "approved"
+
+
+def test_a_streamed_reply_arrives_as_typed_deltas_then_the_final(client, server, agent):
+    bot, key, channel = agent
+    with Conclave(key, base_url=server.base_url) as as_bot, client.events.listen() as stream:
+        reply = as_bot.messages.start_stream(channel.id)
+        assert reply.streaming is True and reply.text == ""
+        offsets = [as_bot.messages.append_stream(reply.id, piece).offset for piece in ("Let me ", "check… ", "done.")]
+        assert offsets == [0, 7, 14]
+        finished = as_bot.messages.finish_stream(reply.id)
+        assert (finished.streaming, finished.text) == (False, "Let me check… done.")
+        deltas, final = [], None
+        for event in stream:
+            if isinstance(event, MessageDeltaEvent) and event.data.message_id == reply.id:
+                assert event.ephemeral
+                deltas.append((event.data.offset, event.data.append))
+            elif isinstance(event, MessageEvent) and event.event == "message.updated" and event.data.id == reply.id:
+                final = event
+                break
+        assert deltas == [(0, "Let me "), (7, "check… "), (14, "done.")]
+        assert final.data.streaming is False and final.data.text == "Let me check… done."
+        assert stream.cursor == final.cursor
 
 
 def test_mentions_only(client, server, agent):

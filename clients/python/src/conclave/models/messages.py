@@ -93,3 +93,13 @@ class Message(Model):
     def thread_root(self) -> str:
         """The id replies to this message go under: its thread, or itself when top-level."""
         return self.thread_id or self.id
+
+
+@dataclass(kw_only=True)
+class StreamAppend(Model):
+    """Where an append went in a streaming reply: its `offset` (in Unicode code points) and the
+    text's `length` after it."""
+
+    message_id: str
+    offset: int
+    length: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Literal
 
 from .._pagination import Paginator
-from ..models.messages import Message, Reaction
+from ..models.messages import Message, Reaction, StreamAppend
 from ._base import Resource, body, path
 
 
@@ -38,6 +38,23 @@ class MessagesResource(Resource):
         refused). Returns the message with its `approval` answered."""
         return self._request("POST", path("messages", message_id, "approval"), cast=Message,
                              json=body(choice=choice, comment=comment))
+
+    def start_stream(self, channel_id: str, text: str = "", *, thread_id: str | None = None,
+                     client_msg_id: str | None = None) -> Message:
+        """Posts a reply to be streamed (`streaming=True`): grow it with `append_stream`, end it
+        with `finish_stream`. Readers get each append as a `message.delta`; mentions wake only
+        at the finish; the server finishes it itself after its timeout (10 minutes by default)."""
+        return self._request("POST", path("channels", channel_id, "messages"), cast=Message,
+                             json=body(text=text, thread_id=thread_id, client_msg_id=client_msg_id, stream=True))
+
+    def append_stream(self, message_id: str, text: str) -> StreamAppend:
+        """Adds `text` (1 to 1,000 characters) to the caller's streaming reply. Appends have
+        their own rate limit (`stream`), not `send`."""
+        return self._request("POST", path("messages", message_id, "stream"), json={"append": text}, cast=StreamAppend)
+
+    def finish_stream(self, message_id: str, text: str | None = None) -> Message:
+        """Ends the caller's streaming reply; `text`, when given, replaces what was streamed."""
+        return self._request("POST", path("messages", message_id, "stream"), json=body(final=True, text=text), cast=Message)
 
     def reply(self, message: Message, text: str, **kwargs: Any) -> Message:
         """Posts `text` in `message`'s thread (starting one under it when it is top-level)."""
