@@ -67,6 +67,7 @@ public func buildRouters(
     ChannelMemberRoutes(dependencies: dependencies).register(on: router)
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
+    WebhookRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
@@ -169,6 +170,7 @@ public func buildApplication(
     app.addServices(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )
+    app.addServices(WebhookDispatcher(dependencies: dependencies))
     let database = dependencies.database
     app.beforeServerStarts {
         // A shutdown while the database is still out of reach ends the wait instead of hanging.
