@@ -25,6 +25,8 @@ struct WebhookOutbox: Sendable {
                 created += try await database.write { db in try await route(webhook, on: db) }
             } catch is Moved {
                 continue  // another server routed these events
+            } catch StoreError.conflict {
+                continue  // another server routed them concurrently (its rows won the unique keys)
             }
         }
         return created
