@@ -56,6 +56,12 @@ public struct WebhookDeliveryRepository: Sendable {
         ).run()
     }
 
+    /// Ends every lease (at start, where this process is the database's only user: SQLite), so a
+    /// delivery whose attempt a crash cut off is sent again at once, not when its lease runs out.
+    public func releaseAllLeases(on db: DatabaseSession) async throws {
+        try await db.raw("UPDATE webhook_deliveries SET leased_until = 0, lease_owner = NULL WHERE leased_until > 0").run()
+    }
+
     public func find(id: String, webhookID: String, on db: DatabaseSession) async throws -> WebhookDeliveryRecord? {
         try await db.raw("SELECT * FROM webhook_deliveries WHERE id = \(bind: id) AND webhook_id = \(bind: webhookID)")
             .firstRecord(WebhookDeliveryRecord.self)

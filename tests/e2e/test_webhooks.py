@@ -464,3 +464,76 @@ def test_two_servers_on_one_database_deliver_each_event_once(make_server, receiv
     assert len(ids) == len(set(ids)) == len(sent), f"{len(ids)} requests for {len(sent)} events"
     assert [json.loads(r["body"])["data"]["id"] for r in rx.requests] == sent
     assert b.running
+
+
+def test_a_server_killed_during_an_attempt_sends_it_again_with_the_same_id(make_server, receiver):
+    # the first attempt is held open by the receiver; the server dies with it in flight
+    rx = receiver(lambda i: (200, {}, 8.0) if i == 0 else (200, {}, 0.0))
+    srv = make_server(WEBHOOK_ENV)
+    owner = create_owner(srv, "owner@example.com", "Acme")
+    with srv.client() as c:
+        channel = create_channel_ok(c, owner["headers"], owner["workspace_id"])
+        hook = create_webhook(c, owner["headers"], owner["workspace_id"], rx.url)
+        msg = post_ok(c, owner["headers"], channel["id"], "in flight " + unique())
+    [first] = rx.wait_for(1)
+    srv.kill()
+    srv.start()
+    # SQLite: the one process releases its dead predecessor's leases at start; PostgreSQL: the 60 s lease expires
+    _, again = rx.wait_for(2, timeout=20 if BACKEND == "sqlite" else 90)
+    assert again["headers"]["webhook-id"] == first["headers"]["webhook-id"]
+    assert verified(again, hook["secret"])["data"]["id"] == msg["id"]
+
+
+def self_signed_https_receiver(tmp_path) -> tuple[ThreadingHTTPServer, list]:
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    seen: list = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, seen
+
+
+def test_an_https_receiver_with_an_untrusted_certificate_gets_nothing(server, team, client, tmp_path):
+    httpd, seen = self_signed_https_receiver(tmp_path)
+    try:
+        port = httpd.server_address[1]
+        hook = create_webhook(client, team["owner"]["headers"], team["ws"], f"https://localhost:{port}/hook")
+        assert client.post(f"{hooks_url(team['ws'])}/{hook['id']}/test", headers=team["owner"]["headers"]).status_code == 202
+        log = wait_until(lambda: [d for d in deliveries(client, team["owner"]["headers"], team["ws"], hook["id"])
+                                  if d["attempt"] >= 1], what="an attempt")
+        assert log[0]["status"] == "pending" and "TLS" in log[0]["error"], log
+        assert seen == [], "a delivery was sent over TLS to a certificate no trusted root issued"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

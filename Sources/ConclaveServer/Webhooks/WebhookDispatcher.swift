@@ -4,6 +4,7 @@ import ConclaveStore
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOSSL
 import ServiceLifecycle
 
 /// Sends webhook deliveries from the durable queue. Every tick (200 ms) it routes new events into
@@ -36,6 +37,10 @@ struct WebhookDispatcher: Service {
     func run() async throws {
         // Migrations run before the listener opens; the first pass waits for them.
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        if database.notifications == nil {
+            // One process owns this database (SQLite): any lease left is from a previous run that died.
+            try? await database.write { db in try await WebhookDeliveryRepository().releaseAllLeases(on: db) }
+        }
         let inFlight = NIOLockedValueBox(0)
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -134,11 +139,18 @@ struct WebhookDispatcher: Service {
             return (nil, nil, refusal.description)
         } catch let failure as WebhookHTTPClient.Failure {
             return (nil, nil, failure.description)
+        } catch let error as NIOSSLError {
+            return (nil, nil, "TLS failed (\(Self.tlsReason(error)))")
         } catch is SecretBox.BoxError {
             return (nil, nil, "the signing secret could not be opened (master key changed?)")
         } catch {
             return (nil, nil, "connection failed (\(type(of: error)))")
         }
+    }
+
+    static func tlsReason(_ error: NIOSSLError) -> String {
+        if case .handshakeFailed = error { return "handshake failed: the certificate was not accepted" }
+        return String(describing: error).prefix(80).description
     }
 
     func finish(

@@ -66,6 +66,18 @@ struct WebhookHTTPClient: Sendable {
         return try await promise.futureResult.get()
     }
 
+    /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110), in milliseconds from now.
+    static func retryAfterMilliseconds(_ value: String, now: Date = Date()) -> Int64? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int64(text) { return max(0, seconds) * 1000 }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        guard let date = formatter.date(from: text) else { return nil }
+        return max(0, Int64(date.timeIntervalSince(now) * 1000))
+    }
+
     /// Completes the promise with the response head and closes the connection.
     final class AnswerHandler: ChannelInboundHandler {
         typealias InboundIn = HTTPClientResponsePart
@@ -75,8 +87,7 @@ struct WebhookHTTPClient: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .head(let head) = unwrapInboundIn(data) else { return }
-            let retryAfter = head.headers.first(name: "Retry-After").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-                .map { max(0, $0) * 1000 }
+            let retryAfter = head.headers.first(name: "Retry-After").flatMap { WebhookHTTPClient.retryAfterMilliseconds($0) }
             promise.succeed(Answer(status: Int(head.status.code), retryAfterMilliseconds: retryAfter))
             context.close(promise: nil)
         }
