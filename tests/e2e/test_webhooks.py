@@ -537,3 +537,28 @@ def test_an_https_receiver_with_an_untrusted_certificate_gets_nothing(server, te
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_delivery_failing_for_three_days_is_dead_and_replay_sends_it(server, team, general, client, receiver):
+    answers = {"status": 500}
+    rx = receiver(lambda i: (answers["status"], {}, 0.0))
+    hook = create_webhook(client, team["owner"]["headers"], team["ws"], rx.url)
+    post_ok(client, team["member"]["headers"], general["id"], "three days " + unique())
+    rx.wait_for(1)
+    # the delivery was queued three days and a minute ago (as if every retry since had failed)
+    # (SQLite: wait for the server's writer rather than fail at once on its lock)
+    server.sql(("PRAGMA busy_timeout = 10000; " if BACKEND == "sqlite" else "") + f"UPDATE webhook_deliveries SET created_at = created_at - {(3 * 24 * 3600 + 60) * 1000} "
+               f"WHERE webhook_id = '{hook['id']}'")
+    dead = wait_until(lambda: [d for d in deliveries(client, team["owner"]["headers"], team["ws"], hook["id"], status="failed")
+                               if d["status"] == "dead"], what="the delivery to die")
+    attempts = len(rx.requests)
+    time.sleep(1.0)
+    assert len(rx.requests) == attempts, "a dead delivery was still retried"
+    answers["status"] = 200
+    r = client.post(f"{hooks_url(team['ws'])}/{hook['id']}/deliveries/{dead[0]['id']}/replay", headers=team["owner"]["headers"])
+    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+    last = rx.wait_for(attempts + 1)[-1]
+    assert last["headers"]["webhook-id"] == dead[0]["id"]
+    wait_until(lambda: deliveries(client, team["owner"]["headers"], team["ws"], hook["id"])[0]["status"] == "delivered")
+    assert deliveries(client, team["owner"]["headers"], team["ws"], hook["id"], status="failed") == []
+    assert audit_entries(client, team["owner"]["headers"], team["ws"], "webhook.delivery_replayed")[-1]["target"] == hook["id"]
