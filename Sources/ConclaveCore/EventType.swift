@@ -14,10 +14,14 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     /// A principal reacted to a message (data: message_id, channel_id, emoji, principal_id, count).
     case reactionAdded = "reaction.added"
     case reactionRemoved = "reaction.removed"
+    /// Ephemeral: a principal's status in a channel (typing, thinking, working, idle). Fanned
+    /// out to live sockets only, never written to the log (data: principal_id, state, text,
+    /// expires_at, reason).
+    case statusUpdated = "status.updated"
 
     /// What an event is about: the part of its name before the dot.
     public enum Subject: Sendable {
-        case message, channel, member, agent, read, reaction
+        case message, channel, member, agent, read, reaction, status
     }
 
     public var subject: Subject {
@@ -28,6 +32,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
         case .agentPaused: .agent
         case .readUpdated: .read
         case .reactionAdded, .reactionRemoved: .reaction
+        case .statusUpdated: .status
         }
     }
 }

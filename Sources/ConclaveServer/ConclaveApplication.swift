@@ -67,6 +67,7 @@ public func buildRouters(
     ChannelMemberRoutes(dependencies: dependencies).register(on: router)
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
+    ChannelStatusRoutes(dependencies: dependencies).register(on: router)
     WebhookRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
 

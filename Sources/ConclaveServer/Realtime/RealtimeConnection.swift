@@ -174,7 +174,7 @@ struct RealtimeConnection {
         let interrupted: @Sendable () -> Void = {
             Task { await closer.close(.unexpectedServerError, reason: "the stream was interrupted; resume") }
         }
-        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, ephemeral: true, onOverflow: cutOff, onJoinFailure: interrupted)
         // Until the stream is handed to `serve`, any way out gives back the socket slot and ends
         // the (current) stream's subscriptions.
         var handedOver = false
@@ -190,7 +190,7 @@ struct RealtimeConnection {
         } catch StreamSession.StartError.resumeFailed {
             session.finish()
             resumeFailed = true
-            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, ephemeral: true, onOverflow: cutOff, onJoinFailure: interrupted)
             start = try await session.start(resume: nil)
         }
         if resumeFailed { try await send(["type": "resume_failed"], outbound) }

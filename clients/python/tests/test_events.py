@@ -10,7 +10,7 @@ import pytest
 
 from conclave import Conclave, ResumeFailedError
 from conclave._stream_core import StreamCore, StreamOptions
-from conclave.events import ChannelEvent, MemberEvent, MessageEvent, ReactionEvent
+from conclave.events import ChannelEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
 from conftest import SERVER_ENV, harness, make_agent, make_channel, tcp_proxy
 from freezable_proxy import FreezableProxy
 from http_proxy import HttpProxy
@@ -79,6 +79,23 @@ def test_reactions_arrive_typed(client, server, agent):
                 if len(got) == 2:
                     break
         assert got == [("reaction.added", message.id, "🎉", 1), ("reaction.removed", message.id, "🎉", 0)]
+
+
+def test_statuses_arrive_typed_and_leave_the_cursor_alone(client, server, agent):
+    bot, key, channel = agent
+    with Conclave(key, base_url=server.base_url) as as_bot, as_bot.events.listen() as stream:
+        answer = client.channels.set_status(channel.id, "thinking", text="Planning", ttl_s=30)
+        assert answer.state == "thinking" and answer.expires_at is not None
+        event = next(e for e in stream if isinstance(e, StatusEvent))
+        assert event.ephemeral and event.status.state == "thinking" and event.status.text == "Planning"
+        assert event.status.principal_id == answer.principal_id and event.channel_id == channel.id
+        sent = client.messages.send(channel.id, "here is the plan")
+        message = next(e for e in stream if isinstance(e, MessageEvent))
+        assert message.data.id == sent.id
+        cleared = next(e for e in stream if isinstance(e, StatusEvent))
+        assert (cleared.status.state, cleared.status.reason) == ("idle", "message")
+        # an ephemeral event has no position of its own: resuming from here misses nothing
+        assert stream.cursor == message.cursor == cleared.cursor
 
 
 def test_mentions_only(client, server, agent):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .models._base import Model, decode
-from .models.channels import Channel, ReadMarker
+from .models.channels import Channel, ChannelStatus, ReadMarker
 from .models.messages import Message
 
 
@@ -24,6 +24,9 @@ class Event(Model):
     channel_id: str | None = None
     #: `message.created` only: whether the message mentions the receiving principal (or `<!channel>`)
     mentioned: bool | None = None
+    #: True for events that are not in the log (`status.updated`): live sockets only, never
+    #: replayed; `cursor` is the stream's position when it came, not a position of its own
+    ephemeral: bool = False
 
     @property
     def name(self) -> str:
@@ -120,6 +123,18 @@ class ReactionEvent(Event):
 
 
 @dataclass(kw_only=True)
+class StatusEvent(Event):
+    """Contract v1.1 `status.updated` (ephemeral): someone is typing, thinking or working in a
+    channel, or stopped (`state == "idle"`)."""
+
+    data: ChannelStatus
+
+    @property
+    def status(self) -> ChannelStatus:
+        return self.data
+
+
+@dataclass(kw_only=True)
 class UnknownEvent(Event):
     """An event this SDK version does not know; `data` is left as JSON."""
 
@@ -140,6 +155,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "message.delta": MessageDeltaEvent,
     "reaction.added": ReactionEvent,
     "reaction.removed": ReactionEvent,
+    "status.updated": StatusEvent,
 }
 
 

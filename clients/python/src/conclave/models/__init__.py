@@ -2,7 +2,7 @@
 
 from ._base import Model
 from .agents import Agent, APIKey, APIKeyCreated, Scope
-from .channels import Channel, ChannelDetail, ChannelMembership, ReadMarker
+from .channels import Channel, ChannelDetail, ChannelMembership, ChannelStatus, ReadMarker
 from .identity import Bootstrapped, Me, MfaRequired, PrincipalKind, Role, Session, TokenPair, WorkspaceRole
 from .messages import Approval, FileRef, Message, Provenance, Reaction, Sender
 from .webhooks import Webhook, WebhookCreated, WebhookDelivery
@@ -10,7 +10,7 @@ from .workspaces import AuditActor, AuditEntry, Invite, InviteAccepted, InviteCr
 
 __all__ = [
     "Model", "Agent", "APIKey", "APIKeyCreated", "Scope", "Channel", "ChannelDetail", "ChannelMembership",
-    "ReadMarker", "Bootstrapped", "Me", "MfaRequired", "PrincipalKind", "Role", "Session", "TokenPair",
+    "ReadMarker", "ChannelStatus", "Bootstrapped", "Me", "MfaRequired", "PrincipalKind", "Role", "Session", "TokenPair",
     "WorkspaceRole", "Approval", "FileRef", "Message", "Provenance", "Reaction", "Sender", "Webhook",
     "WebhookCreated", "WebhookDelivery", "AuditActor", "AuditEntry", "Invite", "InviteAccepted",
     "InviteCreated", "InviteSignedUp", "Member", "Workspace",
