@@ -8,6 +8,8 @@ public struct WebhookRecord: Sendable, Equatable, Decodable {
     public var channelIDs: String?
     public var mentionsOnly: Bool
     public var agentID: String?
+    /// The creating API key's scopes as a JSON array; nil when a signed-in person created it.
+    public var scopes: String?
     public var secret: String
     public var previousSecret: String?
     public var previousSecretUntil: Int64?
@@ -20,7 +22,7 @@ public struct WebhookRecord: Sendable, Equatable, Decodable {
     public var updatedAt: Int64
 
     public init(
-        id: String, workspaceID: String, url: String, events: String, channelIDs: String?, mentionsOnly: Bool, agentID: String?, secret: String,
+        id: String, workspaceID: String, url: String, events: String, channelIDs: String?, mentionsOnly: Bool, agentID: String?, scopes: String?, secret: String,
         position: Int64, createdBy: String, createdAt: Int64
     ) {
         self.id = id
@@ -30,6 +32,7 @@ public struct WebhookRecord: Sendable, Equatable, Decodable {
         self.channelIDs = channelIDs
         self.mentionsOnly = mentionsOnly
         self.agentID = agentID
+        self.scopes = scopes
         self.secret = secret
         self.previousSecret = nil
         self.previousSecretUntil = nil

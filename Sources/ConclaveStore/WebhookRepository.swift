@@ -8,10 +8,10 @@ public struct WebhookRepository: Sendable {
     public func insert(_ webhook: WebhookRecord, on db: DatabaseSession) async throws {
         try await db.raw(
             """
-            INSERT INTO webhooks (id, workspace_id, url, events, channel_ids, mentions_only, agent_id, secret, disabled, position,
+            INSERT INTO webhooks (id, workspace_id, url, events, channel_ids, mentions_only, agent_id, scopes, secret, disabled, position,
                                   delivery_count, created_by, created_at, updated_at)
             VALUES (\(bind: webhook.id), \(bind: webhook.workspaceID), \(bind: webhook.url), \(bind: webhook.events), \(bind: webhook.channelIDs),
-                    \(bind: webhook.mentionsOnly ? 1 : 0), \(bind: webhook.agentID), \(bind: webhook.secret), 0, \(bind: webhook.position), 0,
+                    \(bind: webhook.mentionsOnly ? 1 : 0), \(bind: webhook.agentID), \(bind: webhook.scopes), \(bind: webhook.secret), 0, \(bind: webhook.position), 0,
                     \(bind: webhook.createdBy), \(bind: webhook.createdAt), \(bind: webhook.updatedAt))
             """
         ).run()

@@ -368,7 +368,8 @@ def test_an_agent_webhook_sees_what_the_agent_may_see_and_mentions_only(server, 
     ws = team["ws"]
     bot = team["bot"]
     everything, mentions = receiver(), receiver()
-    key = create_key_ok(client, team["owner"]["headers"], ws, bot["id"], ["webhooks:manage"])["key"]
+    key = create_key_ok(client, team["owner"]["headers"], ws, bot["id"],
+                        ["webhooks:manage", "messages:read", "channels:read"])["key"]
     all_hook = create_webhook(client, bearer(key), ws, everything.url, events=["*"])
     mention_hook = create_webhook(client, bearer(key), ws, mentions.url, events=["message.created"], mentions_only=True)
     secret_channel = create_channel_ok(client, team["owner"]["headers"], ws, private=True)
@@ -562,3 +563,19 @@ def test_a_delivery_failing_for_three_days_is_dead_and_replay_sends_it(server, t
     wait_until(lambda: deliveries(client, team["owner"]["headers"], team["ws"], hook["id"])[0]["status"] == "delivered")
     assert deliveries(client, team["owner"]["headers"], team["ws"], hook["id"], status="failed") == []
     assert audit_entries(client, team["owner"]["headers"], team["ws"], "webhook.delivery_replayed")[-1]["target"] == hook["id"]
+
+
+def test_a_webhook_created_with_a_key_delivers_only_what_the_key_may_read(server, team, general, client, receiver):
+    ws = team["ws"]
+    bot = team["bot"]
+    rx = receiver()
+    key = create_key_ok(client, team["owner"]["headers"], ws, bot["id"], ["webhooks:manage", "channels:read"])["key"]
+    create_webhook(client, bearer(key), ws, rx.url, events=["*"])
+    hidden = post_ok(client, team["member"]["headers"], general["id"], "needs messages:read " + unique())
+    later = create_channel_ok(client, team["owner"]["headers"], ws)
+    add_member_ok(client, team["owner"]["headers"], later["id"], bot["id"])
+    # the join comes after the message in the log, so once it arrives the message was passed over
+    wait_until(lambda: [b for b in bodies(rx.requests) if b["type"] == "member.joined" and b["data"].get("channel_id") == later["id"]],
+               what="the bot's join to be delivered")
+    seen = json.dumps(bodies(rx.requests))
+    assert hidden["id"] not in seen and "message." not in seen, "a key without messages:read got messages through its webhook"

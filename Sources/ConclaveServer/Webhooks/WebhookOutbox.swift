@@ -64,9 +64,11 @@ struct WebhookOutbox: Sendable {
         return Int(count - webhook.deliveryCount)
     }
 
-    /// Whose view the endpoint delivers.
+    /// Whose view the endpoint delivers, limited to the scopes of the API key that created it.
     static func subject(of webhook: WebhookRecord) -> Principal {
-        if let agentID = webhook.agentID { return Principal(id: agentID, kind: .agent) }
-        return Principal(id: webhook.createdBy, kind: webhook.createdBy.hasPrefix(IdentifierKind.agent.rawValue + "_") ? .agent : .human)
+        let scopes = webhook.scopes.map { Set(WebhookFilter.strings($0).compactMap(Scope.init(rawValue:))) }
+        if let agentID = webhook.agentID { return Principal(id: agentID, kind: .agent, scopes: scopes) }
+        let kind: Principal.Kind = webhook.createdBy.hasPrefix(IdentifierKind.agent.rawValue + "_") ? .agent : .human
+        return Principal(id: webhook.createdBy, kind: kind, scopes: scopes)
     }
 }

@@ -93,7 +93,8 @@ struct WebhookService {
             let now = Clock.milliseconds()
             let webhook = WebhookRecord(
                 id: webhookID, workspaceID: workspaceID, url: body.url, events: WebhookFilter.text(body.events),
-                channelIDs: body.channelIDs.map(WebhookFilter.text), mentionsOnly: body.mentionsOnly ?? false, agentID: agentID, secret: sealed,
+                channelIDs: body.channelIDs.map(WebhookFilter.text), mentionsOnly: body.mentionsOnly ?? false, agentID: agentID,
+                scopes: principal.scopes.map { WebhookFilter.text($0.map(\.rawValue).sorted()) }, secret: sealed,
                 // Events from now on: what happened before the endpoint existed is not delivered.
                 position: try await EventLog().head(workspaceID: workspaceID, on: db), createdBy: principal.id, createdAt: now
             )

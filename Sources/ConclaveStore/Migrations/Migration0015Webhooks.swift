@@ -1,6 +1,7 @@
 /// Webhooks (contract "Webhooks" and its v1.1 additions): endpoints, and a durable delivery queue.
 ///
-/// `webhooks.position` is the last event seq of the workspace's log the endpoint's outbox has
+/// `webhooks.scopes` are those of the API key that created it (NULL for a signed-in person): a
+/// webhook never delivers what that key could not read. `webhooks.position` is the last event seq of the workspace's log the endpoint's outbox has
 /// looked at: the dispatcher turns each later event the endpoint may see into one
 /// `webhook_deliveries` row and advances the position in the same transaction (compare-and-set on
 /// the old position), so an event becomes exactly one delivery whichever server routes it, and a
@@ -23,6 +24,7 @@ struct Migration0015Webhooks: Migration {
                 channel_ids TEXT,
                 mentions_only BIGINT NOT NULL DEFAULT 0,
                 agent_id TEXT,
+                scopes TEXT,
                 secret TEXT NOT NULL,
                 previous_secret TEXT,
                 previous_secret_until BIGINT,
