@@ -579,3 +579,19 @@ def test_a_webhook_created_with_a_key_delivers_only_what_the_key_may_read(server
                what="the bot's join to be delivered")
     seen = json.dumps(bodies(rx.requests))
     assert hidden["id"] not in seen and "message." not in seen, "a key without messages:read got messages through its webhook"
+
+
+def test_a_paused_agents_webhook_waits_until_it_is_resumed(server, team, general, client, receiver):
+    ws = team["ws"]
+    bot = create_agent_ok(client, team["owner"]["headers"], ws, "Pausable " + unique())
+    add_member_ok(client, team["owner"]["headers"], general["id"], bot["id"])
+    rx = receiver()
+    hook = create_webhook(client, team["owner"]["headers"], ws, rx.url, agent_id=bot["id"], mentions_only=True)
+    agent_url = f"{API}/workspaces/{ws}/agents/{bot['id']}"
+    assert client.patch(agent_url, json={"status": "paused"}, headers=team["owner"]["headers"]).status_code == 200
+    mention = post_ok(client, team["member"]["headers"], general["id"], f"wake up <@{bot['id']}> " + unique())
+    time.sleep(1.5)
+    assert rx.requests == [], "a paused agent's webhook was delivered to"
+    assert client.patch(agent_url, json={"status": "active"}, headers=team["owner"]["headers"]).status_code == 200
+    [woken] = rx.wait_for(1)
+    assert verified(woken, hook["secret"])["data"]["id"] == mention["id"]

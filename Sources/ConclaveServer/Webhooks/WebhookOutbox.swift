@@ -7,7 +7,8 @@ import ConclaveStore
 ///
 /// Visibility is the event stream's own (`EventFilter`) for the endpoint's subject, its `agent_id`
 /// or else its creator: their current channel memberships (each from the seq it began at) and
-/// `mentions_only` exactly as on a stream. A subject no longer in the workspace gets nothing.
+/// `mentions_only` exactly as on a stream. A subject no longer in the workspace gets nothing; a
+/// paused agent's webhook waits (nothing is routed) until the agent is resumed.
 struct WebhookOutbox: Sendable {
     struct Moved: Error {}
 
@@ -33,6 +34,10 @@ struct WebhookOutbox: Sendable {
     }
 
     func route(_ webhook: WebhookRecord, on db: DatabaseSession) async throws -> Int {
+        if let agentID = webhook.agentID, try await AgentRepository().find(id: agentID, on: db)?.status == .paused {
+            // A paused agent is not fed: its events wait in the log (the position stays) until it is resumed.
+            return 0
+        }
         let log = EventLog()
         let events = try await log.read(workspaceID: webhook.workspaceID, after: webhook.position, limit: Self.batch, on: db)
         let subject = Self.subject(of: webhook)
