@@ -236,6 +236,10 @@ def test_a_message_is_delivered_signed_and_verifies_with_standardwebhooks(server
     [created] = audit_entries(client, team["owner"]["headers"], team["ws"], "webhook.created")[-1:]
     assert created["target"] == hook["id"]
     assert "receiver-query-token" not in json.dumps(created) and hook["secret"] not in json.dumps(created)
+    logs = server.output
+    assert "webhook delivery attempt" in logs
+    for needle in ("receiver-query-token", hook["secret"], hook["secret"][len("whsec_"):], msg["text"]):
+        assert needle not in logs, f"the server logged {needle[:12]}…"
 
 
 def test_a_failed_attempt_is_retried_with_the_same_id_a_fresh_timestamp_and_retry_after(server, team, general, client,
