@@ -236,6 +236,7 @@ def test_a_message_is_delivered_signed_and_verifies_with_standardwebhooks(server
     [created] = audit_entries(client, team["owner"]["headers"], team["ws"], "webhook.created")[-1:]
     assert created["target"] == hook["id"]
     assert "receiver-query-token" not in json.dumps(created) and hook["secret"] not in json.dumps(created)
+    assert 'conclave_webhook_attempts_total{outcome="delivered"}' in client.get("/metrics").text
     logs = server.output
     assert "webhook delivery attempt" in logs
     for needle in ("receiver-query-token", hook["secret"], hook["secret"][len("whsec_"):], msg["text"]):

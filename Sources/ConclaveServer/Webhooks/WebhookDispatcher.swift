@@ -3,6 +3,7 @@ import ConclaveSecurity
 import ConclaveStore
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOSSL
 import ServiceLifecycle
@@ -164,6 +165,7 @@ struct WebhookDispatcher: Service {
                 error: error, on: db
             )
         }
+        Counter(label: "conclave_webhook_attempts_total", dimensions: [("outcome", status.rawValue)]).increment()
         logger.info(
             "webhook delivery attempt",
             metadata: [
