@@ -18,10 +18,13 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     /// out to live sockets only, never written to the log (data: principal_id, state, text,
     /// expires_at, reason).
     case statusUpdated = "status.updated"
+    /// An approval request was answered or expired (data: message_id, channel_id, requester_id,
+    /// approval); reaches the requester even on `mentions_only` streams.
+    case approvalResolved = "approval.resolved"
 
     /// What an event is about: the part of its name before the dot.
     public enum Subject: Sendable {
-        case message, channel, member, agent, read, reaction, status
+        case message, channel, member, agent, read, reaction, status, approval
     }
 
     public var subject: Subject {
@@ -33,6 +36,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
         case .readUpdated: .read
         case .reactionAdded, .reactionRemoved: .reaction
         case .statusUpdated: .status
+        case .approvalResolved: .approval
         }
     }
 }

@@ -38,9 +38,11 @@ public struct RealtimeSendFrame: Sendable, Equatable, Decodable {
     public let threadID: String?
     public let metadata: JSONValue?
     public let kind: String?
+    /// A `kind: approval_request` message's `approval` object, checked by the message service.
+    public let approval: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case text, metadata, kind
+        case text, metadata, kind, approval
         case channelID = "channel_id"
         case clientMsgID = "client_msg_id"
         case threadID = "thread_id"

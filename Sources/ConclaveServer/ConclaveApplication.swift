@@ -171,6 +171,7 @@ public func buildApplication(
     app.addServices(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )
+    app.addServices(ApprovalExpiryService(dependencies: dependencies))
     app.addServices(WebhookDispatcher(dependencies: dependencies))
     let database = dependencies.database
     app.beforeServerStarts {

@@ -8,6 +8,7 @@ import Testing
         #expect(EventType.allCases.map(\.rawValue) == [
             "message.created", "message.updated", "message.deleted", "channel.created", "channel.updated", "member.joined",
             "member.left", "agent.paused", "read.updated", "reaction.added", "reaction.removed", "status.updated",
+            "approval.resolved",
         ])
         for type in EventType.allCases {
             #expect(type.rawValue.hasPrefix("\(type.subject)."))

@@ -30,6 +30,10 @@ enum MessageJSON {
             body["metadata"] = .null
         }
         if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
+        if message.kind == .approvalRequest {
+            // Null once the message is deleted: the request and its answer are erased with it.
+            body["approval"] = message.approval.flatMap(ApprovalJSON.decode).map { ApprovalJSON.render($0) } ?? .null
+        }
         return .object(body)
     }
 

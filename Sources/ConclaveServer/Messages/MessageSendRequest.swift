@@ -1,4 +1,5 @@
 import ConclaveCore
+import ConclaveStore
 import Foundation
 
 extension MessageService {
@@ -9,16 +10,38 @@ extension MessageService {
         let threadID: String?
         let metadata: JSONValue?
         let kind: String?
+        let approval: ApprovalBody?
 
         enum CodingKeys: String, CodingKey {
-            case text, metadata, kind
+            case text, metadata, kind, approval
             case clientMsgID = "client_msg_id"
             case threadID = "thread_id"
         }
     }
 
-    /// Every field error of `request` at once; answers the metadata's canonical text.
-    func validate(_ request: SendRequest) throws -> String? {
+    /// `approval` of a `kind: approval_request` message.
+    struct ApprovalBody: Decodable, Sendable {
+        let approvers: [String]
+        let options: [String]?
+        let expiresIn: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case approvers, options
+            case expiresIn = "expires_in"
+        }
+
+        /// From a WebSocket `send` frame, whose fields arrive as JSON.
+        init(json: JSONValue) throws {
+            guard let data = try? JSONEncoder().encode(json), let body = try? JSONDecoder().decode(Self.self, from: data) else {
+                throw Problem.validation(field: "approval", "must be an object with approvers (ids), options (strings) and expires_in (seconds)")
+            }
+            self = body
+        }
+    }
+
+    /// Every field error of `request` at once; answers the metadata's canonical text and, for an
+    /// approval request, its approval (approvers not yet checked against the channel).
+    func validated(_ request: SendRequest) throws -> (metadata: String?, approval: Approval?) {
         var errors: [FieldError] = []
         let length = request.text.count
         if length < 1 || length > dependencies.configuration.maxMessageLength {
@@ -34,7 +57,13 @@ extension MessageService {
         if request.clientMsgID?.utf8.contains(0) == true { errors.append(FieldError(field: "client_msg_id", message: nul)) }
         if request.metadata?.containsNULCharacter == true { errors.append(FieldError(field: "metadata", message: nul)) }
         if let kind = request.kind, MessageKind(rawValue: kind) == nil {
-            errors.append(FieldError(field: "kind", message: "must be message or notice"))
+            errors.append(FieldError(field: "kind", message: "must be message, notice or approval_request"))
+        }
+        let isRequest = request.kind == MessageKind.approvalRequest.rawValue
+        if isRequest, request.approval == nil {
+            errors.append(FieldError(field: "approval", message: "is required with kind approval_request"))
+        } else if !isRequest, request.approval != nil {
+            errors.append(FieldError(field: "approval", message: "is only for kind approval_request"))
         }
         if let threadID = request.threadID, !Identifier.isWellFormed(threadID, kind: .message) {
             errors.append(FieldError(field: "thread_id", message: "must be a message id"))
@@ -51,7 +80,14 @@ extension MessageService {
             }
             metadataText = text
         }
+        var approval: Approval?
+        if request.kind == MessageKind.approvalRequest.rawValue, let body = request.approval {
+            switch Approval.requested(approvers: body.approvers, options: body.options, expiresInSeconds: body.expiresIn, now: Clock.milliseconds()) {
+            case .success(let valid): approval = valid
+            case .failure(let invalid): errors.append(FieldError(field: invalid.field, message: invalid.message))
+            }
+        }
         if !errors.isEmpty { throw Problem.validation(errors) }
-        return metadataText
+        return (metadataText, approval)
     }
 }

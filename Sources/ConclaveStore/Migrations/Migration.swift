@@ -36,5 +36,6 @@ public enum Migrations {
         Migration0013Reactions(),
         Migration0014LoopBudget(),
         Migration0015Webhooks(),
+        Migration0017Approvals(),
     ]
 }

@@ -10,7 +10,8 @@ import pytest
 
 from conclave import Conclave, ResumeFailedError
 from conclave._stream_core import StreamCore, StreamOptions
-from conclave.events import ChannelEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
+from conclave import PermissionDeniedError
+from conclave.events import ApprovalEvent, ChannelEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
 from conftest import SERVER_ENV, harness, make_agent, make_channel, tcp_proxy
 from freezable_proxy import FreezableProxy
 from http_proxy import HttpProxy
@@ -96,6 +97,21 @@ def test_statuses_arrive_typed_and_leave_the_cursor_alone(client, server, agent)
         assert (cleared.status.state, cleared.status.reason) == ("idle", "message")
         # an ephemeral event has no position of its own: resuming from here misses nothing
         assert stream.cursor == message.cursor == cleared.cursor
+
+
+def test_an_agent_asks_a_person_and_hears_the_answer(client, server, agent):
+    bot, key, channel = agent
+    owner_id = client.me().id
+    with Conclave(key, base_url=server.base_url) as as_bot, as_bot.events.listen(mentions_only=True) as stream:
+        asked = as_bot.messages.request_approval(channel.id, "Deploy to production?", [owner_id], expires_in=600)
+        assert asked.kind == "approval_request" and asked.approval.status == "pending" and asked.approval.expires_at
+        with pytest.raises(PermissionDeniedError):
+            as_bot.messages.answer_approval(asked.id, "approve")
+        answered = client.messages.answer_approval(asked.id, "approve", comment="ship it")
+        assert (answered.approval.status, answered.approval.by, answered.approval.comment) == ("approved", owner_id, "ship it")
+        event = next(e for e in stream if isinstance(e, ApprovalEvent))
+        assert event.data.message_id == asked.id and event.data.requester_id == bot.id
+        assert event.data.approval.status == "approved"
 
 
 def test_mentions_only(client, server, agent):

@@ -11,7 +11,7 @@ from typing import Any
 
 from .models._base import Model, decode
 from .models.channels import Channel, ChannelStatus, ReadMarker
-from .models.messages import Message
+from .models.messages import Approval, Message
 
 
 @dataclass(kw_only=True)
@@ -35,8 +35,7 @@ class Event(Model):
 
 @dataclass(kw_only=True)
 class MessageEvent(Event):
-    """`message.created`, `message.updated`, `message.deleted` (a tombstone: `text` None) and
-    contract v1.1's `approval.resolved`."""
+    """`message.created`, `message.updated`, `message.deleted` (a tombstone: `text` None)."""
 
     data: Message
 
@@ -123,6 +122,25 @@ class ReactionEvent(Event):
 
 
 @dataclass(kw_only=True)
+class ApprovalOutcome(Model):
+    """An approval request's outcome: answered (`approval.by`) or `expired`. Once the message is
+    deleted, only `message_id` and `channel_id` remain (`deleted=True`)."""
+
+    message_id: str
+    channel_id: str
+    requester_id: str | None = None
+    approval: Approval | None = None
+    deleted: bool | None = None
+
+
+@dataclass(kw_only=True)
+class ApprovalEvent(Event):
+    """Contract v1.1 `approval.resolved`: reaches the requester even on `mentions_only` streams."""
+
+    data: ApprovalOutcome
+
+
+@dataclass(kw_only=True)
 class StatusEvent(Event):
     """Contract v1.1 `status.updated` (ephemeral): someone is typing, thinking or working in a
     channel, or stopped (`state == "idle"`)."""
@@ -145,7 +163,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "message.created": MessageEvent,
     "message.updated": MessageEvent,
     "message.deleted": MessageEvent,
-    "approval.resolved": MessageEvent,
+    "approval.resolved": ApprovalEvent,
     "channel.created": ChannelEvent,
     "channel.updated": ChannelEvent,
     "member.joined": MemberEvent,

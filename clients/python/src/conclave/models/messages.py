@@ -53,7 +53,9 @@ class Approval(Model):
 
     approvers: list[str] | None = None
     options: list[str] | None = None
+    #: `pending`, `approved`, `denied`, the chosen option, or `expired`
     status: str | None = None
+    expires_at: dt.datetime | None = None
     by: str | None = None
     at: dt.datetime | None = None
     comment: str | None = None

@@ -21,6 +21,24 @@ class MessagesResource(Resource):
                              json=body(text=text, client_msg_id=client_msg_id, thread_id=thread_id, metadata=metadata,
                                        kind=kind, file_ids=list(file_ids) if file_ids is not None else None))
 
+    def request_approval(self, channel_id: str, text: str, approvers: Iterable[str], *,
+                         options: Iterable[str] | None = None, expires_in: int | None = None,
+                         thread_id: str | None = None, client_msg_id: str | None = None) -> Message:
+        """Asks the named people (members of the channel) to choose one of `options` (default
+        approve/deny) within `expires_in` seconds. The outcome arrives as `approval.resolved`
+        (`conclave.events.ApprovalEvent`), also on a `mentions_only` stream."""
+        approval = body(approvers=list(approvers), options=list(options) if options is not None else None,
+                        expires_in=expires_in)
+        return self._request("POST", path("channels", channel_id, "messages"), cast=Message,
+                             json=body(text=text, thread_id=thread_id, client_msg_id=client_msg_id,
+                                       kind="approval_request", approval=approval))
+
+    def answer_approval(self, message_id: str, choice: str, *, comment: str | None = None) -> Message:
+        """Answers an approval request that names the caller (a person signed in: API keys are
+        refused). Returns the message with its `approval` answered."""
+        return self._request("POST", path("messages", message_id, "approval"), cast=Message,
+                             json=body(choice=choice, comment=comment))
+
     def reply(self, message: Message, text: str, **kwargs: Any) -> Message:
         """Posts `text` in `message`'s thread (starting one under it when it is top-level)."""
         return self.send(message.channel_id, text, thread_id=message.thread_root, **kwargs)
