@@ -11,6 +11,8 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
     case invite = "inv"
     case session = "ses"
     case webhook = "whk"
+    /// A webhook delivery (its `webhook-id`); time-prefixed like messages, so they list in order.
+    case webhookDelivery = "dlv"
     case file = "fil"
     case audit = "aud"
     case request = "req"
@@ -33,7 +35,7 @@ public enum Identifier {
     public static func generate(_ kind: IdentifierKind) -> String {
         var symbols = [UInt8]()
         symbols.reserveCapacity(timeLength + randomLength)
-        if kind == .message {
+        if kind == .message || kind == .webhookDelivery {
             appendTime(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)), into: &symbols)
         }
         appendRandom(count: randomLength, into: &symbols)

@@ -68,6 +68,7 @@ public func buildRouters(
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
     ChannelStatusRoutes(dependencies: dependencies).register(on: router)
+    WebhookRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
     MCPRoutes(dependencies: dependencies, realtime: realtime).register(on: router)
 
@@ -173,6 +174,7 @@ public func buildApplication(
     )
     app.addServices(ApprovalExpiryService(dependencies: dependencies))
     app.addServices(StreamFinalizerService(dependencies: dependencies))
+    app.addServices(WebhookDispatcher(dependencies: dependencies))
     let database = dependencies.database
     app.beforeServerStarts {
         // A shutdown while the database is still out of reach ends the wait instead of hanging.

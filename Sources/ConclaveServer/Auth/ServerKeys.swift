@@ -10,6 +10,8 @@ public struct ServerKeys: Sendable {
     public let apiKeyHasher: KeyedHasher
     /// Encrypts TOTP secrets at rest.
     public let totpBox: SecretBox
+    /// Encrypts webhook signing secrets at rest (bound to the webhook's id).
+    public let webhookBox: SecretBox
     /// Derives the imaginary passkeys of an email without real ones.
     public let passkeyDecoyHasher: KeyedHasher
 
@@ -22,6 +24,7 @@ public struct ServerKeys: Sendable {
         self.tokenHasher = try KeyedHasher(key: derive("token-hash"))
         self.apiKeyHasher = try KeyedHasher(key: derive("api-key-hash"))
         self.totpBox = try SecretBox(masterKey: derive("secret-box"), purpose: "totp-secret")
+        self.webhookBox = try SecretBox(masterKey: derive("secret-box"), purpose: "webhook-secret")
         self.passkeyDecoyHasher = try KeyedHasher(key: derive("webauthn-decoy"))
     }
 }

@@ -36,6 +36,8 @@ public struct ConclaveConfiguration: Sendable {
     public var metricsToken: String?
     public var webauthnUserVerification: UserVerification
     public var webhookAllowPrivate: Bool
+    /// The first retry delay of a webhook delivery (doubling per attempt, with jitter).
+    public var webhookRetryBaseMS: Int = 5000
     public var logLevel: Logger.Level
     public var maxMessageLength: Int
     /// Concurrent WebSockets per human session and per agent; the next one is closed with 4429.
@@ -149,6 +151,9 @@ public struct ConclaveConfiguration: Sendable {
             "CONCLAVE_WEBAUTHN_USER_VERIFICATION", default: UserVerification.preferred, what: "preferred or required"
         )
         let webhookAllowPrivate = reader.boolean("CONCLAVE_WEBHOOK_ALLOW_PRIVATE", default: false)
+        let webhookRetryBaseMS = reader.integer(
+            "CONCLAVE_WEBHOOK_RETRY_BASE_MS", default: 5000, range: 10...3_600_000, what: "a number of milliseconds (10-3600000)"
+        )
         let logLevel = reader.choice("CONCLAVE_LOG_LEVEL", default: Logger.Level.info, what: "trace, debug, info, notice, warning, error or critical")
         let maxMessageLength = reader.integer("CONCLAVE_MAX_MESSAGE_LENGTH", default: 40_000, range: 1...200_000, what: "a number of characters")
         let socketsPerSession = reader.integer("CONCLAVE_WS_SOCKETS_PER_SESSION", default: 5, range: 1...1000, what: "a number of sockets (1-1000)")
@@ -194,6 +199,7 @@ public struct ConclaveConfiguration: Sendable {
             metricsToken: metricsToken,
             webauthnUserVerification: userVerification,
             webhookAllowPrivate: webhookAllowPrivate,
+            webhookRetryBaseMS: webhookRetryBaseMS,
             logLevel: logLevel,
             maxMessageLength: maxMessageLength,
             socketsPerSession: socketsPerSession,

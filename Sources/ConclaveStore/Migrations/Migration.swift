@@ -35,6 +35,7 @@ public enum Migrations {
         Migration0012Handles(),
         Migration0013Reactions(),
         Migration0014LoopBudget(),
+        Migration0015Webhooks(),
         Migration0017Approvals(),
         Migration0018StreamedReplies(),
     ]

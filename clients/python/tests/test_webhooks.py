@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import json
 import secrets
+import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -92,3 +93,30 @@ def test_our_signature_verifies_with_standardwebhooks(delivery):
     headers = {"webhook-id": "msg_x1", "webhook-timestamp": str(stamp),
                "webhook-signature": webhooks.signature(secret, "msg_x1", stamp, body)}
     assert Webhook(secret).verify(body, headers)["type"] == "message.created"
+
+
+def test_webhook_management_against_the_server(client, ws):
+    """The management methods round-trip against the real server. Its receivers may not be on
+    loopback (CONCLAVE_WEBHOOK_ALLOW_PRIVATE is unset here), so the test delivery is refused and
+    waits in the failed list with the reason, never a response body."""
+    created = client.webhooks.create(ws, "http://127.0.0.1:9/hook", ["message.created"])
+    assert created.id.startswith("whk_") and created.secret.startswith("whsec_")
+    assert client.webhooks.get(ws, created.id).url == "http://127.0.0.1:9/hook"
+    assert created.id in [w.id for w in client.webhooks.list(ws)]
+    updated = client.webhooks.update(ws, created.id, events=["*"], mentions_only=True)
+    assert updated.events == ["*"] and updated.mentions_only is True
+    rotated = client.webhooks.rotate_secret(ws, created.id)
+    assert rotated.secret != created.secret and rotated.previous_secret_expires_at is not None
+    queued = client.webhooks.test(ws, created.id)
+    assert queued.id.startswith("dlv_") and queued.type == "webhook.test"
+    deadline = time.monotonic() + 15
+    while True:
+        failed = list(client.webhooks.deliveries(ws, created.id, status="failed"))
+        if failed and failed[0].attempt:
+            break
+        assert time.monotonic() < deadline, "the test delivery was never attempted"
+        time.sleep(0.2)
+    assert failed[0].id == queued.id and "refused" in failed[0].error and failed[0].response_status is None
+    assert client.webhooks.replay(ws, created.id, queued.id).status == "pending"
+    client.webhooks.delete(ws, created.id)
+    assert created.id not in [w.id for w in client.webhooks.list(ws)]

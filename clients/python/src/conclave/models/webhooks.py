@@ -1,4 +1,4 @@
-"""Contract v1 "Webhooks" (management routes; the server does not serve them yet)."""
+"""Contract v1 "Webhooks" and its v1.1 additions (management routes and the delivery log)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ class Webhook(Model):
     agent_id: str | None = None
     created_at: dt.datetime | None = None
     disabled: bool | None = None
+    #: why the endpoint is disabled (a receiver's 410, or a manager)
+    disabled_reason: str | None = None
+    workspace_id: str | None = None
+    updated_at: dt.datetime | None = None
+    #: while a rotated-out secret still signs deliveries (a second signature)
+    previous_secret_expires_at: dt.datetime | None = None
 
 
 @dataclass(kw_only=True)
@@ -28,8 +34,17 @@ class WebhookCreated(Webhook):
 
 @dataclass(kw_only=True)
 class WebhookDelivery(Model):
+    #: the `webhook-id` of every attempt
     id: str
+    #: `pending`, `delivered` or `dead`
     status: str | None = None
+    webhook_id: str | None = None
+    type: str | None = None
+    event_seq: int | None = None
+    #: why the last attempt failed (never the receiver's response body)
+    error: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    last_attempt_at: dt.datetime | None = None
     response_status: int | None = None
     latency_ms: int | None = None
     attempt: int | None = None

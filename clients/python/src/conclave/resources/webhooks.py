@@ -1,4 +1,4 @@
-"""Webhook endpoints (contract v1 "Webhooks" and v1.1 additions; not served by the server yet).
+"""Webhook endpoints (contract v1 "Webhooks" and v1.1 additions).
 To check a delivery's signature see `conclave.webhooks.verify`."""
 
 from __future__ import annotations
@@ -20,6 +20,23 @@ class WebhooksResource(Resource):
 
     def list(self, workspace_id: str, *, limit: int | None = None) -> Paginator[Webhook]:
         return self._paginate(path("workspaces", workspace_id, "webhooks"), Webhook, limit=limit)
+
+    def get(self, workspace_id: str, webhook_id: str) -> Webhook:
+        return self._request("GET", path("workspaces", workspace_id, "webhooks", webhook_id), cast=Webhook)
+
+    def update(self, workspace_id: str, webhook_id: str, *, url: str | None = None, events: Iterable[str] | None = None,
+               channel_ids: Iterable[str] | None = None, mentions_only: bool | None = None,
+               disabled: bool | None = None) -> Webhook:
+        """Changes what is given; `disabled=False` re-enables an endpoint a 410 disabled."""
+        return self._request("PATCH", path("workspaces", workspace_id, "webhooks", webhook_id), cast=Webhook,
+                             json=body(url=url, events=list(events) if events is not None else None,
+                                       channel_ids=list(channel_ids) if channel_ids is not None else None,
+                                       mentions_only=mentions_only, disabled=disabled))
+
+    def rotate_secret(self, workspace_id: str, webhook_id: str) -> WebhookCreated:
+        """A new secret (in this answer only); the old one keeps signing, as a second signature, for 24 h."""
+        return self._request("POST", path("workspaces", workspace_id, "webhooks", webhook_id, "rotate-secret"),
+                             cast=WebhookCreated)
 
     def delete(self, workspace_id: str, webhook_id: str) -> None:
         return self._request("DELETE", path("workspaces", workspace_id, "webhooks", webhook_id))
