@@ -247,6 +247,10 @@ export class ChatView {
           this.thread?.reactionChanged(frame.event, data);
         }
         break;
+      case 'message.delta':
+        this.list?.deltaReceived(data);
+        this.thread?.deltaReceived(data);
+        break;
       case 'status.updated':
         if (this.current?.id === data.channel_id) this.activity?.update(data);
         break;

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { button, formatTime, h, toast } from './dom.js';
 import { cleanName, renderMessageText } from './text.js';
 import { describeError } from './dialogs.js';
+import { renderApproval } from './approval.js';
 
 const PAGE = 50;
 const LONG_TEXT = 1500;
@@ -151,6 +152,15 @@ export class MessageList {
     this.upsert({ ...message, reactions: reactions.filter((r) => r.count > 0) }, { quiet: true });
   }
 
+  // A message.delta of a streamed reply: applied only where the text so far ends (offsets count
+  // code points), so a repeat changes nothing; a gap waits for the final, which has it all.
+  deltaReceived(data) {
+    const message = this.messages.get(data.message_id);
+    if (!message?.streaming || typeof data.append !== 'string') return;
+    if (data.offset !== [...(message.text || '')].length) return;
+    this.upsert({ ...message, text: (message.text || '') + data.append });
+  }
+
   async toggleReaction(message, emoji) {
     const current = this.messages.get(message.id) || message;
     const mine = (current.reactions || []).some((r) => r.emoji === emoji && r.me);
@@ -221,6 +231,7 @@ export class MessageList {
       who.handle ? h('span', { class: 'handle' }, `@${who.handle}`) : null,
       agent ? h('span', { class: 'badge agent-badge', title: 'Sent by an AI agent' }, 'agent') : null,
       message.kind === 'notice' ? h('span', { class: 'badge notice-badge' }, 'notice') : null,
+      message.streaming && !message.deleted ? h('span', { class: 'badge streaming-badge' }, 'writing…') : null,
       h('time', { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() }, formatTime(message.created_at)),
       message.edited_at && !message.deleted ? h('span', { class: 'edited' }, '(edited)') : null);
     let body;
@@ -251,7 +262,7 @@ export class MessageList {
         () => this.onOpenThread(message), { class: 'link-button thread-button', 'aria-label': replies ? `Open thread, ${replies} replies` : 'Reply in thread' }));
     }
     if (!message.deleted && this.context.canWrite) actions.append(...this.reactionPicker(message));
-    if (own && !message.deleted && this.context.canWrite) {
+    if (own && !message.deleted && !message.streaming && this.context.canWrite) {
       actions.append(button('Edit', () => this.edit(message), { class: 'link-button', 'aria-label': 'Edit message' }));
     }
     if ((own || this.context.isPrivileged) && !message.deleted) {
@@ -261,7 +272,8 @@ export class MessageList {
       class: ['message', agent && 'from-agent', message.kind === 'notice' && 'notice', message.deleted && 'deleted', mentionsMe && 'mentions-me', own && 'own'],
       dataset: { id: message.id, seq: String(message.seq) },
       'aria-label': `${who.name}${agent ? ' (agent)' : ''}, ${formatTime(message.created_at)}`,
-    }, header, body, this.renderReactions(message), actions);
+    }, header, body, renderApproval(message, { me, members: this.context.members, onAnswered: (answered) => this.upsert(answered) }),
+    this.renderReactions(message), actions);
   }
 
   edit(message) {
