@@ -35,5 +35,6 @@ public enum Migrations {
         Migration0012Handles(),
         Migration0013Reactions(),
         Migration0014LoopBudget(),
+        Migration0016Search(),
     ]
 }

@@ -1,0 +1,55 @@
+import ConclaveCore
+import ConclaveSecurity
+import Foundation
+import Hummingbird
+
+/// `GET …/search` parameters: `q` (parsed by `SearchQuery`; missing or refused → 422 naming
+/// `q`), optional `channel_id` and `sender_id` filters, and `limit`/`cursor` as every list
+/// (`Page`). The cursor is how many results came before the page, so a page is the same ranked
+/// list continued; at most `maxOffset` results are reachable.
+struct SearchRequest: Sendable {
+    static let maxOffset = 1000
+
+    var query: SearchQuery
+    var channelID: String?
+    var senderID: String?
+    var limit: Int
+    var offset: Int
+
+    init(_ request: Request) throws {
+        let parameters = request.uri.queryParameters
+        do {
+            query = try SearchQuery(parsing: parameters.get("q") ?? "")
+        } catch {
+            throw Problem.validation(field: "q", error.message)
+        }
+        if let text = parameters.get("channel_id") {
+            guard Identifier.isWellFormed(text, kind: .channel) else { throw Problem.validation(field: "channel_id", "must be a channel id") }
+            channelID = text
+        }
+        if let text = parameters.get("sender_id") {
+            guard Identifier.isWellFormed(text, kind: .user) || Identifier.isWellFormed(text, kind: .agent) else {
+                throw Problem.validation(field: "sender_id", "must be a person's or an agent's id")
+            }
+            senderID = text
+        }
+        let page = try Page(request)
+        limit = page.limit
+        if let after = page.after {
+            guard after.utf8.count <= 4, after.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(after), value <= Self.maxOffset else {
+                throw Problem.badRequest("The cursor is not valid.")
+            }
+            offset = value
+        } else {
+            offset = 0
+        }
+    }
+
+    /// The cursor of the page after one of `count` results (nil when none follows or the reachable
+    /// results end).
+    func nextCursor(hasMore: Bool) -> JSONValue {
+        let next = offset + limit
+        guard hasMore, next <= Self.maxOffset else { return .null }
+        return .string(Base64URL.encode(Data(String(next).utf8)))
+    }
+}
