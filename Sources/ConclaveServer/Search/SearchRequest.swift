@@ -3,8 +3,8 @@ import ConclaveSecurity
 import Foundation
 import Hummingbird
 
-/// `GET …/search` parameters: `q` (parsed by `SearchQuery`; missing or refused → 422 naming
-/// `q`), optional `channel_id` and `sender_id` filters, and `limit`/`cursor` as every list
+/// `GET …/search` parameters: `q` (parsed by `SearchQuery`, `+` read as a space; missing or
+/// refused → 422 naming `q`), optional `channel_id` and `sender_id` filters, and `limit`/`cursor` as every list
 /// (`Page`). The cursor is how many results came before the page, so a page is the same ranked
 /// list continued; at most `maxOffset` results are reachable.
 struct SearchRequest: Sendable {
@@ -19,7 +19,9 @@ struct SearchRequest: Sendable {
     init(_ request: Request) throws {
         let parameters = request.uri.queryParameters
         do {
-            query = try SearchQuery(parsing: parameters.get("q") ?? "")
+            // Form encoding (browsers' URLSearchParams, most HTTP clients) sends a space as `+`,
+            // which the router leaves as is; `+` is no part of a word, so this changes nothing else.
+            query = try SearchQuery(parsing: (parameters.get("q") ?? "").replacingOccurrences(of: "+", with: " "))
         } catch {
             throw Problem.validation(field: "q", error.message)
         }
