@@ -91,3 +91,23 @@ class Message(Model):
     def thread_root(self) -> str:
         """The id replies to this message go under: its thread, or itself when top-level."""
         return self.thread_id or self.id
+
+
+@dataclass(kw_only=True)
+class Highlight(Model):
+    """Contract v1.1 search: where a query matched, as `text[start:end]` (code point offsets)."""
+
+    start: int
+    end: int
+
+
+@dataclass(kw_only=True)
+class SearchHit(Message):
+    """Contract v1.1: a message found by search, with the spans of its text that matched."""
+
+    highlight: list[Highlight]
+
+    @property
+    def matched(self) -> list[str]:
+        """The matched words (a phrase as one), in text order."""
+        return [(self.text or "")[span.start:span.end] for span in self.highlight]
