@@ -3,6 +3,7 @@
 1,000,000 messages, through the real release server on loopback.
 
     bench/search.py [--messages 1000000] [--channels 100] [--queries 100] [--postgres URL]
+                    [--keep | --reuse DIR]
 
 1. A fresh `conclave admin create-owner` + `conclave serve` (SQLite data dir, or with --postgres a
    fresh database on that loopback server, dropped afterwards); the owner signs in and creates
@@ -18,6 +19,9 @@
    common: rank 10 is in about 1 message in 9), prefixes, and two-word phrases taken from real
    messages. Each kind gets --queries distinct queries after a warm-up; the script prints
    p50/p90/p99/max of the client-side latency and the typical number of matches.
+
+`--keep` leaves the data dir (and database) in place and prints where; `--reuse DIR` measures
+again on such a loaded data set without loading it anew (another binary, another moment).
 
 Loopback only; every loop is bounded; the server started here is always stopped.
 """
@@ -243,21 +247,39 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=100)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--postgres", help="admin URL of a loopback PostgreSQL server (default: SQLite)")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded data set for --reuse")
+    parser.add_argument("--reuse", metavar="DIR", help="measure on a data set kept by --keep")
     args = parser.parse_args()
     rng = random.Random(16)
     words = vocabulary(rng)
     server = Server(find_binary(), args.postgres)
+    keep = args.keep or args.reuse
     try:
-        server.create()
-        server.start()
-        owner_id, channels = make_channels(server, args.channels)
-        server.stop()
-        log(f"loading {args.messages:,} messages into {'PostgreSQL' if args.postgres else 'SQLite'} ...")
-        started = time.monotonic()
-        phrases: list[str] = []
-        rows = generate(rng, words, args.messages, channels, owner_id, server.workspace_id, phrases)
-        (load_postgres if args.postgres else load_sqlite)(server, rows)
-        log(f"loaded in {time.monotonic() - started:.0f} s")
+        if args.reuse:
+            shutil.rmtree(server.dir, ignore_errors=True)
+            state = json.loads((Path(args.reuse) / "bench.json").read_text())
+            server.dir = Path(args.reuse)
+            server.env.update(state["env"])
+            server.workspace_id, server.email, server.password = state["workspace_id"], state["email"], state["password"]
+            server.database, phrases = state["database"], state["phrases"]
+            args.messages, args.channels = state["messages"], state["channels"]
+        else:
+            server.create()
+            server.start()
+            owner_id, channels = make_channels(server, args.channels)
+            server.stop()
+            log(f"loading {args.messages:,} messages into {'PostgreSQL' if args.postgres else 'SQLite'} ...")
+            started = time.monotonic()
+            phrases = []
+            rows = generate(rng, words, args.messages, channels, owner_id, server.workspace_id, phrases)
+            (load_postgres if args.postgres else load_sqlite)(server, rows)
+            log(f"loaded in {time.monotonic() - started:.0f} s")
+            if args.keep:
+                env = {k: server.env[k] for k in ("CONCLAVE_DATA_DIR", "CONCLAVE_DATABASE_URL") if k in server.env}
+                (server.dir / "bench.json").write_text(json.dumps({
+                    "env": env, "workspace_id": server.workspace_id, "email": server.email, "password": server.password,
+                    "database": server.database, "phrases": phrases, "messages": args.messages, "channels": args.channels}))
+                log(f"kept: --reuse {server.dir}")
         server.start()
         n = args.queries
         kinds = {
@@ -287,7 +309,10 @@ def main() -> None:
               f"{args.messages:,} messages in {args.channels} channels; "
               f"backend {'PostgreSQL' if args.postgres else 'SQLite'}")
     finally:
-        server.cleanup()
+        if keep:
+            server.stop()
+        else:
+            server.cleanup()
 
 
 if __name__ == "__main__":
