@@ -14,20 +14,32 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     /// A principal reacted to a message (data: message_id, channel_id, emoji, principal_id, count).
     case reactionAdded = "reaction.added"
     case reactionRemoved = "reaction.removed"
+    /// Ephemeral: a principal's status in a channel (typing, thinking, working, idle). Fanned
+    /// out to live sockets only, never written to the log (data: principal_id, state, text,
+    /// expires_at, reason).
+    case statusUpdated = "status.updated"
+    /// Ephemeral: text appended to a streamed reply (data: message_id, offset, append); never
+    /// written to the log (the message row holds the text so far).
+    case messageDelta = "message.delta"
+    /// An approval request was answered or expired (data: message_id, channel_id, requester_id,
+    /// approval); reaches the requester even on `mentions_only` streams.
+    case approvalResolved = "approval.resolved"
 
     /// What an event is about: the part of its name before the dot.
     public enum Subject: Sendable {
-        case message, channel, member, agent, read, reaction
+        case message, channel, member, agent, read, reaction, status, approval
     }
 
     public var subject: Subject {
         switch self {
-        case .messageCreated, .messageUpdated, .messageDeleted: .message
+        case .messageCreated, .messageUpdated, .messageDeleted, .messageDelta: .message
         case .channelCreated, .channelUpdated: .channel
         case .memberJoined, .memberLeft: .member
         case .agentPaused: .agent
         case .readUpdated: .read
         case .reactionAdded, .reactionRemoved: .reaction
+        case .statusUpdated: .status
+        case .approvalResolved: .approval
         }
     }
 }

@@ -41,6 +41,10 @@ public struct RateLimitPolicy: Sendable, Equatable {
         "ws_connect": RateLimitRule(name: "ws_connect", limit: 30, periodSeconds: 60),
         "refresh": RateLimitRule(name: "refresh", limit: 30, periodSeconds: 60),
         "signup": RateLimitRule(name: "signup", limit: 60, periodSeconds: 60),
+        // Per principal: a client that shows "typing…" sends one every few seconds.
+        "status": RateLimitRule(name: "status", limit: 60, periodSeconds: 60, burst: 10),
+        // Per principal: appends to streamed replies (contract), apart from `send`.
+        "stream": RateLimitRule(name: "stream", limit: 3000, periodSeconds: 60),
         // Per client IP: credentials refused after a database read; the contract's rate for
         // unauthenticated callers.
         "auth_failures": RateLimitRule(name: "auth_failures", limit: 100, periodSeconds: 60),

@@ -8,6 +8,8 @@ public enum RealtimeClientFrame: Sendable, Equatable {
     case ping
     /// `{"type": "send", …}`: the fields are checked by the message service, not here.
     case send(RealtimeSendFrame)
+    /// `{"type": "stream", "message_id", "append"}` or `{"type": "stream", "message_id", "final": true, "text"?}`.
+    case stream(RealtimeStreamFrame)
     /// A JSON object whose `type` this server does not know.
     case unknown(type: String)
 
@@ -25,6 +27,11 @@ public enum RealtimeClientFrame: Sendable, Equatable {
         switch frame.type {
         case "ping": return .ping
         case "send": return .send(frame.fields)
+        case "stream":
+            guard let stream = try? JSONDecoder().decode(TypedFrame<RealtimeStreamFrame>.self, from: Data(text.utf8)) else {
+                throw .notAJSONObjectWithType
+            }
+            return .stream(stream.fields)
         default: return .unknown(type: frame.type)
         }
     }
@@ -38,12 +45,27 @@ public struct RealtimeSendFrame: Sendable, Equatable, Decodable {
     public let threadID: String?
     public let metadata: JSONValue?
     public let kind: String?
+    /// A `kind: approval_request` message's `approval` object, checked by the message service.
+    public let approval: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case text, metadata, kind
+        case text, metadata, kind, approval
         case channelID = "channel_id"
         case clientMsgID = "client_msg_id"
         case threadID = "thread_id"
+    }
+}
+
+/// The fields of a `stream` frame; all optional here.
+public struct RealtimeStreamFrame: Sendable, Equatable, Decodable {
+    public let messageID: String?
+    public let append: String?
+    public let final: Bool?
+    public let text: String?
+
+    enum CodingKeys: String, CodingKey {
+        case append, final, text
+        case messageID = "message_id"
     }
 }
 

@@ -67,7 +67,9 @@ public func buildRouters(
     ChannelMemberRoutes(dependencies: dependencies).register(on: router)
     DMRoutes(dependencies: dependencies).register(on: router)
     MessageRoutes(dependencies: dependencies).register(on: router)
+    ChannelStatusRoutes(dependencies: dependencies).register(on: router)
     realtime.register(on: router)
+    MCPRoutes(dependencies: dependencies, realtime: realtime).register(on: router)
 
     routeTable.set(router.routes.map { RouteTable.Route(method: $0.method.rawValue, path: $0.path.description) })
 
@@ -169,6 +171,8 @@ public func buildApplication(
     app.addServices(
         RetentionService(database: dependencies.database, retentionHours: configuration.eventRetentionHours, logger: dependencies.logger)
     )
+    app.addServices(ApprovalExpiryService(dependencies: dependencies))
+    app.addServices(StreamFinalizerService(dependencies: dependencies))
     let database = dependencies.database
     app.beforeServerStarts {
         // A shutdown while the database is still out of reach ends the wait instead of hanging.

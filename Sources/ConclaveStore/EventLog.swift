@@ -126,14 +126,15 @@ public struct EventLog: Sendable {
         ).run()
     }
 
-    /// Erases who reacted with what from the events of a deleted message's reactions: they keep
-    /// only the message and channel ids and `"deleted": true`.
+    /// Erases who reacted with what, and who answered an approval request how (and their
+    /// comment), from the events of a deleted message: they keep only the message and channel
+    /// ids and `"deleted": true`.
     public func scrubReactions(messageID: String, channelID: String, on db: DatabaseSession) async throws {
         let data = JSONValue.object(["message_id": .string(messageID), "channel_id": .string(channelID), "deleted": true])
         try await db.raw(
             """
             UPDATE events SET data = \(bind: data.canonicalString)
-            WHERE message_id = \(bind: messageID) AND type IN ('reaction.added', 'reaction.removed')
+            WHERE message_id = \(bind: messageID) AND type IN ('reaction.added', 'reaction.removed', 'approval.resolved')
             """
         ).run()
     }

@@ -234,8 +234,12 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
     public var keyID: String?
     public var hops: Int64
     public var triggerID: String?
+    /// An approval request's state (migration 0017): the canonical JSON of `Approval`.
+    public var approval: String?
+    /// Set while the message is a reply being streamed: when the server finalizes it (migration 0018).
+    public var streamingUntil: Int64?
 
-    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?, keyID: String? = nil, hops: Int64 = 0, triggerID: String? = nil) {
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?, keyID: String? = nil, hops: Int64 = 0, triggerID: String? = nil, approval: String? = nil, streamingUntil: Int64? = nil) {
         self.id = id
         self.workspaceID = workspaceID
         self.channelID = channelID
@@ -255,6 +259,8 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
         self.keyID = keyID
         self.hops = hops
         self.triggerID = triggerID
+        self.approval = approval
+        self.streamingUntil = streamingUntil
     }
 
     /// The message's provenance as the API shows it.

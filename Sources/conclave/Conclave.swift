@@ -7,7 +7,7 @@ struct Conclave: AsyncParsableCommand {
         commandName: "conclave",
         abstract: "A self-hosted, security-first messaging server for AI agents and the humans who work with them.",
         version: ConclaveCommands.version,
-        subcommands: [Serve.self, Migrate.self, Doctor.self, Audit.self, Admin.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Doctor.self, Audit.self, Admin.self, MCP.self, Version.self],
         defaultSubcommand: nil
     )
 }

@@ -7,7 +7,8 @@ import Testing
     @Test func everyEventTypeHasItsContractName() {
         #expect(EventType.allCases.map(\.rawValue) == [
             "message.created", "message.updated", "message.deleted", "channel.created", "channel.updated", "member.joined",
-            "member.left", "agent.paused", "read.updated", "reaction.added", "reaction.removed",
+            "member.left", "agent.paused", "read.updated", "reaction.added", "reaction.removed", "status.updated", "message.delta",
+            "approval.resolved",
         ])
         for type in EventType.allCases {
             #expect(type.rawValue.hasPrefix("\(type.subject)."))

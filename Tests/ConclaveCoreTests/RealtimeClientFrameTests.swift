@@ -30,6 +30,22 @@ import Testing
         #expect(empty.metadata == nil)
     }
 
+    @Test func streamCarriesItsFields() throws {
+        guard case .stream(let append) = try RealtimeClientFrame.parse(#"{"type":"stream","message_id":"msg_AAAAAAAAAA","append":"to"}"#) else {
+            Issue.record("not a stream frame")
+            return
+        }
+        #expect(append.messageID == "msg_AAAAAAAAAA" && append.append == "to" && append.final == nil && append.text == nil)
+        guard case .stream(let final) = try RealtimeClientFrame.parse(#"{"type":"stream","message_id":"msg_AAAAAAAAAA","final":true,"text":"x"}"#) else {
+            Issue.record("not a stream frame")
+            return
+        }
+        #expect(final.final == true && final.text == "x" && final.append == nil)
+        #expect(throws: RealtimeClientFrame.ParseError.notAJSONObjectWithType) {
+            try RealtimeClientFrame.parse(#"{"type":"stream","final":"yes"}"#)
+        }
+    }
+
     @Test(arguments: [
         "", "not json", "null", "[]", #"[{"type":"ping"}]"#, "{}", #"{"type":5}"#, #"{"type":null}"#,
         // A field of the wrong JSON type makes the whole frame unreadable, whatever its type.

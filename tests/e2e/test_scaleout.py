@@ -215,3 +215,31 @@ def test_a_join_announced_while_a_server_cannot_listen_reaches_its_sockets_once_
         assert joined["workspace_id"] == host["workspace_id"] and "channel_id" not in joined
     finally:
         on_b.close()
+
+
+def test_a_status_set_on_one_server_reaches_a_socket_on_the_other_and_ends_there(pair):
+    """A status is not in the log: NOTIFY carries it to the other servers, and each clears it
+    at its TTL or with the principal's next message for its own sockets."""
+    a, b = pair
+    owner = create_owner(a, "status-scale@example.com", "Status")
+    with a.client() as c:
+        ch = create_channel_ok(c, owner["headers"], owner["workspace_id"], channel_name("status"))["id"]
+    on_b, _, _ = open_stream(b, owner["access_token"])
+    try:
+        with a.client() as c:
+            r = c.post(f"{API}/channels/{ch}/status", headers=owner["headers"], json={"state": "typing", "ttl_s": 2})
+            assert r.status_code == 200, r.text
+        got = on_b.wait_for(is_event("status.updated", state="typing"), timeout=10, what="A's status on B")
+        assert got["ephemeral"] is True and got["channel_id"] == ch, got
+        ended = on_b.wait_for(is_event("status.updated", state="idle"), timeout=10, what="the status ended on B at its TTL")
+        assert ended["data"]["reason"] == "expired", ended
+
+        with a.client() as c:
+            assert c.post(f"{API}/channels/{ch}/status", headers=owner["headers"], json={"state": "working", "ttl_s": 120}).status_code == 200
+            on_b.wait_for(is_event("status.updated", state="working"), timeout=10, what="the second status on B")
+            sent = post_ok(c, owner["headers"], ch, "finished")
+        frames = on_b.collect_until(is_event("status.updated", state="idle"), timeout=10, what="the status ended on B by the message")
+        assert any(is_event("message.created", id=sent["id"])(f) for f in frames), "the message came after its clearing status"
+        assert frames[-1]["data"]["reason"] == "message", frames[-1]
+    finally:
+        on_b.close()

@@ -23,8 +23,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let failures: AuthenticationFailureLimit
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Only the API authenticates principals; /metrics checks its own token.
-        guard request.uri.path.hasPrefix("/api/"), let authorization = BearerToken.authorization(request.headers) else {
+        // Only the API (and MCP) authenticates principals; /metrics checks its own token.
+        guard Self.authenticates(request.uri.path), let authorization = BearerToken.authorization(request.headers) else {
             return try await next(request, context)
         }
         if let refusal = failures.refusal(clientIP: context.clientIP) { throw refusal }
@@ -42,6 +42,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw refusal.problem.withRateLimitHeaders(status)
         }
         return try await next(request, context)
+    }
+
+    /// The paths whose requests carry API credentials: the REST API and `POST /mcp`.
+    static func authenticates(_ path: String) -> Bool {
+        path.hasPrefix("/api/") || path == MCPRoutes.path
     }
 
     /// The principal behind `credential`; a refusal is a `CredentialRefusal` (401), a paused

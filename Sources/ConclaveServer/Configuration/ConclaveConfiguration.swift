@@ -43,6 +43,8 @@ public struct ConclaveConfiguration: Sendable {
     public var socketsPerAgent: Int
     /// How long the event log keeps events for resuming streams.
     public var eventRetentionHours: Int
+    /// A streamed reply not finished within this many seconds is finalized by the server.
+    public var streamTimeoutSeconds: Int
     /// Agents one member may create in a workspace, and agents a workspace may hold: creating
     /// agents must not multiply a member's limits without bound.
     public var maxAgentsPerCreator: Int
@@ -154,6 +156,9 @@ public struct ConclaveConfiguration: Sendable {
         let eventRetentionHours = reader.integer(
             "CONCLAVE_EVENT_RETENTION_HOURS", default: 168, range: 1...87_600, what: "a number of hours (1-87600)"
         )
+        let streamTimeoutSeconds = reader.integer(
+            "CONCLAVE_STREAM_TIMEOUT_SECONDS", default: 600, range: 1...86_400, what: "a number of seconds (1-86400)"
+        )
         let maxAgentsPerCreator = reader.integer(
             "CONCLAVE_MAX_AGENTS_PER_MEMBER", default: 25, range: 1...10_000, what: "a number of agents (1-10000)"
         )
@@ -194,6 +199,7 @@ public struct ConclaveConfiguration: Sendable {
             socketsPerSession: socketsPerSession,
             socketsPerAgent: socketsPerAgent,
             eventRetentionHours: eventRetentionHours,
+            streamTimeoutSeconds: streamTimeoutSeconds,
             maxAgentsPerCreator: maxAgentsPerCreator,
             maxAgentsPerWorkspace: maxAgentsPerWorkspace,
             maxConnections: maxConnections,

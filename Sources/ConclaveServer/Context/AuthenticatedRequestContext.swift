@@ -34,9 +34,6 @@ struct AuthenticatedRequestContext: ChildRequestContext, ConclaveRequestContext 
     /// The principal, which must hold at least one of `scopes` if it authenticated with an API key
     /// (403 naming them otherwise): for reads that more than one scope's holders need.
     func principal(withAnyOf scopes: [Scope]) throws -> Principal {
-        if let held = principal.scopes, !scopes.contains(where: held.contains) {
-            throw Problem.forbidden("This API key lacks the scope \(scopes.map(\.rawValue).joined(separator: " or ")).")
-        }
-        return principal
+        try principal.requiring(anyOf: scopes)
     }
 }

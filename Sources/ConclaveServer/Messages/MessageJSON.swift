@@ -23,6 +23,7 @@ enum MessageJSON {
             "deleted": .bool(message.deletedAt != nil),
             "reactions": .array(reactions.map { Self.reaction($0, forEvent: forEvent) }),
             "provenance": provenance(message.provenance),
+            "streaming": .bool(message.streamingUntil != nil),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value
@@ -30,6 +31,10 @@ enum MessageJSON {
             body["metadata"] = .null
         }
         if let clientMsgID = message.clientMsgID { body["client_msg_id"] = .string(clientMsgID) }
+        if message.kind == .approvalRequest {
+            // Null once the message is deleted: the request and its answer are erased with it.
+            body["approval"] = message.approval.flatMap(ApprovalJSON.decode).map { ApprovalJSON.render($0) } ?? .null
+        }
         return .object(body)
     }
 

@@ -17,6 +17,8 @@ struct MessageRoutes {
         router.patch("/api/v1/messages/{msg}") { request, context in try await edit(request, context) }
         router.delete("/api/v1/messages/{msg}") { _, context in try await delete(context) }
         ReactionRoutes(dependencies: dependencies).register(on: router)
+        ApprovalRoutes(dependencies: dependencies).register(on: router)
+        StreamedReplyRoutes(dependencies: dependencies).register(on: router)
         SearchRoutes(dependencies: dependencies).register(on: router)
     }
 

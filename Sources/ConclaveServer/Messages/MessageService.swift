@@ -30,13 +30,13 @@ struct MessageService {
 
     func send(_ principal: Principal, channelID: String, request: SendRequest, clientIP: String) async throws -> SendResult {
         _ = try dependencies.enforce("send", key: principal.id)
-        let metadataText = try validate(request)
+        let (metadataText, approval) = try validated(request)
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
         _ = try dependencies.enforce("send_workspace", key: channel.workspaceID)
         let result: SendResult
         do {
-            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText)
+            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, approval: approval)
         } catch StoreError.conflict {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
             guard let clientMsgID = request.clientMsgID,
@@ -57,7 +57,7 @@ struct MessageService {
     }
 
     private func insert(
-        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?
+        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, approval: Approval?
     ) async throws -> SendResult {
         try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
@@ -73,7 +73,10 @@ struct MessageService {
             }
             // `@handle` → `<@id>`: a plain read (no lock), before the channel row's lock below, which
             // every sender of the channel waits for, so that lock stays short.
-            let (text, mentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
+            let (text, resolvedMentions) = try await HandleMentionResolver.resolve(request.text, in: channel.workspaceID, on: db)
+            // A streamed reply mentions (and wakes) no one until its final, which reads its whole text.
+            let streaming = request.stream == true
+            let mentions = streaming ? [] : resolvedMentions
             // The channel row first, as a channel's deletion locks it before its messages. The
             // same statement re-checks, inside the transaction, that the sender is still a channel
             // member whose role may write (a demotion or removal committed since the check above).
@@ -93,14 +96,20 @@ struct MessageService {
                 }
                 root = found
             }
+            if let approval { try await ApprovalService.requireApprovers(approval, in: channel, on: db) }
             let provenance = try await LoopBudget.provenance(of: principal, in: channel, under: root, on: db)
             let message = MessageRecord(
                 id: Identifier.generate(.message), workspaceID: channel.workspaceID, channelID: channel.id, seq: seq, senderID: principal.id,
                 senderKind: principal.kind, kind: request.kind.flatMap(MessageKind.init(rawValue:)) ?? .message, text: text, metadata: metadataText,
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
-                editedAt: nil, deletedAt: nil, keyID: provenance.keyID, hops: provenance.hops, triggerID: provenance.triggerID
+                editedAt: nil, deletedAt: nil, keyID: provenance.keyID, hops: provenance.hops, triggerID: provenance.triggerID,
+                approval: approval.map(ApprovalJSON.stored),
+                streamingUntil: streaming ? now + Int64(dependencies.configuration.streamTimeoutSeconds) * 1000 : nil
             )
             try await messages.insert(message, on: db)
+            if let expiresAt = approval?.expiresAt {
+                try await ApprovalRepository().addDeadline(messageID: message.id, expiresAt: expiresAt, on: db)
+            }
             let event = try await EventLog().append(
                 workspaceID: channel.workspaceID, type: .messageCreated, channelID: channel.id, messageID: message.id, visibility: .channel,
                 data: MessageJSON.message(message), now: now, on: db
@@ -137,6 +146,7 @@ struct MessageService {
         let message = try await visibleMessage(principal, messageID: messageID)
         guard message.senderID == principal.id else { throw Problem.forbidden("Only the sender may edit a message.") }
         guard message.deletedAt == nil else { throw Problem.conflict("The message was deleted.") }
+        guard message.streamingUntil == nil else { throw Problem.conflict("The reply is still being streamed: finish it with its final.") }
         _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write)
         let (updated, reactions) = try await dependencies.database.write { db -> (MessageRecord, [ReactionCount]) in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .write, on: db)

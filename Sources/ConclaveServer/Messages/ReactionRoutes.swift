@@ -25,9 +25,12 @@ struct ReactionRoutes {
     static func emoji(_ segment: String?) throws -> ReactionEmoji {
         guard let segment, segment.utf8.count <= ReactionEmoji.maxLength * 4 * 3, let decoded = segment.removingPercentEncoding,
             let emoji = ReactionEmoji(decoded)
-        else {
-            throw Problem.validation(field: "emoji", "must be one emoji or a :short_name: of a-z, 0-9, _, + and - (at most 64 characters)")
-        }
+        else { throw invalidEmoji() }
         return emoji
+    }
+
+    /// The refusal of an emoji that `ReactionEmoji` does not accept (REST path and MCP argument).
+    static func invalidEmoji() -> Problem {
+        Problem.validation(field: "emoji", "must be one emoji or a :short_name: of a-z, 0-9, _, + and - (at most 64 characters)")
     }
 }

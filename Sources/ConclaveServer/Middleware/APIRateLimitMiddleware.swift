@@ -2,7 +2,7 @@ import ConclaveCore
 import HTTPTypes
 import Hummingbird
 
-/// The contract's `api` limit: per principal when authenticated, per client IP (a lower limit)
+/// The contract's `api` limit (REST and MCP alike): per principal when authenticated, per client IP (a lower limit)
 /// when not. Every response it passes carries the RateLimit-* headers.
 struct APIRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -11,7 +11,7 @@ struct APIRateLimitMiddleware: RouterMiddleware {
     let policy: RateLimitPolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else {
+        guard AuthenticationMiddleware.authenticates(request.uri.path) else {
             return try await next(request, context)
         }
         let status: RateLimitStatus

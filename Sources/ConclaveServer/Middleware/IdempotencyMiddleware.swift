@@ -39,14 +39,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
             throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Problem.contentTooLarge
-        } catch is NIOTooManyBytesError {
-            throw Problem.contentTooLarge
-        }
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
         request.body = RequestBody(buffer: body)
         var hasher = SHA256()
         hasher.update(data: Array((request.method.rawValue + " " + request.uri.path + "\n").utf8))

@@ -65,11 +65,7 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
             // client's request, not the server, is at fault.
             return .badRequest("The request is not valid HTTP/1.1.")
         case let storeError as StoreError:
-            switch storeError {
-            case .conflict: return .conflict("The resource already exists.")
-            case .notFound: return .notFound
-            case .busy: return .busy
-            }
+            return Problem(storeError)
         case let httpError as HTTPError:
             switch httpError.status.code {
             case 404:

@@ -48,6 +48,8 @@ struct EventFilter: Sendable {
         // A reaction never wakes anyone, in DMs neither: an agent reacting to an agent must not
         // become a loop, and a mentions_only stream is what wakes agents.
         if mentionsOnly, event.type.subject == .reaction { return false }
+        // What its requester waits for: woken by it even on a mentions_only stream.
+        if mentionsOnly, event.type.subject == .approval { return event.data["requester_id"]?.stringValue == principal.id }
         if mentionsOnly, [.message, .channel, .member].contains(event.type.subject) {
             // A notice must not wake an agent, even in its DMs: the guard against agent-to-agent loops.
             if event.type.subject == .message, isNotice(event) { return false }
@@ -92,7 +94,7 @@ struct EventFilter: Sendable {
     func scopeAllows(_ type: EventType) -> Bool {
         guard let scopes = principal.scopes else { return true }
         switch type.subject {
-        case .message, .read, .reaction: return scopes.contains(.messagesRead)
+        case .message, .read, .reaction, .status, .approval: return scopes.contains(.messagesRead)
         case .channel, .member: return scopes.contains(.channelsRead)
         case .agent: return true
         }
@@ -139,5 +141,20 @@ struct EventFilter: Sendable {
         if let channelID = event.channelID { body["channel_id"] = .string(channelID) }
         if event.type == .messageCreated || event.type == .messageUpdated { body["mentioned"] = .bool(mentioned(event)) }
         return .object(body)
+    }
+
+    /// An ephemeral event as a principal receives it: `"ephemeral": true`, and the stream's
+    /// current cursor (unchanged by it), so a client that keeps the cursor of every frame still
+    /// resumes from the right place.
+    func render(ephemeral event: EphemeralEvent, cursor: String) -> JSONValue {
+        .object([
+            "type": "event",
+            "ephemeral": .bool(true),
+            "cursor": .string(cursor),
+            "event": .string(event.type.rawValue),
+            "workspace_id": .string(event.workspaceID),
+            "channel_id": .string(event.channelID),
+            "data": event.data,
+        ])
     }
 }

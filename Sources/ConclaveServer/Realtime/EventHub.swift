@@ -16,6 +16,11 @@ final class EventHub: Sendable {
     let database: any Database
     let logger: Logger
     let feeds = Mutex<[String: WorkspaceFeed]>([:])
+    /// Statuses fanned out and not yet cleared (`StatusBoard`).
+    let statuses = StatusBoard()
+    /// This server among those sharing the database: its own ephemeral notifications come back
+    /// to it and are ignored.
+    let origin = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     /// Open streams by principal, so a workspace the principal joins reaches its open streams.
     let streams = Mutex<[String: [ObjectIdentifier: StreamSession]]>([:])
 
@@ -106,6 +111,26 @@ final class EventHub: Sendable {
         if !feed.offerIfNext(events) { feed.wakeSoon() }
     }
 
+    /// An ephemeral event for this server's live sockets in its workspace (none is read back
+    /// from anywhere: a socket not open now never gets it).
+    func deliverEphemeral(_ event: EphemeralEvent) {
+        feeds.withLock { $0[event.workspaceID] }?.offerEphemeral(event)
+    }
+
+    /// A principal's status changed (here or on another server): delivered now, and cleared by
+    /// this server at its TTL unless replaced or cleared before.
+    func statusChanged(_ event: EphemeralEvent, principalID: String, ttlSeconds: Int) {
+        let generation = statuses.record(event, principalID: principalID)
+        deliverEphemeral(event)
+        guard let generation else { return }
+        Task { [statuses] in
+            try? await Task.sleep(for: .seconds(ttlSeconds))
+            if let cleared = statuses.expire(channelID: event.channelID, principalID: principalID, generation: generation) {
+                self.deliverEphemeral(cleared)
+            }
+        }
+    }
+
     var listenerCount: Int {
         feeds.withLock { $0.values.reduce(0) { $0 + $1.count } }
     }
@@ -114,6 +139,12 @@ final class EventHub: Sendable {
 /// Receives a workspace's events in order. Implementations must not block: they queue.
 protocol EventListener: AnyObject, Sendable {
     func offer(_ event: WorkspaceEvent)
+    /// An event that is not in the log (no seq): offered once, live only.
+    func offerEphemeral(_ event: EphemeralEvent)
+}
+
+extension EventListener {
+    func offerEphemeral(_ event: EphemeralEvent) {}
 }
 
 /// The pump of one workspace.
@@ -166,21 +197,36 @@ final class WorkspaceFeed: Sendable {
     func offerIfNext(_ events: [WorkspaceEvent]) -> Bool {
         state.withLock { state in
             for event in events where event.seq > state.delivered { state.early[event.seq] = event }
-            Self.offerEarly(&state)
+            Self.offerEarly(&state, statuses: hub.statuses)
             if state.early.count > Self.maxEarly { state.early.removeAll() }
             return state.early.isEmpty
         }
     }
 
     /// Offers the held-back events that now continue the sequence, and drops any already out.
-    private static func offerEarly(_ state: inout State) {
+    private static func offerEarly(_ state: inout State, statuses: StatusBoard) {
         guard !state.early.isEmpty else { return }
         while let event = state.early.removeValue(forKey: state.delivered + 1) {
             state.delivered = event.seq
-            for listener in state.listeners.values { listener.offer(event) }
+            offer(event, to: state.listeners.values, statuses: statuses)
         }
         if let lowest = state.early.keys.min(), lowest <= state.delivered {
             state.early = state.early.filter { $0.key > state.delivered }
+        }
+    }
+
+    /// Offers one logged event; a new message then clears its sender's status in the channel,
+    /// after the message on every socket.
+    private static func offer(_ event: WorkspaceEvent, to listeners: Dictionary<ObjectIdentifier, any EventListener>.Values, statuses: StatusBoard) {
+        for listener in listeners { listener.offer(event) }
+        if let cleared = statuses.clear(by: event) {
+            for listener in listeners { listener.offerEphemeral(cleared) }
+        }
+    }
+
+    func offerEphemeral(_ event: EphemeralEvent) {
+        state.withLock { state in
+            for listener in state.listeners.values { listener.offerEphemeral(event) }
         }
     }
 
@@ -285,9 +331,9 @@ final class WorkspaceFeed: Sendable {
             state.withLock { state in
                 for event in events where event.seq > state.delivered {
                     state.delivered = event.seq
-                    for listener in state.listeners.values { listener.offer(event) }
+                    Self.offer(event, to: state.listeners.values, statuses: hub.statuses)
                 }
-                Self.offerEarly(&state)
+                Self.offerEarly(&state, statuses: hub.statuses)
             }
             if events.count < EventHub.batchSize { return }
         }

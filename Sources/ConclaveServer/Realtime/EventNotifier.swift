@@ -1,3 +1,4 @@
+import ConclaveCore
 import ConclaveStore
 import ServiceLifecycle
 
@@ -27,6 +28,30 @@ struct EventNotifier: Sendable {
         }
     }
 
+    /// A principal's status changed on this server: its sockets here get it at once, the other
+    /// servers' through a notification (best effort, like the status itself: a lost one is a
+    /// "typing…" not shown).
+    func statusChanged(_ event: EphemeralEvent, principalID: String, ttlSeconds: Int) {
+        hub.statusChanged(event, principalID: principalID, ttlSeconds: ttlSeconds)
+        if let notifications = database.notifications,
+            let payload = EphemeralNotification(origin: hub.origin, ttlSeconds: ttlSeconds, event: event).payload
+        {
+            Task { await notifications.notify(channel: Self.channel, payload: payload) }
+        }
+    }
+
+    /// An ephemeral event other than a status (`message.delta`): to this server's sockets at
+    /// once, to the others' through a notification (best effort: a lost delta is text a client
+    /// sees at the final, or on reading the message).
+    func ephemeral(_ event: EphemeralEvent) {
+        hub.deliverEphemeral(event)
+        if let notifications = database.notifications,
+            let payload = EphemeralNotification(origin: hub.origin, ttlSeconds: 1, event: event).payload
+        {
+            Task { await notifications.notify(channel: Self.channel, payload: payload) }
+        }
+    }
+
     /// `principalID` joined `event.workspaceID` (whose `member.joined` is `event`): besides the
     /// usual wake-up, the principal's open streams here start following that workspace from the
     /// join (other servers heard of it from the join's own transaction).
@@ -53,7 +78,14 @@ struct EventNotificationListener: Service {
         let hub = self.hub
         try await cancelWhenGracefulShutdown {
             await notifications.listen(channel: EventNotifier.channel, onListening: { hub.catchUpOnJoins() }, onLost: {}) { payload in
-                if let join = JoinNotification(payload: payload) {
+                if let remote = EphemeralNotification(payload: payload) {
+                    guard remote.origin != hub.origin else { return }
+                    if remote.event.type == .statusUpdated, let principalID = remote.event.data["principal_id"]?.stringValue {
+                        hub.statusChanged(remote.event, principalID: principalID, ttlSeconds: remote.ttlSeconds)
+                    } else if remote.event.type == .messageDelta {
+                        hub.deliverEphemeral(remote.event)
+                    }
+                } else if let join = JoinNotification(payload: payload) {
                     hub.principalJoined(join.principalID, workspaceID: join.workspaceID, seq: join.seq)
                 } else {
                     hub.notify(workspaceID: payload)

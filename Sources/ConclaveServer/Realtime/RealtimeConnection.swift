@@ -174,7 +174,7 @@ struct RealtimeConnection {
         let interrupted: @Sendable () -> Void = {
             Task { await closer.close(.unexpectedServerError, reason: "the stream was interrupted; resume") }
         }
-        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
+        var session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, ephemeral: true, onOverflow: cutOff, onJoinFailure: interrupted)
         // Until the stream is handed to `serve`, any way out gives back the socket slot and ends
         // the (current) stream's subscriptions.
         var handedOver = false
@@ -190,7 +190,7 @@ struct RealtimeConnection {
         } catch StreamSession.StartError.resumeFailed {
             session.finish()
             resumeFailed = true
-            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, onOverflow: cutOff, onJoinFailure: interrupted)
+            session = StreamSession(principal: principal, hub: hub, mentionsOnly: mentionsOnly, ephemeral: true, onOverflow: cutOff, onJoinFailure: interrupted)
             start = try await session.start(resume: nil)
         }
         if resumeFailed { try await send(["type": "resume_failed"], outbound) }
@@ -297,6 +297,8 @@ struct RealtimeConnection {
             opened.ackOrdering.sending()
             defer { opened.ackOrdering.sent() }
             try await handleSend(request, principal: opened.principal, clientIP: opened.clientIP, outbound: outbound)
+        case .stream(let request):
+            try await handleStream(request, principal: opened.principal, outbound: outbound)
         case .unknown:
             try await send(["type": "error", "status": 400, "title": "Unknown frame type."], outbound)
         }
@@ -314,7 +316,8 @@ struct RealtimeConnection {
             }
             guard let text = frame.text else { throw Problem.validation(field: "text", "is required") }
             let request = MessageService.SendRequest(
-                text: text, clientMsgID: frame.clientMsgID, threadID: frame.threadID, metadata: frame.metadata, kind: frame.kind
+                text: text, clientMsgID: frame.clientMsgID, threadID: frame.threadID, metadata: frame.metadata, kind: frame.kind,
+                approval: try frame.approval.map(MessageService.ApprovalBody.init(json:))
             )
             let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request, clientIP: clientIP)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)
@@ -322,16 +325,51 @@ struct RealtimeConnection {
             // The database gave up on a contended write: retryable, as a REST send's 503 is.
             try await send(["type": "error", "client_msg_id": clientMsgID, "status": 503, "title": .string(Problem.busy.detail ?? "")], outbound)
         } catch let problem as Problem {
-            var body: [String: JSONValue] = [
-                "type": "error", "client_msg_id": clientMsgID, "status": .int(Int64(problem.status)), "title": .string(problem.detail ?? problem.title),
-            ]
-            if !problem.errors.isEmpty {
-                body["errors"] = .array(problem.errors.map { ["field": .string($0.field), "message": .string($0.message)] })
-            }
-            try await send(.object(body), outbound)
+            try await send(Self.errorFrame(problem, naming: "client_msg_id", clientMsgID), outbound)
         } catch {
             try await send(["type": "error", "client_msg_id": clientMsgID, "status": 500, "title": "The server could not send the message."], outbound)
         }
+    }
+
+    /// An append is answered only when it fails (`error` with its `message_id`): a reply streamed
+    /// at dozens of appends a second needs no ack for each. A final is answered `ack` with the
+    /// finished message.
+    func handleStream(_ frame: RealtimeStreamFrame, principal: Principal, outbound: WebSocketOutboundWriter) async throws {
+        let messageID: JSONValue = frame.messageID.map(JSONValue.string) ?? .null
+        do {
+            guard principal.scopes?.contains(.messagesWrite) ?? true else {
+                throw Problem.forbidden("This API key lacks the scope messages:write.")
+            }
+            guard let id = frame.messageID, Identifier.isWellFormed(id, kind: .message) else {
+                throw Problem.validation(field: "message_id", "must be a message id")
+            }
+            let service = StreamedReplyService(dependencies: dependencies)
+            switch (frame.append, frame.final) {
+            case (let append?, nil), (let append?, false?):
+                _ = try await service.append(principal, messageID: id, text: append)
+            case (nil, true?):
+                let message = try await service.finish(principal, messageID: id, text: frame.text)
+                try await send(["type": "ack", "client_msg_id": .null, "message": MessageJSON.message(message)], outbound)
+            default:
+                throw Problem.validation(field: "append", "send either append (text to add) or final: true")
+            }
+        } catch let problem as Problem {
+            try await send(Self.errorFrame(problem, naming: "message_id", messageID), outbound)
+        } catch {
+            try await send(["type": "error", "message_id": messageID, "status": 503, "title": "The server could not stream into the reply; retry."], outbound)
+        }
+    }
+
+    /// The `error` frame for a refused `send` or `stream` frame: the status and detail of the
+    /// REST answer, its field errors, and the id the frame named (`client_msg_id`, `message_id`).
+    static func errorFrame(_ problem: Problem, naming key: String, _ id: JSONValue) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "type": "error", key: id, "status": .int(Int64(problem.status)), "title": .string(problem.detail ?? problem.title),
+        ]
+        if !problem.errors.isEmpty {
+            body["errors"] = .array(problem.errors.map { ["field": .string($0.field), "message": .string($0.message)] })
+        }
+        return .object(body)
     }
 
     func send(_ value: JSONValue, _ outbound: WebSocketOutboundWriter) async throws {

@@ -75,6 +75,18 @@ struct RealtimeRoutes {
             guard let cursor = StreamCursor.decode(text) else { throw Problem.validation(field: "after", "is not a cursor from this server") }
             resume = cursor
         }
+        let check = CredentialCheck(token: BearerToken.from(request) ?? "", clientIP: context.clientIP, generation: context.credentialGeneration)
+        let (events, cursor) = try await collectEvents(for: principal, check: check, resume: resume, mentionsOnly: mentionsOnly, wait: wait)
+        return JSONResponse.make(["events": .array(events), "cursor": .string(cursor)])
+    }
+
+    /// One long poll of the event stream: the events after `resume` (or from now), waiting up
+    /// to `wait` seconds for the first, and the cursor to continue from. The one implementation
+    /// behind `GET /api/v1/events` and MCP's `wait_for_mentions`: the same caps, visibility,
+    /// mention filter and credential re-checks.
+    func collectEvents(
+        for principal: Principal, check: CredentialCheck, resume: StreamCursor?, mentionsOnly: Bool, wait: Int
+    ) async throws -> (events: [JSONValue], cursor: String) {
         // A waiting poll holds a connection and a stream: capped like sockets, per session or agent.
         let capKey = principal.sessionID ?? principal.id
         let configuration = dependencies.configuration
@@ -87,7 +99,6 @@ struct RealtimeRoutes {
         defer { polls.release(capKey) }
         // The poll stops at a credential change exactly as a socket does: woken by the signal,
         // and checked again before anything is delivered.
-        let check = CredentialCheck(token: BearerToken.from(request) ?? "", clientIP: context.clientIP, generation: context.credentialGeneration)
         let session = StreamSession(principal: principal, hub: dependencies.hub, maxQueued: 4 * Self.maxEventsPerPoll, mentionsOnly: mentionsOnly)
         defer { session.finish() }
         let changes = dependencies.credentials.changes
@@ -113,7 +124,7 @@ struct RealtimeRoutes {
                 if let eventCursor = json["cursor"]?.stringValue { cursor = eventCursor }
             }
         }
-        return JSONResponse.make(["events": .array(events), "cursor": .string(cursor)])
+        return (events, cursor)
     }
 
     /// Waits up to `seconds` for events. A credential change wakes the wait: the poll's own

@@ -35,6 +35,9 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     let hub: EventHub
     let maxQueued: Int
     let mentionsOnly: Bool
+    /// Whether ephemeral events (`status.updated`) are delivered: to sockets, which are live;
+    /// not to long polls, whose every event must carry a cursor of its own.
+    let ephemeral: Bool
     let state = Mutex(State())
 
     /// Called once when the queue overflows. The reader of the queue may be stuck writing to a
@@ -49,13 +52,15 @@ final class StreamSession: EventListener, CredentialChangeObserver {
     let onJoinFailure: (@Sendable () -> Void)?
 
     init(
-        principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool, onOverflow: (@Sendable () -> Void)? = nil,
+        principal: Principal, hub: EventHub, maxQueued: Int = 1024, mentionsOnly: Bool, ephemeral: Bool = false,
+        onOverflow: (@Sendable () -> Void)? = nil,
         onJoinFailure: (@Sendable () -> Void)? = nil
     ) {
         self.principal = principal
         self.hub = hub
         self.maxQueued = maxQueued
         self.mentionsOnly = mentionsOnly
+        self.ephemeral = ephemeral
         self.onOverflow = onOverflow
         self.onJoinFailure = onJoinFailure
     }
@@ -215,6 +220,21 @@ final class StreamSession: EventListener, CredentialChangeObserver {
             } else {
                 process(event, state: &state)
             }
+        }
+    }
+
+    /// A status is for the channel's current members (as this stream knows them) reading the
+    /// channel, never on a `mentions_only` stream (it wakes no one), and dropped rather than
+    /// queued when the client is behind: it is stale by the time a slow reader would see it.
+    func offerEphemeral(_ event: EphemeralEvent) {
+        guard ephemeral, !mentionsOnly else { return }
+        state.withLock { state in
+            guard !state.overflowed, !state.finished, let filter = state.filters[event.workspaceID], !filter.removed,
+                filter.channels[event.channelID] != nil, filter.scopeAllows(event.type), state.queue.count < maxQueued / 2
+            else { return }
+            let cursor = StreamCursor(positions: state.positions).encoded
+            state.queue.append(.event(filter.render(ephemeral: event, cursor: cursor), closesStream: false))
+            resumeWaiter(&state)
         }
     }
 

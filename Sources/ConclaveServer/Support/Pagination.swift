@@ -10,7 +10,12 @@ struct Page {
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
-        if let text = query.get("limit") {
+        try self.init { query.get($0) }
+    }
+
+    /// From named parameters (a query string's, or an MCP tool's arguments).
+    init(parameter query: (String) -> String?) throws {
+        if let text = query("limit") {
             guard let value = Int(text), (1...200).contains(value) else {
                 throw Problem.validation(field: "limit", "must be an integer from 1 to 200")
             }
@@ -18,7 +23,7 @@ struct Page {
         } else {
             limit = 50
         }
-        if let cursor = query.get("cursor"), !cursor.isEmpty {
+        if let cursor = query("cursor"), !cursor.isEmpty {
             // Every cursor this server makes encodes printable ASCII (an id or a number; the spec's
             // pattern admits 0x20-0x7F); anything else, a NUL above all, is not one of ours and
             // never reaches the database.

@@ -11,14 +11,7 @@ import NIOCore
 extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext, emptyBodyAs empty: String? = nil) async throws -> T {
         var request = self
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Problem.contentTooLarge
-        } catch is NIOTooManyBytesError {
-            throw Problem.contentTooLarge
-        }
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         var bytes = Data(buffer.readableBytesView)
         if bytes.isEmpty, let empty {
             bytes = Data(empty.utf8)
@@ -27,6 +20,23 @@ extension Request {
                 throw Problem.unsupportedMediaType
             }
         }
+        return try Self.decodeStrictJSON(bytes, as: T.self)
+    }
+
+    /// The whole body, at most `limit` bytes (413 beyond, found while reading).
+    mutating func collectBody(upTo limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.contentTooLarge
+        } catch is NIOTooManyBytesError {
+            throw Problem.contentTooLarge
+        }
+    }
+
+    /// A JSON document decoded as `T` under the same rules as a body (400 malformed, 422 wrong
+    /// shape, unknown field or NUL): REST bodies and MCP tool arguments alike.
+    static func decodeStrictJSON<T: Decodable>(_ bytes: Data, as type: T.Type) throws -> T {
         let value: T
         do {
             value = try JSONDecoder().decode(T.self, from: bytes)

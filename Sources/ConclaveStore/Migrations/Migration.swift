@@ -36,5 +36,7 @@ public enum Migrations {
         Migration0013Reactions(),
         Migration0014LoopBudget(),
         Migration0016Search(),
+        Migration0017Approvals(),
+        Migration0018StreamedReplies(),
     ]
 }

@@ -10,7 +10,8 @@ import pytest
 
 from conclave import Conclave, ResumeFailedError
 from conclave._stream_core import StreamCore, StreamOptions
-from conclave.events import ChannelEvent, MemberEvent, MessageEvent, ReactionEvent
+from conclave import PermissionDeniedError
+from conclave.events import ApprovalEvent, ChannelEvent, MessageDeltaEvent, MemberEvent, MessageEvent, ReactionEvent, StatusEvent
 from conftest import SERVER_ENV, harness, make_agent, make_channel, tcp_proxy
 from freezable_proxy import FreezableProxy
 from http_proxy import HttpProxy
@@ -79,6 +80,60 @@ def test_reactions_arrive_typed(client, server, agent):
                 if len(got) == 2:
                     break
         assert got == [("reaction.added", message.id, "🎉", 1), ("reaction.removed", message.id, "🎉", 0)]
+
+
+def test_statuses_arrive_typed_and_leave_the_cursor_alone(client, server, agent):
+    bot, key, channel = agent
+    with Conclave(key, base_url=server.base_url) as as_bot, as_bot.events.listen() as stream:
+        answer = client.channels.set_status(channel.id, "thinking", text="Planning", ttl_s=30)
+        assert answer.state == "thinking" and answer.expires_at is not None
+        event = next(e for e in stream if isinstance(e, StatusEvent))
+        assert event.ephemeral and event.status.state == "thinking" and event.status.text == "Planning"
+        assert event.status.principal_id == answer.principal_id and event.channel_id == channel.id
+        sent = client.messages.send(channel.id, "here is the plan")
+        message = next(e for e in stream if isinstance(e, MessageEvent))
+        assert message.data.id == sent.id
+        cleared = next(e for e in stream if isinstance(e, StatusEvent))
+        assert (cleared.status.state, cleared.status.reason) == ("idle", "message")
+        # an ephemeral event has no position of its own: resuming from here misses nothing
+        assert stream.cursor == message.cursor == cleared.cursor
+
+
+def test_an_agent_asks_a_person_and_hears_the_answer(client, server, agent):
+    bot, key, channel = agent
+    owner_id = client.me().id
+    with Conclave(key, base_url=server.base_url) as as_bot, as_bot.events.listen(mentions_only=True) as stream:
+        asked = as_bot.messages.request_approval(channel.id, "Deploy to production?", [owner_id], expires_in=600)
+        assert asked.kind == "approval_request" and asked.approval.status == "pending" and asked.approval.expires_at
+        with pytest.raises(PermissionDeniedError):
+            as_bot.messages.answer_approval(asked.id, "approve")
+        answered = client.messages.answer_approval(asked.id, "approve", comment="ship it")
+        assert (answered.approval.status, answered.approval.by, answered.approval.comment) == ("approved", owner_id, "ship it")
+        event = next(e for e in stream if isinstance(e, ApprovalEvent))
+        assert event.data.message_id == asked.id and event.data.requester_id == bot.id
+        assert event.data.approval.status == "approved"
+
+
+def test_a_streamed_reply_arrives_as_typed_deltas_then_the_final(client, server, agent):
+    bot, key, channel = agent
+    with Conclave(key, base_url=server.base_url) as as_bot, client.events.listen() as stream:
+        reply = as_bot.messages.start_stream(channel.id)
+        assert reply.streaming is True and reply.text == ""
+        offsets = [as_bot.messages.append_stream(reply.id, piece).offset for piece in ("Let me ", "check… ", "done.")]
+        assert offsets == [0, 7, 14]
+        finished = as_bot.messages.finish_stream(reply.id)
+        assert (finished.streaming, finished.text) == (False, "Let me check… done.")
+        deltas, final = [], None
+        for event in stream:
+            if isinstance(event, MessageDeltaEvent) and event.data.message_id == reply.id:
+                assert event.ephemeral
+                deltas.append((event.data.offset, event.data.append))
+            elif isinstance(event, MessageEvent) and event.event == "message.updated" and event.data.id == reply.id:
+                final = event
+                break
+        assert deltas == [(0, "Let me "), (7, "check… "), (14, "done.")]
+        assert final.data.streaming is False and final.data.text == "Let me check… done."
+        assert stream.cursor == final.cursor
 
 
 def test_mentions_only(client, server, agent):

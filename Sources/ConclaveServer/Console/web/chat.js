@@ -5,6 +5,7 @@ import { button, field, h, replace, toast } from './dom.js';
 import { cleanName } from './text.js';
 import { Composer } from './composer.js';
 import { MessageList } from './messages.js';
+import { ActivityLine } from './activity.js';
 import { describeError, formDialog } from './dialogs.js';
 
 export class ChatView {
@@ -21,6 +22,7 @@ export class ChatView {
   }
 
   detach() {
+    this.activity?.detach();
     window.removeEventListener('focus', this.onFocus);
     clearTimeout(this.readTimer);
   }
@@ -119,6 +121,11 @@ export class ChatView {
       return;
     }
     const context = { ...this.context, canWrite: this.canWrite() };
+    this.activity?.detach();
+    this.activity = new ActivityLine({
+      channelId: channel.id, context: this.context,
+      sendStatus: (body) => api('POST', `/api/v1/channels/${channel.id}/status`, body),
+    });
     this.list = new MessageList({
       channel, context, label: `Messages in ${this.channelName(channel)}`,
       onOpenThread: (message) => this.openThread(message), onChange: () => this.scheduleRead(),
@@ -126,9 +133,10 @@ export class ChatView {
     this.composer = new Composer({
       label: `Message ${this.channelName(channel)}`, placeholder: `Message ${this.channelName(channel)}`,
       members: () => this.context.members, onSend: (text) => this.send(text, null),
+      onTyping: this.canWrite() ? (hasText) => this.activity?.typing(hasText) : null,
       disabledReason: this.canWrite() ? null : 'You can read this channel but, as a viewer, not post in it.',
     });
-    replace(this.pane, header, this.list.element, this.composer.element);
+    replace(this.pane, header, this.list.element, this.activity.element, this.composer.element);
     try {
       await this.list.loadLatest();
     } catch (error) {
@@ -144,6 +152,7 @@ export class ChatView {
       const body = { text, client_msg_id: crypto.randomUUID() };
       if (threadId) body.thread_id = threadId;
       const message = await api('POST', `/api/v1/channels/${channel.id}/messages`, body);
+      this.activity?.sent();
       this.apply(message);
       if (threadId) this.list?.replyAdded(message);
       return true;
@@ -211,6 +220,7 @@ export class ChatView {
         if (this.current?.id === data.channel_id) {
           this.apply(data);
           if (data.thread_id) this.list?.replyAdded(data);
+          this.activity?.messageFrom(data.sender?.id);
         }
         if (!channel) {
           this.loadChannels().catch(() => {});
@@ -236,6 +246,9 @@ export class ChatView {
           this.list?.reactionChanged(frame.event, data);
           this.thread?.reactionChanged(frame.event, data);
         }
+        break;
+      case 'status.updated':
+        if (this.current?.id === data.channel_id) this.activity?.update(data);
         break;
       case 'read.updated': {
         const channel = this.channels.get(data.channel_id);

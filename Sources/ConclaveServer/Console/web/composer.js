@@ -7,15 +7,16 @@ const MENTION_BEFORE_CARET = /(^|[\s(])@([a-z0-9._-]{0,32})$/i;
 const MAX_SUGGESTIONS = 8;
 
 export class Composer {
-  constructor({ label, placeholder, members, onSend, disabledReason }) {
+  constructor({ label, placeholder, members, onSend, onTyping, disabledReason }) {
     this.members = members;
     this.onSend = onSend;
+    this.onTyping = onTyping;
     this.listId = uid('mentions');
     this.input = h('textarea', {
       rows: 1, class: 'composer-input', placeholder, 'aria-label': label, maxlength: 40000,
       'aria-autocomplete': 'list', 'aria-controls': this.listId,
       disabled: !!disabledReason,
-      on: { keydown: (event) => this.keydown(event), input: () => this.suggest(), blur: () => setTimeout(() => this.close(), 150) },
+      on: { keydown: (event) => this.keydown(event), input: () => { this.suggest(); this.onTyping?.(this.input.value.trim() !== ''); }, blur: () => setTimeout(() => this.close(), 150) },
     });
     this.list = h('ul', { id: this.listId, role: 'listbox', class: 'mention-list', hidden: true, 'aria-label': 'Mention suggestions' });
     this.sendButton = h('button', { type: 'submit', class: 'primary', disabled: !!disabledReason }, 'Send');

@@ -14,6 +14,11 @@ struct MeRoutes {
     func me(_ context: AuthenticatedRequestContext) async throws -> Response {
         let principal = context.principal
         let profile = try await MeService(dependencies: dependencies).profile(of: principal)
+        return JSONResponse.make(Self.body(principal, profile))
+    }
+
+    /// The caller as `GET /api/v1/me` (and MCP's `whoami`) shows it.
+    static func body(_ principal: Principal, _ profile: MeService.Profile) -> JSONValue {
         var body: [String: JSONValue] = [
             "id": .string(principal.id),
             "kind": .string(principal.kind.rawValue),
@@ -23,6 +28,6 @@ struct MeRoutes {
         if let email = profile.email { body["email"] = .string(email) }
         if let totp = profile.totpEnabled { body["totp_enabled"] = .bool(totp) }
         if let scopes = principal.scopes { body["scopes"] = .array(scopes.map(\.rawValue).sorted().map(JSONValue.string)) }
-        return JSONResponse.make(.object(body))
+        return .object(body)
     }
 }

@@ -167,6 +167,10 @@ class StreamCore:
 
     def offer(self, frame: dict[str, Any] | Event) -> None:
         event = frame if isinstance(frame, Event) else parse_event(frame)
+        if event.ephemeral:
+            # Not in the log: no position of its own to deduplicate by, and never replayed.
+            self.pending.append(event)
+            return
         if self._seen(event):
             return
         self.wire_cursor = event.cursor

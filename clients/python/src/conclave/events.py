@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .models._base import Model, decode
-from .models.channels import Channel, ReadMarker
-from .models.messages import Message
+from .models.channels import Channel, ChannelStatus, ReadMarker
+from .models.messages import Approval, Message
 
 
 @dataclass(kw_only=True)
@@ -24,6 +24,9 @@ class Event(Model):
     channel_id: str | None = None
     #: `message.created` only: whether the message mentions the receiving principal (or `<!channel>`)
     mentioned: bool | None = None
+    #: True for events that are not in the log (`status.updated`): live sockets only, never
+    #: replayed; `cursor` is the stream's position when it came, not a position of its own
+    ephemeral: bool = False
 
     @property
     def name(self) -> str:
@@ -32,8 +35,7 @@ class Event(Model):
 
 @dataclass(kw_only=True)
 class MessageEvent(Event):
-    """`message.created`, `message.updated`, `message.deleted` (a tombstone: `text` None) and
-    contract v1.1's `approval.resolved`."""
+    """`message.created`, `message.updated`, `message.deleted` (a tombstone: `text` None)."""
 
     data: Message
 
@@ -120,6 +122,37 @@ class ReactionEvent(Event):
 
 
 @dataclass(kw_only=True)
+class ApprovalOutcome(Model):
+    """An approval request's outcome: answered (`approval.by`) or `expired`. Once the message is
+    deleted, only `message_id` and `channel_id` remain (`deleted=True`)."""
+
+    message_id: str
+    channel_id: str
+    requester_id: str | None = None
+    approval: Approval | None = None
+    deleted: bool | None = None
+
+
+@dataclass(kw_only=True)
+class ApprovalEvent(Event):
+    """Contract v1.1 `approval.resolved`: reaches the requester even on `mentions_only` streams."""
+
+    data: ApprovalOutcome
+
+
+@dataclass(kw_only=True)
+class StatusEvent(Event):
+    """Contract v1.1 `status.updated` (ephemeral): someone is typing, thinking or working in a
+    channel, or stopped (`state == "idle"`)."""
+
+    data: ChannelStatus
+
+    @property
+    def status(self) -> ChannelStatus:
+        return self.data
+
+
+@dataclass(kw_only=True)
 class UnknownEvent(Event):
     """An event this SDK version does not know; `data` is left as JSON."""
 
@@ -130,7 +163,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "message.created": MessageEvent,
     "message.updated": MessageEvent,
     "message.deleted": MessageEvent,
-    "approval.resolved": MessageEvent,
+    "approval.resolved": ApprovalEvent,
     "channel.created": ChannelEvent,
     "channel.updated": ChannelEvent,
     "member.joined": MemberEvent,
@@ -140,6 +173,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "message.delta": MessageDeltaEvent,
     "reaction.added": ReactionEvent,
     "reaction.removed": ReactionEvent,
+    "status.updated": StatusEvent,
 }
 
 

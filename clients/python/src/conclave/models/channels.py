@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
@@ -50,3 +52,16 @@ class ChannelMembership(Model):
 class ReadMarker(Model):
     channel_id: str
     last_read_seq: int
+
+
+@dataclass(kw_only=True)
+class ChannelStatus(Model):
+    """What a principal is doing in a channel (contract v1.1): `typing`, `thinking`, `working`,
+    or `idle` once it ended (`reason`: `expired`, `cleared` or `message`). Never stored."""
+
+    principal_id: str
+    channel_id: str
+    state: str
+    text: str | None = None
+    expires_at: _dt.datetime | None = None
+    reason: str | None = None

@@ -53,7 +53,9 @@ class Approval(Model):
 
     approvers: list[str] | None = None
     options: list[str] | None = None
+    #: `pending`, `approved`, `denied`, the chosen option, or `expired`
     status: str | None = None
+    expires_at: dt.datetime | None = None
     by: str | None = None
     at: dt.datetime | None = None
     comment: str | None = None
@@ -111,3 +113,13 @@ class SearchHit(Message):
     def matched(self) -> list[str]:
         """The matched words (a phrase as one), in text order."""
         return [(self.text or "")[span.start:span.end] for span in self.highlight]
+
+
+@dataclass(kw_only=True)
+class StreamAppend(Model):
+    """Where an append went in a streaming reply: its `offset` (in Unicode code points) and the
+    text's `length` after it."""
+
+    message_id: str
+    offset: int
+    length: int

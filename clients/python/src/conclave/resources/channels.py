@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .._pagination import Paginator
-from ..models.channels import Channel, ChannelDetail, ChannelMembership, ReadMarker
+from ..models.channels import Channel, ChannelDetail, ChannelMembership, ChannelStatus, ReadMarker
 from ._base import Resource, body, path
 
 
@@ -43,6 +43,14 @@ class ChannelsResource(Resource):
     def mark_read(self, channel_id: str, seq: int) -> ReadMarker:
         """Moves the caller's read marker forward to `seq` (never back)."""
         return self._request("POST", path("channels", channel_id, "read"), json={"seq": seq}, cast=ReadMarker)
+
+    def set_status(self, channel_id: str, state: str, *, text: str | None = None,
+                   ttl_s: int | None = None) -> ChannelStatus:
+        """Shows the channel's members that the caller is `typing`, `thinking` or `working`
+        (with an optional one-line `text`) for `ttl_s` seconds (default 10, at most 120), or
+        clears it with `idle`. The caller's next message in the channel clears it too."""
+        return self._request("POST", path("channels", channel_id, "status"),
+                             json=body(state=state, text=text, ttl_s=ttl_s), cast=ChannelStatus)
 
 
 class DMsResource(Resource):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Literal
 
 from .._pagination import Paginator
-from ..models.messages import Message, Reaction, SearchHit
+from ..models.messages import Message, Reaction, SearchHit, StreamAppend
 from ._base import Resource, body, path
 
 
@@ -20,6 +20,41 @@ class MessagesResource(Resource):
                              idempotency_key=idempotency_key,
                              json=body(text=text, client_msg_id=client_msg_id, thread_id=thread_id, metadata=metadata,
                                        kind=kind, file_ids=list(file_ids) if file_ids is not None else None))
+
+    def request_approval(self, channel_id: str, text: str, approvers: Iterable[str], *,
+                         options: Iterable[str] | None = None, expires_in: int | None = None,
+                         thread_id: str | None = None, client_msg_id: str | None = None) -> Message:
+        """Asks the named people (members of the channel) to choose one of `options` (default
+        approve/deny) within `expires_in` seconds. The outcome arrives as `approval.resolved`
+        (`conclave.events.ApprovalEvent`), also on a `mentions_only` stream."""
+        approval = body(approvers=list(approvers), options=list(options) if options is not None else None,
+                        expires_in=expires_in)
+        return self._request("POST", path("channels", channel_id, "messages"), cast=Message,
+                             json=body(text=text, thread_id=thread_id, client_msg_id=client_msg_id,
+                                       kind="approval_request", approval=approval))
+
+    def answer_approval(self, message_id: str, choice: str, *, comment: str | None = None) -> Message:
+        """Answers an approval request that names the caller (a person signed in: API keys are
+        refused). Returns the message with its `approval` answered."""
+        return self._request("POST", path("messages", message_id, "approval"), cast=Message,
+                             json=body(choice=choice, comment=comment))
+
+    def start_stream(self, channel_id: str, text: str = "", *, thread_id: str | None = None,
+                     client_msg_id: str | None = None) -> Message:
+        """Posts a reply to be streamed (`streaming=True`): grow it with `append_stream`, end it
+        with `finish_stream`. Readers get each append as a `message.delta`; mentions wake only
+        at the finish; the server finishes it itself after its timeout (10 minutes by default)."""
+        return self._request("POST", path("channels", channel_id, "messages"), cast=Message,
+                             json=body(text=text, thread_id=thread_id, client_msg_id=client_msg_id, stream=True))
+
+    def append_stream(self, message_id: str, text: str) -> StreamAppend:
+        """Adds `text` (1 to 1,000 characters) to the caller's streaming reply. Appends have
+        their own rate limit (`stream`), not `send`."""
+        return self._request("POST", path("messages", message_id, "stream"), json={"append": text}, cast=StreamAppend)
+
+    def finish_stream(self, message_id: str, text: str | None = None) -> Message:
+        """Ends the caller's streaming reply; `text`, when given, replaces what was streamed."""
+        return self._request("POST", path("messages", message_id, "stream"), json=body(final=True, text=text), cast=Message)
 
     def reply(self, message: Message, text: str, **kwargs: Any) -> Message:
         """Posts `text` in `message`'s thread (starting one under it when it is top-level)."""
