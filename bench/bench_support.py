@@ -1,5 +1,6 @@
-"""What the connection bench scripts share: a WebSocket opened by hand on a Python socket, and
-stopping the server under test (standard library only)."""
+"""What the bench scripts share: a WebSocket opened by hand on a Python socket, finding the
+release binary, re-running under the project's venv, and stopping the server under test
+(standard library only)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,27 @@ import base64
 import os
 import socket
 import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_project_venv(script: str) -> None:
+    """Re-runs `script` under the project's .venv (it has the dependencies) unless this already is
+    that Python; returns only when it is (the caller then re-raises its ImportError)."""
+    venv_python = ROOT / ".venv/bin/python"
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(str(venv_python), [str(venv_python), script, *sys.argv[1:]])
+
+
+def find_binary() -> Path:
+    """The release `conclave` to measure: $CONCLAVE_BIN, else the project's release build."""
+    for candidate in (os.environ.get("CONCLAVE_BIN"), ROOT / ".build-release/release/conclave",
+                      ROOT / ".build/release/conclave"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    sys.exit("no release binary: swift build -c release --scratch-path .build-release")
 
 
 def upgraded(port: int, timeout: float = 10, path: str = "/api/v1/ws") -> tuple[socket.socket, bytes] | None:

@@ -57,12 +57,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+from bench_support import find_binary, use_project_venv  # noqa: E402
 try:
     import httpx
 except ImportError:   # started with a Python that lacks the dependencies: use the project's venv
-    VENV_PYTHON = ROOT / ".venv/bin/python"
-    if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+    use_project_venv(__file__)
     raise
 API = "/api/v1"
 RATE_LIMITS = ("send=1000000/1m:1000000,api=1000000/1m,api_anonymous=1000000/1m,ws_connect=1000000/1m,"
@@ -212,14 +211,6 @@ def ms(ns_or_s: float, unit: str = "ns") -> str:
 # ------------------------------------------------------------------------------------------------
 # The server under test
 # ------------------------------------------------------------------------------------------------
-
-def find_binary() -> Path:
-    for candidate in (os.environ.get("CONCLAVE_BIN"), ROOT / ".build-release/release/conclave",
-                      ROOT / ".build/release/conclave"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    sys.exit("no release binary: swift build -c release --scratch-path .build-release")
-
 
 class PostgresDatabase:
     """A fresh database on the given server, dropped on close."""

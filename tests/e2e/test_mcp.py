@@ -34,8 +34,8 @@ from helpers_messaging import API, agent_key, create_channel_ok, list_messages, 
 from helpers_messaging import general, server, server_survives, team  # noqa: F401
 
 TOOLS = {"whoami", "list_channels", "read_messages", "read_thread", "send_message", "edit_message", "add_reaction",
-         "mark_read", "wait_for_mentions", "set_status", "request_approval"}
-READ_ONLY = {"whoami", "list_channels", "read_messages", "read_thread", "wait_for_mentions"}
+         "mark_read", "wait_for_mentions", "set_status", "request_approval", "search_messages"}
+READ_ONLY = {"whoami", "list_channels", "read_messages", "read_thread", "wait_for_mentions", "search_messages"}
 TRANSPORTS = ["http", "stdio"]
 
 
@@ -161,6 +161,20 @@ def test_wait_for_mentions_returns_a_mention_posted_while_waiting(server, concla
     assert got["untrusted_content"] is True
     assert got["next_cursor"] != start["next_cursor"]
     assert waited < 25, f"the wait did not end at the mention ({waited:.1f} s)"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_search_messages_finds_what_the_key_may_read_like_rest(server, conclave_bin, team, general, keys, transport, client):
+    word = "zebracorn" + unique().replace("-", "")[-6:]
+    post_ok(client, team["member"]["headers"], general["id"], f"the {word} plan is ready")
+    private = create_channel_ok(client, team["owner"]["headers"], team["ws"], "srch-" + unique(), private=True)
+    post_ok(client, team["owner"]["headers"], private["id"], f"the {word} secret")
+    found = ok(call(server, conclave_bin, transport, keys["read"], "search_messages", {"q": word[:-2] + "*", "workspace_id": team["ws"]}))
+    rest = client.get(f"{API}/workspaces/{team['ws']}/search", headers=bearer(keys["read"]), params={"q": word[:-2] + "*"}).json()
+    assert [m["id"] for m in found["data"]] == [m["id"] for m in rest["data"]] and len(found["data"]) == 1, found
+    assert found["data"][0]["channel_id"] == general["id"] and found["data"][0]["highlight"], found
+    assert found["untrusted_content"] is True
+    assert refusal(call(server, conclave_bin, transport, keys["read"], "search_messages", {"q": "", "workspace_id": team["ws"]}), 422)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

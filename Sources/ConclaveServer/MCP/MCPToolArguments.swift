@@ -76,6 +76,22 @@ enum MCPToolArguments {
         }
     }
 
+    struct SearchMessages: Decodable {
+        let q: String
+        let workspaceID: String?
+        let channelID: String?
+        let senderID: String?
+        let limit: Int?
+        let cursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case q, limit, cursor
+            case workspaceID = "workspace_id"
+            case channelID = "channel_id"
+            case senderID = "sender_id"
+        }
+    }
+
     struct SetStatus: Decodable {
         let channelID: String
         let state: String

@@ -45,6 +45,20 @@ extension MCPToolDispatcher {
         return MCPToolResult.data(.object(page), untrusted: true)
     }
 
+    func searchMessages(_ arguments: Data) async throws -> CallTool.Result {
+        let principal = try principal.requiring(anyOf: [.messagesRead])
+        let input = try decode(MCPToolArguments.SearchMessages.self, arguments)
+        let workspaceID = try await workspace(input.workspaceID)
+        let parameters = [
+            "q": input.q, "channel_id": input.channelID, "sender_id": input.senderID, "limit": input.limit.map { String($0) },
+            "cursor": input.cursor,
+        ]
+        let (hits, next) = try await SearchService(dependencies: dependencies).search(principal, workspaceID: workspaceID) {
+            try SearchRequest { parameters[$0] ?? nil }
+        }
+        return MCPToolResult.data(["data": .array(SearchRoutes.render(hits)), "next_cursor": next], untrusted: true)
+    }
+
     func waitForMentions(_ arguments: Data) async throws -> CallTool.Result {
         let input = try decode(MCPToolArguments.WaitForMentions.self, arguments)
         let wait = input.timeoutSeconds ?? 30

@@ -40,6 +40,7 @@ struct MCPToolDispatcher {
         case "list_channels": try await listChannels(arguments)
         case "read_messages": try await readMessages(arguments)
         case "read_thread": try await readThread(arguments)
+        case "search_messages": try await searchMessages(arguments)
         case "send_message": try await sendMessage(arguments)
         case "edit_message": try await editMessage(arguments)
         case "add_reaction": try await addReaction(arguments)

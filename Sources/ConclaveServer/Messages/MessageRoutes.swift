@@ -19,6 +19,7 @@ struct MessageRoutes {
         ReactionRoutes(dependencies: dependencies).register(on: router)
         ApprovalRoutes(dependencies: dependencies).register(on: router)
         StreamedReplyRoutes(dependencies: dependencies).register(on: router)
+        SearchRoutes(dependencies: dependencies).register(on: router)
     }
 
     func post(_ request: Request, _ context: AuthenticatedRequestContext) async throws -> Response {

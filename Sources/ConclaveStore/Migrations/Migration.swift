@@ -36,6 +36,7 @@ public enum Migrations {
         Migration0013Reactions(),
         Migration0014LoopBudget(),
         Migration0015Webhooks(),
+        Migration0016Search(),
         Migration0017Approvals(),
         Migration0018StreamedReplies(),
     ]

@@ -8,7 +8,8 @@ import pytest
 
 from conclave import Conclave, NotFoundError
 from conclave.models import (Agent, APIKey, APIKeyCreated, AuditEntry, Channel, ChannelDetail, InviteCreated,
-                             InviteSignedUp, Me, Member, Message, Reaction, Session, TokenPair, Workspace)
+                             InviteSignedUp, Me, Member, Message, Reaction, SearchHit, Session, TokenPair,
+                             Workspace)
 from conftest import make_agent, make_channel, unique
 
 
@@ -134,6 +135,12 @@ def test_messages_send_thread_edit_delete(client, server, ws):
     assert [(r.emoji, r.count, r.me) for r in listed.reactions] == [("👍", 1, True), (":+1:", 1, True)]
     removed = client.messages.unreact(root.id, "👍")
     assert (removed.count, removed.me) == (0, False) and client.messages.unreact(root.id, "👍") == removed
+
+    hits = list(client.messages.search(ws, "THREAD", channel_id=channel.id))
+    assert [h.id for h in hits] == [reply.id] and isinstance(hits[0], SearchHit), hits
+    assert hits[0].matched == ["thread"] and hits[0].highlight[0].start == 7
+    assert [h.id for h in client.messages.search(ws, '"in the" autom*', limit=1)] == [] and \
+        [h.id for h in client.messages.search(ws, "autom*", channel_id=channel.id)] == [notice.id]
 
     edited = client.messages.edit(reply.id, "edited text")
     assert edited.text == "edited text" and isinstance(edited.edited_at, dt.datetime)

@@ -96,6 +96,26 @@ class Message(Model):
 
 
 @dataclass(kw_only=True)
+class Highlight(Model):
+    """Contract v1.1 search: where a query matched, as `text[start:end]` (code point offsets)."""
+
+    start: int
+    end: int
+
+
+@dataclass(kw_only=True)
+class SearchHit(Message):
+    """Contract v1.1: a message found by search, with the spans of its text that matched."""
+
+    highlight: list[Highlight]
+
+    @property
+    def matched(self) -> list[str]:
+        """The matched words (a phrase as one), in text order."""
+        return [(self.text or "")[span.start:span.end] for span in self.highlight]
+
+
+@dataclass(kw_only=True)
 class StreamAppend(Model):
     """Where an append went in a streaming reply: its `offset` (in Unicode code points) and the
     text's `length` after it."""

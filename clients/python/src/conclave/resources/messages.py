@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Literal
 
 from .._pagination import Paginator
-from ..models.messages import Message, Reaction, StreamAppend
+from ..models.messages import Message, Reaction, SearchHit, StreamAppend
 from ._base import Resource, body, path
 
 
@@ -85,3 +85,11 @@ class MessagesResource(Resource):
     def unreact(self, message_id: str, emoji: str) -> Reaction:
         """Removes the caller's reaction, if it has one. Returns the emoji's reactions afterwards."""
         return self._request("DELETE", path("messages", message_id, "reactions", emoji), cast=Reaction)
+
+    def search(self, workspace_id: str, q: str, *, channel_id: str | None = None, sender_id: str | None = None,
+               limit: int | None = None) -> Paginator[SearchHit]:
+        """Contract v1.1: messages of the workspace the caller can read now that match `q`, best
+        match first, page after page. `q`: words (all must occur), `prefix*`, and "quoted
+        phrases"; each hit's `highlight` (or `matched`) says where it matched."""
+        return self._paginate(path("workspaces", workspace_id, "search"), SearchHit, q=q, channel_id=channel_id,
+                              sender_id=sender_id, limit=limit)
