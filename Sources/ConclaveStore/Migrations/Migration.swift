@@ -38,5 +38,6 @@ public enum Migrations {
         Migration0015Webhooks(),
         Migration0017Approvals(),
         Migration0018StreamedReplies(),
+        Migration0019Files(),
     ]
 }
