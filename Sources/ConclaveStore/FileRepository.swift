@@ -37,6 +37,22 @@ public struct FileRepository: Sendable {
     public func detachAll(messageID: String, on db: DatabaseSession) async throws -> [String] {
         let fileIDs = try await db.raw("DELETE FROM message_files WHERE message_id = \(bind: messageID) RETURNING file_id")
             .all(decodingColumn: "file_id", as: String.self)
+        return try await deleteUnheld(fileIDs, on: db)
+    }
+
+    /// As `detachAll(messageID:)` for every message of a channel about to be deleted.
+    public func detachAll(channelID: String, on db: DatabaseSession) async throws -> [String] {
+        let fileIDs = try await db.raw(
+            """
+            DELETE FROM message_files WHERE message_id IN (SELECT id FROM messages WHERE channel_id = \(bind: channelID))
+            RETURNING file_id
+            """
+        ).all(decodingColumn: "file_id", as: String.self)
+        return try await deleteUnheld(Array(Set(fileIDs)).sorted(), on: db)
+    }
+
+    /// Deletes those of the files no message holds any more; the ids deleted.
+    private func deleteUnheld(_ fileIDs: [String], on db: DatabaseSession) async throws -> [String] {
         var orphans: [String] = []
         for fileID in fileIDs {
             let held = try await db.raw("SELECT 1 AS held FROM message_files WHERE file_id = \(bind: fileID) LIMIT 1").first() != nil

@@ -239,3 +239,16 @@ def test_keys_need_files_scopes(server, team, general, client):
     assert_problem(client.get(f"{API}/files/{meta['id']}", headers=bearer_without), 403)
     assert_problem(client.get(f"{API}/files/{meta['id']}/content", headers=bearer_without), 403)
     assert_problem(client.delete(f"{API}/files/{meta['id']}", headers=bearer_without), 403)
+
+
+def test_deleting_the_channel_erases_files_only_its_messages_held(server, team, general, client):
+    ch = create_channel_ok(client, h(team, "member"), team["ws"], channel_name("doomed"))
+    only_here = upload_ok(client, h(team, "member"), team["ws"], marker())
+    also_general = upload_ok(client, h(team, "member"), team["ws"], marker())
+    post_ok(client, h(team, "member"), ch["id"], "here", file_ids=[only_here["id"], also_general["id"]])
+    post_ok(client, h(team, "member"), general["id"], "there " + unique(), file_ids=[also_general["id"]])
+    r = client.delete(f"{API}/channels/{ch['id']}", headers=h(team, "member"))
+    assert r.status_code == 204, f"{r.status_code} {r.text}"
+    assert_problem(client.get(f"{API}/files/{only_here['id']}", headers=h(team, "member")), 404)
+    assert only_here["id"] not in stored_files(server) and file_rows(server, only_here["id"]) == 0
+    assert client.get(f"{API}/files/{also_general['id']}", headers=h(team, "member2")).status_code == 200

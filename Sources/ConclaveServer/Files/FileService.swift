@@ -39,6 +39,11 @@ struct FileService {
         return file
     }
 
+    /// Removes the bytes of files whose rows a committed transaction deleted.
+    func eraseBytes(of fileIDs: [String]) {
+        for fileID in fileIDs { store.erase(id: fileID) }
+    }
+
     /// The file if `principal` may read it now; 404 otherwise.
     func readable(_ principal: Principal, fileID: String) async throws -> FileRecord {
         let (found, channels) = try await dependencies.database.read { db in

@@ -220,8 +220,7 @@ struct MessageService {
             }
             return erasedFiles
         }
-        let store = LocalFileStore(dataDirectory: dependencies.configuration.dataDirectory)
-        for fileID in erasedFiles { store.erase(id: fileID) }
+        FileService(dependencies: dependencies).eraseBytes(of: erasedFiles)
         dependencies.events.published(workspaceID: message.workspaceID)
         await dependencies.database.flushErasures()
     }
