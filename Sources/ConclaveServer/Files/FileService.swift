@@ -60,12 +60,22 @@ struct FileService {
         throw Problem.notFound
     }
 
-    /// The plaintext as a streamed response body.
-    func content(_ file: FileRecord) throws -> ResponseBody {
+    /// The whole plaintext in memory: for small files only (`get_file`).
+    func contents(_ file: FileRecord) throws -> Data {
+        try store.contents(id: file.id, key: try key(of: file))
+    }
+
+    /// The file's own key, unwrapped.
+    private func key(of file: FileRecord) throws -> Data {
         guard let wrapped = Base64URL.decode(file.wrappedKey),
             let key = try? dependencies.keys.fileKeyBox.open(wrapped, associatedData: Data(file.id.utf8))
         else { throw Problem.internalError }
-        return try store.body(id: file.id, key: key, size: file.size)
+        return key
+    }
+
+    /// The plaintext as a streamed response body.
+    func content(_ file: FileRecord) throws -> ResponseBody {
+        try store.body(id: file.id, key: try key(of: file), size: file.size)
     }
 
     /// Erases the file (row, key, bytes) and drops it from the messages that held it. The

@@ -87,6 +87,12 @@ struct LocalFileStore: Sendable {
         }
     }
 
+    /// The whole plaintext of a small file.
+    func contents(id: String, key: Data) throws -> Data {
+        guard let stored = FileManager.default.contents(atPath: path(of: id)) else { throw Problem.notFound }
+        return try SegmentedFileCipher.openAll(stored, key: key)
+    }
+
     /// Removes the bytes (already unreadable once the row and its wrapped key are gone).
     func erase(id: String) {
         unlink(path(of: id))
