@@ -67,6 +67,11 @@ public struct FileRepository: Sendable {
             .all(decodingColumn: "message_id", as: String.self)
     }
 
+    /// Every file of a workspace (its deletion erases them).
+    public func ids(inWorkspace workspaceID: String, on db: DatabaseSession) async throws -> [String] {
+        try await db.raw("SELECT id FROM files WHERE workspace_id = \(bind: workspaceID)").all(decodingColumn: "id", as: String.self)
+    }
+
     /// True when the row was there (the attachments go with it).
     public func delete(id: String, on db: DatabaseSession) async throws -> Bool {
         try await db.raw("DELETE FROM message_files WHERE file_id = \(bind: id)").run()

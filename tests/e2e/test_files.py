@@ -252,3 +252,28 @@ def test_deleting_the_channel_erases_files_only_its_messages_held(server, team, 
     assert_problem(client.get(f"{API}/files/{only_here['id']}", headers=h(team, "member")), 404)
     assert only_here["id"] not in stored_files(server) and file_rows(server, only_here["id"]) == 0
     assert client.get(f"{API}/files/{also_general['id']}", headers=h(team, "member2")).status_code == 200
+
+
+def test_deleting_the_workspace_erases_its_files(server, team, client):
+    from helpers_identity import create_workspace
+    ws = create_workspace(client, h(team, "owner"), "Short-lived")
+    meta = upload_ok(client, h(team, "owner"), ws["id"], marker())
+    assert meta["id"] in stored_files(server)
+    r = client.delete(f"{API}/workspaces/{ws['id']}", headers=h(team, "owner"))
+    assert r.status_code == 204, f"{r.status_code} {r.text}"
+    assert meta["id"] not in stored_files(server) and file_rows(server, meta["id"]) == 0
+
+
+def test_files_sent_over_the_websocket(server, team, general, client, streams):
+    stream, _, _ = open_stream(server, team["member"]["access_token"])
+    streams(stream)
+    meta = upload_ok(client, h(team, "member"), team["ws"], b"over the socket")
+    cid = unique("wsfile")
+    stream.send({"type": "send", "channel_id": general["id"], "text": "socket with file", "client_msg_id": cid,
+                 "file_ids": [meta["id"]]})
+    ack = stream.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("client_msg_id") == cid, what="ack")
+    assert ack["type"] == "ack" and [f["id"] for f in ack["message"]["files"]] == [meta["id"]], ack
+    bad = unique("wsfile")
+    stream.send({"type": "send", "channel_id": general["id"], "text": "x", "client_msg_id": bad, "file_ids": ["fil_" + "B" * 20]})
+    refused = stream.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("client_msg_id") == bad, what="error")
+    assert refused["type"] == "error" and refused["status"] == 422, refused
