@@ -277,3 +277,14 @@ def test_files_sent_over_the_websocket(server, team, general, client, streams):
     stream.send({"type": "send", "channel_id": general["id"], "text": "x", "client_msg_id": bad, "file_ids": ["fil_" + "B" * 20]})
     refused = stream.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("client_msg_id") == bad, what="error")
     assert refused["type"] == "error" and refused["status"] == 422, refused
+
+
+def test_an_abandoned_upload_is_removed_at_start(make_server):
+    srv = make_server(env={**MESSAGING_SERVER_ENV})
+    srv.stop()
+    files = srv.data_dir / "files"
+    files.mkdir(mode=0o700, exist_ok=True)
+    leftover = files / ".upload-fil_AAAAAAAAAAAAAAAAAAAA"
+    leftover.write_bytes(b"half an upload")
+    srv.start()
+    assert not leftover.exists(), "a cut-off upload's temporary file survived a restart"

@@ -93,6 +93,13 @@ struct LocalFileStore: Sendable {
         return try SegmentedFileCipher.openAll(stored, key: key)
     }
 
+    /// Deletes the temporary files of uploads a previous run did not finish (called at start,
+    /// before any upload can be in flight).
+    func removeAbandonedUploads() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(".upload-") { unlink(directory + "/" + name) }
+    }
+
     /// Removes the bytes (already unreadable once the row and its wrapped key are gone).
     func erase(id: String) {
         unlink(path(of: id))
