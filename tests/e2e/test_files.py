@@ -15,7 +15,7 @@ import socket
 import httpx
 import pytest
 
-from conftest import assert_problem, running_server
+from conftest import assert_problem, create_owner, running_server
 from helpers_messaging import (API, MESSAGING_SERVER_ENV, add_member_ok, channel_name, create_channel_ok, is_event,
                                list_messages, open_stream, post, post_ok, uid, unique, agent_key)
 # the module's fixtures
@@ -288,3 +288,19 @@ def test_an_abandoned_upload_is_removed_at_start(make_server):
     leftover.write_bytes(b"half an upload")
     srv.start()
     assert not leftover.exists(), "a cut-off upload's temporary file survived a restart"
+
+
+def test_the_default_limit_is_25_mib_and_a_full_size_file_round_trips(make_server):
+    srv = make_server(env={**MESSAGING_SERVER_ENV})
+    person = create_owner(srv)
+    data = os.urandom(25 * 1024 * 1024)
+    with srv.client(timeout=120) as c:
+        meta = upload_ok(c, person["headers"], person["workspace_id"], data, name="big.bin")
+        assert meta["size"] == len(data) and meta["sha256"] == hashlib.sha256(data).hexdigest()
+        with c.stream("GET", f"{API}/files/{meta['id']}/content", headers=person["headers"]) as r:
+            assert r.status_code == 200
+            digest = hashlib.sha256()
+            for chunk in r.iter_bytes():
+                digest.update(chunk)
+        assert digest.hexdigest() == meta["sha256"]
+        assert_problem(upload(c, person["headers"], person["workspace_id"], data + b"x"), 413)
