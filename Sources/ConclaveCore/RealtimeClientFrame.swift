@@ -47,9 +47,12 @@ public struct RealtimeSendFrame: Sendable, Equatable, Decodable {
     public let kind: String?
     /// A `kind: approval_request` message's `approval` object, checked by the message service.
     public let approval: JSONValue?
+    /// Files to attach, checked by the message service.
+    public let fileIDs: [String]?
 
     enum CodingKeys: String, CodingKey {
         case text, metadata, kind, approval
+        case fileIDs = "file_ids"
         case channelID = "channel_id"
         case clientMsgID = "client_msg_id"
         case threadID = "thread_id"

@@ -29,7 +29,7 @@ public func buildRouters(
     router.add(middleware: envelope)
     router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: CORSAllowlistMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
-    router.add(middleware: RequestBodyLimit())
+    router.add(middleware: RequestBodyLimit(maxFileBytes: configuration.maxFileBytes))
     let authenticator = AuthenticationMiddleware(
         tokens: dependencies.tokens,
         database: dependencies.database,
@@ -57,6 +57,7 @@ public func buildRouters(
     WebAuthnRoutes(dependencies: dependencies).register(on: router)
     MeRoutes(dependencies: dependencies).register(on: router)
     WorkspaceRoutes(dependencies: dependencies).register(on: router)
+    FileRoutes(dependencies: dependencies).register(on: router)
     MemberRoutes(dependencies: dependencies).register(on: router)
     InviteRoutes(dependencies: dependencies).register(on: router)
     AuditRoutes(dependencies: dependencies).register(on: router)

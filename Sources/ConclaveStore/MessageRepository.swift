@@ -10,12 +10,12 @@ public struct MessageRepository: Sendable {
         try await db.raw(
             """
             INSERT INTO messages (id, workspace_id, channel_id, seq, sender_id, sender_kind, kind, text, metadata, mentions, thread_id,
-                                  reply_count, client_msg_id, created_at, edited_at, deleted_at, key_id, hops, trigger_id, approval, streaming_until)
+                                  reply_count, client_msg_id, created_at, edited_at, deleted_at, key_id, hops, trigger_id, approval, streaming_until, files)
             VALUES (\(bind: message.id), \(bind: message.workspaceID), \(bind: message.channelID), \(bind: message.seq), \(bind: message.senderID),
                     \(bind: message.senderKind.rawValue), \(bind: message.kind.rawValue), \(bind: message.text), \(bind: message.metadata),
                     \(bind: message.$mentions), \(bind: message.threadID), 0, \(bind: message.clientMsgID),
                     \(bind: message.createdAt), NULL, NULL, \(bind: message.keyID), \(bind: message.hops), \(bind: message.triggerID),
-                    \(bind: message.approval), \(bind: message.streamingUntil))
+                    \(bind: message.approval), \(bind: message.streamingUntil), \(bind: message.files))
             """
         ).run()
     }
@@ -108,7 +108,7 @@ public struct MessageRepository: Sendable {
     public func erase(id: String, now: Int64, on db: DatabaseSession) async throws -> Bool {
         guard let erased = try await db.raw(
             """
-            UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, approval = NULL, streaming_until = NULL, deleted_at = \(bind: now)
+            UPDATE messages SET text = NULL, metadata = NULL, mentions = '', client_msg_id = NULL, approval = NULL, streaming_until = NULL, files = NULL, deleted_at = \(bind: now)
             WHERE id = \(bind: id) AND deleted_at IS NULL RETURNING thread_id
             """
         ).firstRecord(ErasedMessage.self) else { return false }

@@ -238,8 +238,10 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
     public var approval: String?
     /// Set while the message is a reply being streamed: when the server finalizes it (migration 0018).
     public var streamingUntil: Int64?
+    /// The attached files' summaries as a JSON array (migration 0019); nil without files.
+    public var files: String?
 
-    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?, keyID: String? = nil, hops: Int64 = 0, triggerID: String? = nil, approval: String? = nil, streamingUntil: Int64? = nil) {
+    public init(id: String, workspaceID: String, channelID: String, seq: Int64, senderID: String, senderKind: Principal.Kind, kind: MessageKind, text: String?, metadata: String?, mentions: [String], threadID: String?, replyCount: Int64, clientMsgID: String?, createdAt: Int64, editedAt: Int64?, deletedAt: Int64?, keyID: String? = nil, hops: Int64 = 0, triggerID: String? = nil, approval: String? = nil, streamingUntil: Int64? = nil, files: String? = nil) {
         self.id = id
         self.workspaceID = workspaceID
         self.channelID = channelID
@@ -261,6 +263,7 @@ public struct MessageRecord: Sendable, Equatable, Decodable {
         self.triggerID = triggerID
         self.approval = approval
         self.streamingUntil = streamingUntil
+        self.files = files
     }
 
     /// The message's provenance as the API shows it.

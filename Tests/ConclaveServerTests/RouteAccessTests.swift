@@ -119,7 +119,7 @@ import Testing
     /// The path with each `{name}` replaced by a well-formed id of the kind that name takes.
     static func concrete(_ path: String) -> String {
         let prefixes = ["ws": "ws", "ch": "ch", "msg": "msg", "agent": "agt", "key": "key", "invite": "inv", "session": "ses",
-                        "member": "usr", "credential": "wac", "token": "inv"]
+                        "member": "usr", "credential": "wac", "token": "inv", "fil": "fil"]
         var result = path
         while let open = result.firstIndex(of: "{"), let close = result[open...].firstIndex(of: "}") {
             let name = String(result[result.index(after: open)..<close])

@@ -34,8 +34,8 @@ from helpers_messaging import API, agent_key, create_channel_ok, list_messages, 
 from helpers_messaging import general, server, server_survives, team  # noqa: F401
 
 TOOLS = {"whoami", "list_channels", "read_messages", "read_thread", "send_message", "edit_message", "add_reaction",
-         "mark_read", "wait_for_mentions", "set_status", "request_approval", "search_messages"}
-READ_ONLY = {"whoami", "list_channels", "read_messages", "read_thread", "wait_for_mentions", "search_messages"}
+         "mark_read", "wait_for_mentions", "set_status", "request_approval", "search_messages", "upload_file", "get_file"}
+READ_ONLY = {"whoami", "list_channels", "read_messages", "read_thread", "wait_for_mentions", "search_messages", "get_file"}
 TRANSPORTS = ["http", "stdio"]
 
 
@@ -111,7 +111,7 @@ def test_tools_listed_with_schemas_and_hints(server, conclave_bin, keys, transpo
     assert tools["add_reaction"].annotations.idempotent_hint is True
     assert set(tools["send_message"].input_schema["required"]) == {"channel_id", "text"}
     assert tools["wait_for_mentions"].input_schema["properties"]["timeout_s"]["maximum"] == 60
-    for name in ("read_messages", "read_thread", "wait_for_mentions"):
+    for name in ("read_messages", "read_thread", "wait_for_mentions", "get_file"):
         assert "untrusted" in tools[name].description, name
 
 
@@ -370,3 +370,36 @@ def test_stdio_relay_keeps_the_key_out_of_its_output(server, conclave_bin):
     answer = json.loads(proc.stdout.strip().splitlines()[0])
     assert answer["id"] == 7 and "401" in answer["error"]["message"], answer
     assert bad not in proc.stdout and bad not in proc.stderr
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_upload_file_attach_and_get_file(server, conclave_bin, team, general, transport, client):
+    import base64
+    import hashlib
+    key = agent_key(client, team, team["bot"]["id"], ["messages:read", "messages:write", "files:read", "files:write"])
+    data = ("notes from mcp " + unique()).encode()
+
+    async def fn(session):
+        uploaded = ok(await session.call_tool("upload_file", {"workspace_id": team["ws"], "name": "notes.txt",
+                                                              "content_type": "text/plain",
+                                                              "content_base64": base64.b64encode(data).decode()}))
+        sent = ok(await session.call_tool("send_message", {"channel_id": general["id"], "text": "attached",
+                                                           "file_ids": [uploaded["id"]]}))
+        got = await session.call_tool("get_file", {"file_id": uploaded["id"]})
+        bad = await session.call_tool("upload_file", {"workspace_id": team["ws"], "name": "x", "content_base64": "%%%"})
+        return uploaded, sent, got, bad
+    uploaded, sent, got, bad = run_session(server, conclave_bin, transport, key, fn)
+    assert uploaded["sha256"] == hashlib.sha256(data).hexdigest() and uploaded["size"] == len(data), uploaded
+    assert [f["id"] for f in sent["files"]] == [uploaded["id"]], sent
+    fetched = structured(got)
+    assert fetched["untrusted_content"] is True and base64.b64decode(fetched["content_base64"]) == data, fetched
+    assert refusal(bad, 422)["errors"][0]["field"] == "content_base64"
+    # the member2 reads it over REST through the message; the bytes are the same
+    r = client.get(f"{API}/files/{uploaded['id']}/content", headers=team["member2"]["headers"])
+    assert r.status_code == 200 and r.content == data
+    # a key without files scopes is refused
+    async def denied(session):
+        return await session.call_tool("get_file", {"file_id": uploaded["id"]})
+    no_files = agent_key(client, team, team["bot"]["id"], ["messages:read"])
+    refused = run_session(server, conclave_bin, transport, no_files, denied)
+    refusal(refused, 403)

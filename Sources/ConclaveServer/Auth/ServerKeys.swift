@@ -12,6 +12,8 @@ public struct ServerKeys: Sendable {
     public let totpBox: SecretBox
     /// Encrypts webhook signing secrets at rest (bound to the webhook's id).
     public let webhookBox: SecretBox
+    /// Wraps each file's own key (bound to the file's id).
+    public let fileKeyBox: SecretBox
     /// Derives the imaginary passkeys of an email without real ones.
     public let passkeyDecoyHasher: KeyedHasher
 
@@ -25,6 +27,7 @@ public struct ServerKeys: Sendable {
         self.apiKeyHasher = try KeyedHasher(key: derive("api-key-hash"))
         self.totpBox = try SecretBox(masterKey: derive("secret-box"), purpose: "totp-secret")
         self.webhookBox = try SecretBox(masterKey: derive("secret-box"), purpose: "webhook-secret")
+        self.fileKeyBox = try SecretBox(masterKey: derive("secret-box"), purpose: "file-key")
         self.passkeyDecoyHasher = try KeyedHasher(key: derive("webauthn-decoy"))
     }
 }

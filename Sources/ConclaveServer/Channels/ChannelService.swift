@@ -136,9 +136,11 @@ struct ChannelService {
     /// Deletes the channel with its messages, and scrubs its events from the log.
     func delete(_ principal: Principal, channelID: String, clientIP: String) async throws {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage)
-        try await dependencies.database.write { db in
+        let erasedFiles = try await dependencies.database.write { db -> [String] in
             _ = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .manage, on: db)
             let now = Clock.milliseconds()
+            // Files only its messages held go with them (their bytes after the commit).
+            let erasedFiles = try await FileRepository().detachAll(channelID: channelID, on: db)
             try await ChannelRepository().delete(id: channelID, on: db)
             try await EventLog().scrubChannel(channelID: channelID, on: db)
             try await EventLog().append(
@@ -151,7 +153,9 @@ struct ChannelService {
                            action: "channel.deleted", target: channelID, workspaceID: grant.channel.workspaceID),
                 on: db
             )
+            return erasedFiles
         }
+        FileService(dependencies: dependencies).eraseBytes(of: erasedFiles)
         dependencies.events.published(workspaceID: grant.channel.workspaceID)
     }
 

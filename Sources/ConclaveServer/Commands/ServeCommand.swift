@@ -61,6 +61,8 @@ extension ConclaveCommands {
             await database.shutdown()
             throw CommandExit(1)
         }
+        // Uploads cut off by a stop or crash: never renamed into place, never recorded.
+        LocalFileStore(dataDirectory: configuration.dataDirectory).removeAbandonedUploads()
         do {
             let app = try await buildApplication(
                 configuration: configuration, database: database, secrets: secrets, metricsRegistry: registry, logger: logger,

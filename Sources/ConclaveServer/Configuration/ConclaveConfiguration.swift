@@ -57,6 +57,8 @@ public struct ConclaveConfiguration: Sendable {
     /// Open connections per client IP (the socket peer; an IPv6 peer by its /64). Peers in
     /// CONCLAVE_TRUSTED_PROXIES count against the total only: many clients share a proxy.
     public var maxConnectionsPerIP: Int
+    /// The largest file an upload may carry (CONCLAVE_MAX_FILE_BYTES, default 25 MiB).
+    public var maxFileBytes: Int = 25 * 1024 * 1024
 
     public var tlsEnabled: Bool { tlsCertificatePath != nil }
 
@@ -161,6 +163,9 @@ public struct ConclaveConfiguration: Sendable {
         let eventRetentionHours = reader.integer(
             "CONCLAVE_EVENT_RETENTION_HOURS", default: 168, range: 1...87_600, what: "a number of hours (1-87600)"
         )
+        let maxFileBytes = reader.integer(
+            "CONCLAVE_MAX_FILE_BYTES", default: 25 * 1024 * 1024, range: 1...(1 << 32), what: "a number of bytes (1-4294967296)"
+        )
         let streamTimeoutSeconds = reader.integer(
             "CONCLAVE_STREAM_TIMEOUT_SECONDS", default: 600, range: 1...86_400, what: "a number of seconds (1-86400)"
         )
@@ -209,7 +214,8 @@ public struct ConclaveConfiguration: Sendable {
             maxAgentsPerCreator: maxAgentsPerCreator,
             maxAgentsPerWorkspace: maxAgentsPerWorkspace,
             maxConnections: maxConnections,
-            maxConnectionsPerIP: maxConnectionsPerIP
+            maxConnectionsPerIP: maxConnectionsPerIP,
+            maxFileBytes: maxFileBytes
         )
     }
 

@@ -47,12 +47,14 @@ enum MCPToolArguments {
         let text: String
         let threadID: String?
         let idempotencyKey: String?
+        let fileIDs: [String]?
 
         enum CodingKeys: String, CodingKey {
             case text
             case channelID = "channel_id"
             case threadID = "thread_id"
             case idempotencyKey = "idempotency_key"
+            case fileIDs = "file_ids"
         }
     }
 
@@ -140,6 +142,30 @@ enum MCPToolArguments {
         enum CodingKeys: String, CodingKey {
             case since
             case timeoutSeconds = "timeout_s"
+        }
+    }
+}
+
+extension MCPToolArguments {
+    struct UploadFile: Decodable {
+        let workspaceID: String?
+        let name: String
+        let contentType: String?
+        let contentBase64: String
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case workspaceID = "workspace_id"
+            case contentType = "content_type"
+            case contentBase64 = "content_base64"
+        }
+    }
+
+    struct GetFile: Decodable {
+        let fileID: String
+
+        enum CodingKeys: String, CodingKey {
+            case fileID = "file_id"
         }
     }
 }

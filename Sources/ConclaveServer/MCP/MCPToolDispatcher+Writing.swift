@@ -10,7 +10,8 @@ extension MCPToolDispatcher {
         let input = try decode(MCPToolArguments.SendMessage.self, arguments)
         let channelID = try Self.id(input.channelID, field: "channel_id", kind: .channel)
         let request = MessageService.SendRequest(
-            text: input.text, clientMsgID: input.idempotencyKey, threadID: input.threadID, metadata: nil, kind: nil, approval: nil
+            text: input.text, clientMsgID: input.idempotencyKey, threadID: input.threadID, metadata: nil, kind: nil, approval: nil,
+            fileIDs: input.fileIDs
         )
         let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request, clientIP: clientIP)
         var body = MessageJSON.message(result.message)

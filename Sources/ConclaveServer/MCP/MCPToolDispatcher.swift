@@ -48,6 +48,8 @@ struct MCPToolDispatcher {
         case "set_status": try await setStatus(arguments)
         case "request_approval": try await requestApproval(arguments)
         case "wait_for_mentions": try await waitForMentions(arguments)
+        case "upload_file": try await uploadFile(arguments)
+        case "get_file": try await getFile(arguments)
         default: throw MCPError.invalidParams("Unknown tool: \(name)")
         }
     }

@@ -24,6 +24,7 @@ enum MessageJSON {
             "reactions": .array(reactions.map { Self.reaction($0, forEvent: forEvent) }),
             "provenance": provenance(message.provenance),
             "streaming": .bool(message.streamingUntil != nil),
+            "files": .array(FileSummary.decode(message.files).map(\.json)),
         ]
         if let metadata = message.metadata, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8)) {
             body["metadata"] = value

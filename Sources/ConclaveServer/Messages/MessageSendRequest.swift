@@ -13,9 +13,12 @@ extension MessageService {
         let approval: ApprovalBody?
         /// A reply streamed by appends (`POST /messages/{msg}/stream`) until its final.
         var stream: Bool? = nil
+        /// Files to attach (≤ 10), each uploaded by the sender or readable by it.
+        var fileIDs: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
             case text, metadata, kind, approval, stream
+            case fileIDs = "file_ids"
             case clientMsgID = "client_msg_id"
             case threadID = "thread_id"
         }
@@ -115,5 +118,6 @@ extension MessageService.SendRequest {
         metadata = try container.decodeIfPresent(JSONValue.self, forKey: .metadata)
         kind = try container.decodeIfPresent(String.self, forKey: .kind)
         approval = try container.decodeIfPresent(MessageService.ApprovalBody.self, forKey: .approval)
+        fileIDs = try container.decodeIfPresent([String].self, forKey: .fileIDs)
     }
 }

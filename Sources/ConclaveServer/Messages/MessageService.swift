@@ -34,9 +34,10 @@ struct MessageService {
         let grant = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: channelID, for: .write)
         let channel = grant.channel
         _ = try dependencies.enforce("send_workspace", key: channel.workspaceID)
+        let files = try await FileService(dependencies: dependencies).attachable(principal, fileIDs: request.fileIDs ?? [], workspaceID: channel.workspaceID)
         let result: SendResult
         do {
-            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, approval: approval)
+            result = try await insert(principal, channel: channel, request: request, metadataText: metadataText, approval: approval, files: files)
         } catch StoreError.conflict {
             // A concurrent retry with the same client_msg_id won the insert: answer with its message.
             guard let clientMsgID = request.clientMsgID,
@@ -57,7 +58,7 @@ struct MessageService {
     }
 
     private func insert(
-        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, approval: Approval?
+        _ principal: Principal, channel: ChannelRecord, request: SendRequest, metadataText: String?, approval: Approval?, files: [FileRecord]
     ) async throws -> SendResult {
         try await dependencies.database.write { db -> SendResult in
             let now = Clock.milliseconds()
@@ -104,9 +105,11 @@ struct MessageService {
                 mentions: mentions, threadID: request.threadID, replyCount: 0, clientMsgID: request.clientMsgID, createdAt: now,
                 editedAt: nil, deletedAt: nil, keyID: provenance.keyID, hops: provenance.hops, triggerID: provenance.triggerID,
                 approval: approval.map(ApprovalJSON.stored),
-                streamingUntil: streaming ? now + Int64(dependencies.configuration.streamTimeoutSeconds) * 1000 : nil
+                streamingUntil: streaming ? now + Int64(dependencies.configuration.streamTimeoutSeconds) * 1000 : nil,
+                files: FileSummary.stored(files.map(FileSummary.init))
             )
             try await messages.insert(message, on: db)
+            for file in files { try await FileRepository().attach(fileID: file.id, messageID: message.id, on: db) }
             if let expiresAt = approval?.expiresAt {
                 try await ApprovalRepository().addDeadline(messageID: message.id, expiresAt: expiresAt, on: db)
             }
@@ -187,7 +190,7 @@ struct MessageService {
                 throw Problem.forbidden("Only the sender, an admin or an owner may delete a message.")
             }
         }
-        try await dependencies.database.write { db in
+        let erasedFiles = try await dependencies.database.write { db -> [String] in
             let current = try await ChannelAccess(dependencies: dependencies).require(principal, channelID: message.channelID, for: .read, on: db)
             if moderating, !PermissionTable.allows(current.role, .messagesModerate) {
                 throw Problem.forbidden("Only the sender, an admin or an owner may delete a message.")
@@ -198,6 +201,8 @@ struct MessageService {
             guard let erased = try await MessageRepository().find(id: message.id, on: db) else { throw Problem.notFound }
             let tombstone = MessageJSON.message(erased)
             try await EventLog().scrub(messageID: message.id, data: tombstone, on: db)
+            // The files it was the last message to hold go with it (their bytes after the commit).
+            let erasedFiles = try await FileRepository().detachAll(messageID: message.id, on: db)
             // Its reactions go with it: the rows, and who reacted with what in the log.
             try await ReactionRepository().removeAll(messageID: message.id, on: db)
             try await EventLog().scrubReactions(messageID: message.id, channelID: message.channelID, on: db)
@@ -213,7 +218,9 @@ struct MessageService {
                     on: db
                 )
             }
+            return erasedFiles
         }
+        FileService(dependencies: dependencies).eraseBytes(of: erasedFiles)
         dependencies.events.published(workspaceID: message.workspaceID)
         await dependencies.database.flushErasures()
     }

@@ -27,7 +27,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let currentMessage: @Sendable (_ principal: Principal, _ messageID: String) async throws -> JSONValue
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, let principal = context.principal, !request.uri.path.hasPrefix("/api/v1/auth/"),
+        // A file upload is streamed to disk, never buffered here: it is not replayable.
+        guard request.method == .post, let principal = context.principal, !request.uri.path.hasPrefix("/api/v1/auth/"), !FileRoutes.isUpload(request),
             let key = request.headers[.idempotencyKey]
         else {
             var response = try await next(request, context)

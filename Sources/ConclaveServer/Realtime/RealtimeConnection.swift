@@ -317,7 +317,7 @@ struct RealtimeConnection {
             guard let text = frame.text else { throw Problem.validation(field: "text", "is required") }
             let request = MessageService.SendRequest(
                 text: text, clientMsgID: frame.clientMsgID, threadID: frame.threadID, metadata: frame.metadata, kind: frame.kind,
-                approval: try frame.approval.map(MessageService.ApprovalBody.init(json:))
+                approval: try frame.approval.map(MessageService.ApprovalBody.init(json:)), fileIDs: frame.fileIDs
             )
             let result = try await MessageService(dependencies: dependencies).send(principal, channelID: channelID, request: request, clientIP: clientIP)
             try await send(["type": "ack", "client_msg_id": clientMsgID, "message": MessageJSON.message(result.message)], outbound)

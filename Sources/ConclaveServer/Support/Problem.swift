@@ -109,6 +109,11 @@ extension Problem {
 
     public static let contentTooLarge = Problem(status: 413, title: "Content Too Large", detail: "The request body exceeds the limit of 1 MiB.")
 
+    /// An upload over CONCLAVE_MAX_FILE_BYTES.
+    public static func fileTooLarge(limit: Int) -> Problem {
+        Problem(status: 413, title: "Content Too Large", detail: "The file exceeds the limit of \(limit) bytes.")
+    }
+
     public static let unsupportedMediaType = Problem(
         status: 415,
         title: "Unsupported Media Type",

@@ -1,6 +1,10 @@
 import ConclaveCore
 import NIOCore
 import NIOPosix
+#if canImport(CNIOLinux)
+// sockaddr_in's fields: which module clang credits them to depends on the module's other files.
+import CNIOLinux
+#endif
 
 /// Resolves a webhook's host once per attempt and decides whether the one address it will connect
 /// to is allowed (`WebhookAddressPolicy`, unless CONCLAVE_WEBHOOK_ALLOW_PRIVATE).

@@ -125,8 +125,10 @@ struct WorkspaceService {
 
     func delete(_ principal: Principal, workspaceID: String, clientIP: String) async throws {
         _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceDelete)
-        try await dependencies.database.write { db in
+        let erasedFiles = try await dependencies.database.write { db -> [String] in
             _ = try await dependencies.requireRole(principal, in: workspaceID, for: .workspaceDelete, on: db)
+            // Its files' rows (and keys) go by the cascade; their bytes after the commit.
+            let erasedFiles = try await FileRepository().ids(inWorkspace: workspaceID, on: db)
             try await WorkspaceRepository().delete(id: workspaceID, on: db)
             try await dependencies.audit(
                 AuditEvent(
@@ -137,7 +139,9 @@ struct WorkspaceService {
                 ),
                 on: db
             )
+            return erasedFiles
         }
+        FileService(dependencies: dependencies).eraseBytes(of: erasedFiles)
         dependencies.credentials.credentialsChanged()
     }
 }

@@ -39,5 +39,6 @@ public enum Migrations {
         Migration0016Search(),
         Migration0017Approvals(),
         Migration0018StreamedReplies(),
+        Migration0019Files(),
     ]
 }

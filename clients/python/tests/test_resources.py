@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from conclave import Conclave, NotFoundError
+from conclave.models import File, FileRef
 from conclave.models import (Agent, APIKey, APIKeyCreated, AuditEntry, Channel, ChannelDetail, InviteCreated,
                              InviteSignedUp, Me, Member, Message, Reaction, SearchHit, Session, TokenPair,
                              Workspace)
@@ -176,3 +177,18 @@ def test_login_tokens_refresh_and_environment(client, server, owner, monkeypatch
         assert person.me().email == owner["email"]
         assert person.token not in (stale, "not-a-valid-token")
         person.auth.logout()
+
+
+def test_files_upload_attach_get_download_delete(client, server, ws):
+    channel = make_channel(client, ws)
+    data = b"quarterly numbers \x00\xff" * 5000
+    uploaded = client.files.upload(ws, data, "report é.bin", content_type="application/octet-stream")
+    assert isinstance(uploaded, File) and uploaded.size == len(data) and uploaded.name == "report é.bin"
+    assert client.files.get(uploaded.id) == uploaded
+    assert client.files.download(uploaded.id) == data
+    message = client.messages.send(channel.id, "see attached", file_ids=[uploaded.id])
+    assert message.files and isinstance(message.files[0], FileRef) and message.files[0].sha256 == uploaded.sha256
+    assert client.files.download(client.files.upload(ws, b"", "empty.txt", content_type="text/plain").id) == b""
+    client.files.delete(uploaded.id)
+    with pytest.raises(NotFoundError):
+        client.files.get(uploaded.id)

@@ -20,6 +20,7 @@ from .resources.auth import AuthResource, SessionsResource
 from .resources.channels import ChannelsResource, DMsResource
 from .resources.events import EventsResource
 from .resources.messages import MessagesResource
+from .resources.files import FilesResource
 from .resources.webhooks import WebhooksResource
 from .resources.workspaces import AuditResource, InvitesResource, MembersResource, WorkspacesResource
 
@@ -53,6 +54,7 @@ class ClientBase:
         self.messages = MessagesResource(self)
         self.events = EventsResource(self)
         self.webhooks = WebhooksResource(self)
+        self.files = FilesResource(self)
 
     @property
     def base_url(self) -> str:

@@ -99,7 +99,7 @@ class RequestPlanner:
 
     def build(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
               headers: Mapping[str, str] | None = None, timeout: float | httpx.Timeout | None = None,
-              authenticated: bool = True) -> httpx.Request:
+              authenticated: bool = True, content: bytes | None = None) -> httpx.Request:
         all_headers = dict(self.config.default_headers)
         token = self.config.credentials.token
         if authenticated and token:
@@ -108,13 +108,13 @@ class RequestPlanner:
         clean = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         t = timeout if timeout is not None else self.config.timeout
         ext = {"timeout": (t if isinstance(t, httpx.Timeout) else httpx.Timeout(t)).as_dict()}
-        return httpx.Request(method, self.config.base_url + path, params=clean, json=json,
+        return httpx.Request(method, self.config.base_url + path, params=clean, json=json, content=content,
                              headers=all_headers, extensions=ext)
 
     def plan(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
              cast: Any = None, timeout: float | httpx.Timeout | None = None,
              idempotency_key: str | None = None, authenticated: bool = True,
-             headers: Mapping[str, str] | None = None) -> Plan:
+             headers: Mapping[str, str] | None = None, content: bytes | None = None) -> Plan:
         """Yields the steps of one logical request; returns its decoded result.
 
         A POST outside /api/v1/auth/ gets one `Idempotency-Key`, sent unchanged on every retry,
@@ -131,7 +131,7 @@ class RequestPlanner:
         refreshed = False
         while True:
             request = self.build(method, path, params=params, json=json, headers=extra, timeout=timeout,
-                                 authenticated=authenticated)
+                                 authenticated=authenticated, content=content)
             failure: ConclaveError
             try:
                 response = yield Send(request)
@@ -188,6 +188,8 @@ def _query_value(value: Any) -> Any:
 
 
 def _decode_body(response: httpx.Response, cast: Any) -> Any:
+    if cast is bytes:
+        return response.content  # a file's bytes
     if response.status_code == 204 or not response.content:
         return None
     data = response.json()

@@ -28,6 +28,16 @@ class FileRef(Model):
 
 
 @dataclass(kw_only=True)
+class File(FileRef):
+    """Contract v1.1: an uploaded file's metadata."""
+
+    workspace_id: str | None = None
+    created_at: dt.datetime | None = None
+    #: the uploader's principal id
+    uploader: str | None = None
+
+
+@dataclass(kw_only=True)
 class Reaction(Model):
     """Contract v1.1: one emoji's reactions on a message."""
 
